@@ -1,0 +1,654 @@
+//! The detector catalogue: compiled from TOML data, run over one value at a
+//! time with its field name as context.
+//!
+//! A detector never knows file formats: it sees a byte slice and a
+//! [`FieldContext`] computed once per field, and yields [`Match`]es with a
+//! byte range inside the slice.
+//!
+//! Per value the work is in two phases. First one pass over the bytes
+//! counts cheap byte classes ([`ValueStats`]): the longest separated digit
+//! run, `@`, `.`, `:`, capitals, mask characters. Each detector declares in
+//! its file the minimum counts it needs (`requires`), so most values wake
+//! no regex at all (a UUID or a price never reaches the card detector).
+//! Only then do the detector's exact regexes and its validator run.
+
+pub mod hints;
+pub mod mask;
+pub mod schema;
+pub mod validate;
+
+use regex::bytes::{Regex, RegexBuilder};
+
+use hints::{Hint, HintIndex, HintKind};
+pub use schema::{Category, Confidence, DetectorSpec, MaskStyle, PatternFile, Requires};
+pub use validate::{Validator, Verdict};
+
+/// The built-in detector files, embedded in the binary.
+pub const BUILTIN_PATTERNS: &[(&str, &str)] = &[("patterns/core.toml", include_str!("../../patterns/core.toml"))];
+
+/// An error compiling a detector file.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    /// The file is not valid TOML for the schema.
+    #[error("{file}: {message}")]
+    Parse {
+        /// The file name.
+        file: String,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// A regex does not compile.
+    #[error("{file}: detector `{id}`: {which} does not compile: {message}")]
+    Regex {
+        /// The file name.
+        file: String,
+        /// The detector id.
+        id: String,
+        /// Which regex (`pattern`, `hinted_pattern`, `masked_pattern`).
+        which: &'static str,
+        /// The regex compiler's message.
+        message: String,
+    },
+    /// A validator name is unknown.
+    #[error("{file}: detector `{id}`: unknown validator `{name}`")]
+    UnknownValidator {
+        /// The file name.
+        file: String,
+        /// The detector id.
+        id: String,
+        /// The unknown name.
+        name: String,
+    },
+    /// Two detectors share an id.
+    #[error("{file}: detector id `{id}` is defined twice")]
+    DuplicateId {
+        /// The file name.
+        file: String,
+        /// The repeated id.
+        id: String,
+    },
+    /// A detector has no way to match anything.
+    #[error("{file}: detector `{id}` has neither `pattern` nor `hinted_pattern`")]
+    NoPattern {
+        /// The file name.
+        file: String,
+        /// The detector id.
+        id: String,
+    },
+    /// The hint automaton could not be built.
+    #[error("building the field-hint automaton: {0}")]
+    Hints(String),
+}
+
+/// A compiled detector.
+#[derive(Debug, Clone)]
+pub struct Detector {
+    /// Stable id.
+    pub id: String,
+    /// Human-readable name.
+    pub name: String,
+    /// Category.
+    pub category: Category,
+    /// Confidence of a validated match with no hint.
+    pub confidence: Confidence,
+    /// Masking style for samples.
+    pub mask: MaskStyle,
+    /// Validator, if any.
+    pub validator: Option<Validator>,
+    /// Prefilter requirements.
+    pub requires: Requires,
+    /// The definition as written (examples, hints).
+    pub spec: DetectorSpec,
+    pattern: Option<Regex>,
+    hinted: Option<Regex>,
+    masked: Option<Regex>,
+}
+
+/// Whether a value is real-looking, already masked, or a published test
+/// value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    /// A real-looking value in clear text.
+    Clear,
+    /// A value already masked (`***-**-1234`).
+    Masked,
+    /// A published test or documentation value.
+    TestValue,
+}
+
+impl Status {
+    /// The name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Clear => "clear",
+            Status::Masked => "masked",
+            Status::TestValue => "test_value",
+        }
+    }
+}
+
+/// Which rule produced a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchRule {
+    /// The detector's free pattern.
+    Pattern,
+    /// The whole value matched the field-only pattern under a field hint.
+    FieldPattern,
+    /// The value has the shape of a masked value of this kind.
+    MaskedShape,
+}
+
+/// Why a match has its confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Evidence {
+    /// The rule that matched.
+    pub rule: MatchRule,
+    /// The validator that passed.
+    pub validator: Option<Validator>,
+    /// The index of the field hint that agreed, in the catalogue's hints.
+    pub hint: Option<usize>,
+    /// The validator called the value weak (private IP, bare digits).
+    pub weak: bool,
+}
+
+/// One detector match inside a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match {
+    /// Index of the detector in the catalogue.
+    pub detector: usize,
+    /// Start of the match in the value.
+    pub start: usize,
+    /// End (exclusive) of the match in the value.
+    pub end: usize,
+    /// Confidence.
+    pub confidence: Confidence,
+    /// Clear, masked or test value.
+    pub status: Status,
+    /// What produced the confidence.
+    pub evidence: Evidence,
+}
+
+/// What a field name says to each detector; computed once per field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldContext {
+    supports: Vec<(usize, usize)>,
+    contradicts: Vec<usize>,
+}
+
+impl FieldContext {
+    fn support(&self, detector: usize) -> Option<usize> {
+        self.supports
+            .iter()
+            .find(|(d, _)| *d == detector)
+            .map(|&(_, h)| h)
+    }
+
+    fn contradicted(&self, detector: usize) -> bool {
+        self.contradicts.contains(&detector)
+    }
+}
+
+/// Cheap byte-class counts of one value: the first phase of detection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ValueStats {
+    /// Digits in the longest run of digits joined by separators.
+    pub digit_run: u32,
+    /// `@` count.
+    pub at: u32,
+    /// `.` count.
+    pub dot: u32,
+    /// `:` count.
+    pub colon: u32,
+    /// ASCII capitals.
+    pub upper: u32,
+    /// Mask characters (`*`, `#`, `X`, `x`, `•`'s lead byte).
+    pub mask: u32,
+}
+
+const DIGIT: u8 = 1;
+const SEPARATOR: u8 = 2;
+const AT: u8 = 3;
+const DOT: u8 = 4;
+const COLON: u8 = 5;
+const UPPER: u8 = 6;
+const MASK: u8 = 7;
+
+const CLASSES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = b'0';
+    while b <= b'9' {
+        t[b as usize] = DIGIT;
+        b += 1;
+    }
+    let mut b = b'A';
+    while b <= b'Z' {
+        t[b as usize] = UPPER;
+        b += 1;
+    }
+    t[b' ' as usize] = SEPARATOR;
+    t[b'-' as usize] = SEPARATOR;
+    t[b'(' as usize] = SEPARATOR;
+    t[b')' as usize] = SEPARATOR;
+    t[b'+' as usize] = SEPARATOR;
+    t[b'@' as usize] = AT;
+    t[b'.' as usize] = DOT;
+    t[b':' as usize] = COLON;
+    t[b'*' as usize] = MASK;
+    t[b'#' as usize] = MASK;
+    t[b'X' as usize] = MASK;
+    t
+};
+
+impl ValueStats {
+    /// Counts the byte classes of `value` in one pass.
+    pub fn of(value: &[u8]) -> Self {
+        let mut s = ValueStats::default();
+        let mut run = 0u32;
+        for &b in value {
+            match CLASSES[b as usize] {
+                DIGIT => {
+                    run += 1;
+                    s.digit_run = s.digit_run.max(run);
+                }
+                SEPARATOR => {}
+                DOT => s.dot += 1,
+                AT => {
+                    s.at += 1;
+                    run = 0;
+                }
+                COLON => {
+                    s.colon += 1;
+                    run = 0;
+                }
+                UPPER => {
+                    s.upper += 1;
+                    run = 0;
+                }
+                MASK => {
+                    s.mask += 1;
+                    if b == b'X' {
+                        s.upper += 1;
+                    }
+                    run = 0;
+                }
+                _ => run = 0,
+            }
+        }
+        s
+    }
+
+    fn meets(&self, r: &Requires) -> bool {
+        self.digit_run >= r.digits
+            && self.at >= r.at
+            && self.dot >= r.dot
+            && self.colon >= r.colon
+            && self.upper >= r.upper
+    }
+}
+
+/// The compiled catalogue: detectors plus one hint automaton.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    detectors: Vec<Detector>,
+    hints: HintIndex,
+}
+
+fn compile(file: &str, id: &str, which: &'static str, src: &Option<String>) -> Result<Option<Regex>, CatalogueError> {
+    let Some(src) = src else { return Ok(None) };
+    RegexBuilder::new(src)
+        .unicode(false)
+        .build()
+        .map(Some)
+        .map_err(|e| CatalogueError::Regex {
+            file: file.to_string(),
+            id: id.to_string(),
+            which,
+            message: e.to_string(),
+        })
+}
+
+impl Catalogue {
+    /// The built-in catalogue.
+    pub fn builtin() -> Result<Self, CatalogueError> {
+        Self::from_sources(BUILTIN_PATTERNS.iter().map(|&(n, t)| (n.to_string(), t.to_string())))
+    }
+
+    /// Compiles detector files given as `(name, TOML text)`, in order.
+    pub fn from_sources(sources: impl IntoIterator<Item = (String, String)>) -> Result<Self, CatalogueError> {
+        let mut detectors: Vec<Detector> = Vec::new();
+        for (file, text) in sources {
+            let parsed: PatternFile = toml::from_str(&text).map_err(|e| CatalogueError::Parse {
+                file: file.clone(),
+                message: e.to_string(),
+            })?;
+            for spec in parsed.detectors {
+                detectors.push(Self::compile_one(&file, spec, &detectors)?);
+            }
+        }
+        let mut hints = Vec::new();
+        for (i, d) in detectors.iter().enumerate() {
+            let words = d
+                .spec
+                .hints
+                .iter()
+                .map(|w| (w, HintKind::Supports))
+                .chain(d.spec.not_hints.iter().map(|w| (w, HintKind::Contradicts)));
+            for (word, kind) in words {
+                hints.push(Hint {
+                    detector: i,
+                    word: hints::normalise(word),
+                    kind,
+                });
+            }
+        }
+        let hints = HintIndex::new(hints).map_err(|e| CatalogueError::Hints(e.to_string()))?;
+        Ok(Catalogue { detectors, hints })
+    }
+
+    fn compile_one(file: &str, spec: DetectorSpec, existing: &[Detector]) -> Result<Detector, CatalogueError> {
+        let id = spec.id.clone();
+        if existing.iter().any(|d| d.id == id) {
+            return Err(CatalogueError::DuplicateId { file: file.into(), id });
+        }
+        if spec.pattern.is_none() && spec.hinted_pattern.is_none() {
+            return Err(CatalogueError::NoPattern { file: file.into(), id });
+        }
+        let validator = match &spec.validator {
+            Some(name) => Some(Validator::from_name(name).ok_or_else(|| CatalogueError::UnknownValidator {
+                file: file.into(),
+                id: id.clone(),
+                name: name.clone(),
+            })?),
+            None => None,
+        };
+        let hinted_src = spec.hinted_pattern.as_ref().map(|p| format!("^(?:{})$", p.trim_start_matches('^').trim_end_matches('$')));
+        Ok(Detector {
+            pattern: compile(file, &id, "pattern", &spec.pattern)?,
+            hinted: compile(file, &id, "hinted_pattern", &hinted_src)?,
+            masked: compile(file, &id, "masked_pattern", &spec.masked_pattern)?,
+            id,
+            name: spec.name.clone(),
+            category: spec.category,
+            confidence: spec.confidence,
+            mask: spec.mask,
+            validator,
+            requires: spec.requires,
+            spec,
+        })
+    }
+
+    /// All detectors, in priority order.
+    pub fn detectors(&self) -> &[Detector] {
+        &self.detectors
+    }
+
+    /// The normalised hint word with this index.
+    pub fn hint_word(&self, index: usize) -> &str {
+        &self.hints.hint(index).word
+    }
+
+    /// What a field name says to each detector. `scratch` is reused for the
+    /// normalised name. `None` (free text) says nothing.
+    pub fn field_context(&self, name: Option<&[u8]>, scratch: &mut Vec<u8>) -> FieldContext {
+        let mut ctx = FieldContext::default();
+        let Some(name) = name else { return ctx };
+        hints::normalise_into(name, scratch);
+        self.hints.for_each_match(scratch, |i| {
+            let hint = self.hints.hint(i);
+            match hint.kind {
+                HintKind::Supports if ctx.support(hint.detector).is_none() => ctx.supports.push((hint.detector, i)),
+                HintKind::Contradicts if !ctx.contradicts.contains(&hint.detector) => ctx.contradicts.push(hint.detector),
+                _ => {}
+            }
+        });
+        ctx
+    }
+
+    /// Runs every detector over `value`, appending non-overlapping matches
+    /// in order of position to `out`.
+    pub fn scan_value(&self, ctx: &FieldContext, value: &[u8], out: &mut Vec<Match>) {
+        let base = out.len();
+        let stats = ValueStats::of(value);
+        for (i, d) in self.detectors.iter().enumerate() {
+            let hint = ctx.support(i);
+            if hint.is_none() && ctx.contradicted(i) {
+                continue;
+            }
+            if stats.meets(&d.requires) {
+                self.scan_clear(i, d, hint, value, out);
+            }
+            if stats.mask >= 3
+                && let Some(re) = &d.masked
+            {
+                for m in re.find_iter(value) {
+                    out.push(Match {
+                        detector: i,
+                        start: m.start(),
+                        end: m.end(),
+                        confidence: if hint.is_some() { Confidence::High } else { d.confidence },
+                        status: Status::Masked,
+                        evidence: Evidence {
+                            rule: MatchRule::MaskedShape,
+                            validator: None,
+                            hint,
+                            weak: false,
+                        },
+                    });
+                }
+            }
+        }
+        if out.len() - base > 1 {
+            resolve_overlaps(out, base);
+        }
+    }
+
+    fn scan_clear(&self, i: usize, d: &Detector, hint: Option<usize>, value: &[u8], out: &mut Vec<Match>) {
+        if let (Some(h), Some(re)) = (hint, &d.hinted) {
+            let (s, e) = trim(value);
+            if re.is_match(&value[s..e])
+                && let Some(m) = confirm(i, d, value, s, e, MatchRule::FieldPattern, Some(h))
+            {
+                out.push(m);
+                return;
+            }
+        }
+        let Some(re) = &d.pattern else { return };
+        for m in re.find_iter(value) {
+            if let Some(m) = confirm(i, d, value, m.start(), m.end(), MatchRule::Pattern, hint) {
+                out.push(m);
+            }
+        }
+    }
+
+    /// Runs every detector's examples and negative examples; returns one
+    /// message per example that does not behave.
+    pub fn check_examples(&self) -> Vec<String> {
+        let mut failures = Vec::new();
+        let mut scratch = Vec::new();
+        let mut found = Vec::new();
+        for (i, d) in self.detectors.iter().enumerate() {
+            let mut run = |field: Option<&str>, value: &str, expect: bool| {
+                let ctx = self.field_context(field.map(str::as_bytes), &mut scratch);
+                found.clear();
+                self.scan_value(&ctx, value.as_bytes(), &mut found);
+                let hit = found.iter().any(|m| m.detector == i);
+                if hit != expect {
+                    let what = if expect { "example not found" } else { "negative example matched" };
+                    let field = field.map(|f| format!(" in field `{f}`")).unwrap_or_default();
+                    failures.push(format!("{}: {what}: {value:?}{field}", d.id));
+                }
+            };
+            for v in &d.spec.examples {
+                run(None, v, true);
+            }
+            for v in &d.spec.negatives {
+                run(None, v, false);
+            }
+            for (f, v) in &d.spec.field_examples {
+                run(Some(f), v, true);
+            }
+            for (f, v) in &d.spec.field_negatives {
+                run(Some(f), v, false);
+            }
+        }
+        failures
+    }
+}
+
+fn trim(value: &[u8]) -> (usize, usize) {
+    let start = value.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(value.len());
+    let end = value.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    (start, end)
+}
+
+fn confirm(
+    i: usize,
+    d: &Detector,
+    value: &[u8],
+    start: usize,
+    end: usize,
+    rule: MatchRule,
+    hint: Option<usize>,
+) -> Option<Match> {
+    let (test, weak) = match d.validator {
+        Some(v) => match v.check(value, start, end) {
+            Verdict::Invalid => return None,
+            Verdict::Valid { test, weak } => (test, weak),
+        },
+        None => (false, false),
+    };
+    let confidence = match (hint.is_some(), weak) {
+        (true, false) if d.validator.is_some() => Confidence::High,
+        (true, _) => Confidence::Medium,
+        (false, false) => d.confidence,
+        (false, true) => d.confidence.lower(),
+    };
+    Some(Match {
+        detector: i,
+        start,
+        end,
+        confidence,
+        status: if test { Status::TestValue } else { Status::Clear },
+        evidence: Evidence {
+            rule,
+            validator: d.validator,
+            hint,
+            weak,
+        },
+    })
+}
+
+/// Keeps, among overlapping matches, the one with the higher confidence
+/// (then the earlier detector, then the longer span).
+fn resolve_overlaps(out: &mut Vec<Match>, base: usize) {
+    let tail = &mut out[base..];
+    tail.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
+    let mut kept: Vec<Match> = Vec::with_capacity(tail.len());
+    for m in tail.iter() {
+        match kept.last_mut() {
+            Some(last) if m.start < last.end => {
+                let stronger = (m.confidence, std::cmp::Reverse(m.detector), m.end - m.start)
+                    > (last.confidence, std::cmp::Reverse(last.detector), last.end - last.start);
+                if stronger {
+                    *last = *m;
+                }
+            }
+            _ => kept.push(*m),
+        }
+    }
+    out.truncate(base);
+    out.extend(kept);
+}
+
+impl Catalogue {
+    /// The evidence of a match as the strings every output shows
+    /// (`["pattern", "validator:luhn", "field:card_number"]`).
+    pub fn evidence_strings(&self, e: &Evidence) -> Vec<String> {
+        let mut out = vec![
+            match e.rule {
+                MatchRule::Pattern => "pattern",
+                MatchRule::FieldPattern => "field_pattern",
+                MatchRule::MaskedShape => "masked_shape",
+            }
+            .to_string(),
+        ];
+        if let Some(v) = e.validator {
+            out.push(v.evidence().to_string());
+        }
+        if let Some(h) = e.hint {
+            out.push(format!("field:{}", self.hint_word(h)));
+        }
+        if e.weak {
+            out.push("weak".to_string());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(cat: &Catalogue, field: Option<&str>, value: &str) -> Vec<(String, String)> {
+        let ctx = cat.field_context(field.map(str::as_bytes), &mut Vec::new());
+        let mut out = Vec::new();
+        cat.scan_value(&ctx, value.as_bytes(), &mut out);
+        out.iter()
+            .map(|m| (cat.detectors()[m.detector].id.clone(), value[m.start..m.end].to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn every_builtin_example_behaves() {
+        let cat = Catalogue::builtin().unwrap();
+        let failures = cat.check_examples();
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn every_builtin_detector_has_five_examples_and_five_negatives() {
+        for d in Catalogue::builtin().unwrap().detectors() {
+            assert!(d.spec.examples.len() >= 5, "{}", d.id);
+            assert!(d.spec.negatives.len() >= 5, "{}", d.id);
+        }
+    }
+
+    #[test]
+    fn the_same_nine_digits_are_an_ssn_only_in_an_ssn_field() {
+        let cat = Catalogue::builtin().unwrap();
+        assert_eq!(scan(&cat, Some("ssn"), "512440133"), vec![("us_ssn".into(), "512440133".into())]);
+        assert!(scan(&cat, Some("invoice_number"), "512440133").is_empty());
+    }
+
+    #[test]
+    fn free_text_yields_every_value_in_position_order() {
+        let cat = Catalogue::builtin().unwrap();
+        let found = scan(&cat, None, "mail jane@example.com or call +1 212 555 0142, ssn 512-44-0133");
+        let ids: Vec<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["email", "phone", "us_ssn"]);
+    }
+
+    #[test]
+    fn masked_values_are_reported_as_masked() {
+        let cat = Catalogue::builtin().unwrap();
+        let ctx = cat.field_context(Some(b"ssn"), &mut Vec::new());
+        let mut out = Vec::new();
+        cat.scan_value(&ctx, b"***-**-6789", &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].status, Status::Masked);
+    }
+
+    #[test]
+    fn a_bad_user_regex_names_the_file_and_detector() {
+        let src = "[[detector]]\nid='x'\nname='x'\ncategory='contact'\nconfidence='low'\npattern='(['\n";
+        let err = Catalogue::from_sources([("mine.toml".to_string(), src.to_string())]).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("mine.toml") && msg.contains("`x`"), "{msg}");
+    }
+
+    #[test]
+    fn value_stats_count_the_longest_separated_digit_run() {
+        assert_eq!(ValueStats::of(b"2026-10-01T12:30:45Z").digit_run, 8);
+        assert_eq!(ValueStats::of(b"+1 (212) 555-0142").digit_run, 11);
+    }
+}

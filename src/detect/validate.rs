@@ -1,0 +1,501 @@
+//! Validators: functions that turn a candidate's shape into a fact (a
+//! checksum, a numbering rule) and recognise published test values.
+//!
+//! A validator sees the whole haystack and the candidate's range, so it can
+//! reject a candidate by its neighbours (`1.2.3.4` inside `1.2.3.4.5`).
+//! It never allocates on the common path.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// A validator named in a detector file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validator {
+    /// Email syntax: local part, domain labels, a plausible top-level domain.
+    Email,
+    /// E.164 length, or NANP area/exchange rules.
+    Phone,
+    /// SSA area/group/serial rules.
+    UsSsn,
+    /// Luhn checksum plus issuer prefix and length.
+    CreditCard,
+    /// ISO 13616 mod-97 and per-country length.
+    Iban,
+    /// Dotted quad with octets 0–255 and no leading zeros.
+    Ipv4,
+    /// RFC 4291 text form.
+    Ipv6,
+}
+
+/// What a validator concluded about a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Not a value of this kind.
+    Invalid,
+    /// A value of this kind.
+    Valid {
+        /// A published test or documentation value (test card, 555-01xx,
+        /// example.com, documentation IP range).
+        test: bool,
+        /// Valid but weak evidence (private or loopback address, bare
+        /// digits): confidence is lowered one level.
+        weak: bool,
+    },
+}
+
+const VALID: Verdict = Verdict::Valid {
+    test: false,
+    weak: false,
+};
+
+impl Validator {
+    /// Resolves a validator name from a detector file.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "email" => Validator::Email,
+            "phone" => Validator::Phone,
+            "us_ssn" => Validator::UsSsn,
+            "credit_card" | "luhn" => Validator::CreditCard,
+            "iban" => Validator::Iban,
+            "ipv4" => Validator::Ipv4,
+            "ipv6" => Validator::Ipv6,
+            _ => return None,
+        })
+    }
+
+    /// The name reported as evidence (`validator:luhn`).
+    pub fn evidence(self) -> &'static str {
+        match self {
+            Validator::Email => "validator:email_syntax",
+            Validator::Phone => "validator:phone_plan",
+            Validator::UsSsn => "validator:ssn_rules",
+            Validator::CreditCard => "validator:luhn",
+            Validator::Iban => "validator:iban_mod97",
+            Validator::Ipv4 => "validator:ipv4",
+            Validator::Ipv6 => "validator:ipv6",
+        }
+    }
+
+    /// Checks `hay[start..end]`.
+    pub fn check(self, hay: &[u8], start: usize, end: usize) -> Verdict {
+        let value = &hay[start..end];
+        match self {
+            Validator::Email => email(value),
+            Validator::Phone => phone(value),
+            Validator::UsSsn => us_ssn(value),
+            Validator::CreditCard => credit_card(value),
+            Validator::Iban => iban(value),
+            Validator::Ipv4 => ipv4(hay, start, end),
+            Validator::Ipv6 => ipv6(hay, start, end),
+        }
+    }
+}
+
+/// Collects the ASCII digits of `value` into a fixed buffer; `None` when
+/// there are more than 32.
+fn digits_of(value: &[u8]) -> Option<([u8; 32], usize)> {
+    let mut out = [0u8; 32];
+    let mut n = 0;
+    for &b in value {
+        if b.is_ascii_digit() {
+            if n == out.len() {
+                return None;
+            }
+            out[n] = b - b'0';
+            n += 1;
+        }
+    }
+    Some((out, n))
+}
+
+/// The Luhn checksum over digits (most significant first).
+pub fn luhn(digits: &[u8]) -> bool {
+    let mut sum = 0u32;
+    for (i, &d) in digits.iter().rev().enumerate() {
+        let mut d = u32::from(d);
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    sum % 10 == 0
+}
+
+const FILE_EXTENSIONS: &[&[u8]] = &[
+    b"png", b"jpg", b"jpeg", b"gif", b"svg", b"webp", b"css", b"js", b"ico", b"bmp", b"tif",
+    b"tiff", b"pdf", b"html", b"htm", b"json", b"xml", b"txt",
+];
+
+const TEST_DOMAINS: &[&[u8]] = &[b"example.com", b"example.org", b"example.net", b"test", b"invalid", b"example"];
+
+fn email(value: &[u8]) -> Verdict {
+    let Some(at) = memchr::memrchr(b'@', value) else {
+        return Verdict::Invalid;
+    };
+    let (local, domain) = (&value[..at], &value[at + 1..]);
+    if local.is_empty()
+        || local.first() == Some(&b'.')
+        || local.last() == Some(&b'.')
+        || memchr::memmem::find(local, b"..").is_some()
+    {
+        return Verdict::Invalid;
+    }
+    let mut labels = domain.split(|&b| b == b'.');
+    let tld = domain.rsplit(|&b| b == b'.').next().unwrap_or_default();
+    if labels.any(|l| l.is_empty() || l.first() == Some(&b'-') || l.last() == Some(&b'-')) {
+        return Verdict::Invalid;
+    }
+    if !tld.iter().all(u8::is_ascii_alphabetic)
+        || FILE_EXTENSIONS.iter().any(|e| tld.eq_ignore_ascii_case(e))
+    {
+        return Verdict::Invalid;
+    }
+    let test = TEST_DOMAINS.iter().any(|d| {
+        domain.len() >= d.len()
+            && domain[domain.len() - d.len()..].eq_ignore_ascii_case(d)
+            && (domain.len() == d.len() || domain[domain.len() - d.len() - 1] == b'.')
+    });
+    Verdict::Valid { test, weak: false }
+}
+
+fn phone(value: &[u8]) -> Verdict {
+    let Some((digits, n)) = digits_of(value) else {
+        return Verdict::Invalid;
+    };
+    let d = &digits[..n];
+    let international = value.first() == Some(&b'+');
+    if !(7..=15).contains(&n) {
+        return Verdict::Invalid;
+    }
+    if d.iter().all(|&x| x == d[0]) {
+        return Verdict::Invalid;
+    }
+    // A NANP number: optional country code 1, then NPA-NXX-XXXX.
+    let nanp = match (international, n) {
+        (false, 10) => Some(&d[..]),
+        (_, 11) if d[0] == 1 => Some(&d[1..]),
+        _ => None,
+    };
+    if let Some(nanp) = nanp {
+        if nanp[0] < 2 || nanp[3] < 2 {
+            return Verdict::Invalid;
+        }
+        // 555-0100 through 555-0199 are reserved for fiction.
+        let test = nanp[3..6] == [5, 5, 5] && nanp[6] == 0 && nanp[7] == 1;
+        return Verdict::Valid { test, weak: false };
+    }
+    if international {
+        return VALID;
+    }
+    // National formats outside NANP only count where a field says phone.
+    Verdict::Valid {
+        test: false,
+        weak: true,
+    }
+}
+
+/// Sample SSNs published by the SSA or long used in advertising.
+const SAMPLE_SSNS: &[&[u8; 9]] = &[b"078051120", b"219099999", b"123456789"];
+
+fn us_ssn(value: &[u8]) -> Verdict {
+    let Some((digits, n)) = digits_of(value) else {
+        return Verdict::Invalid;
+    };
+    if n != 9 {
+        return Verdict::Invalid;
+    }
+    let d = &digits[..9];
+    let area = u32::from(d[0]) * 100 + u32::from(d[1]) * 10 + u32::from(d[2]);
+    let group = u32::from(d[3]) * 10 + u32::from(d[4]);
+    let serial = d[5..].iter().fold(0u32, |acc, &x| acc * 10 + u32::from(x));
+    if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 {
+        return Verdict::Invalid;
+    }
+    let mut ascii = [0u8; 9];
+    for (a, x) in ascii.iter_mut().zip(d) {
+        *a = x + b'0';
+    }
+    let test = SAMPLE_SSNS.iter().any(|s| **s == ascii);
+    Verdict::Valid { test, weak: false }
+}
+
+/// Issuer prefixes and the lengths they issue, as (prefix low, prefix high,
+/// prefix digits, min length, max length).
+const ISSUERS: &[(u32, u32, usize, usize, usize)] = &[
+    (4, 4, 1, 13, 19),           // Visa
+    (51, 55, 2, 16, 16),         // Mastercard
+    (2221, 2720, 4, 16, 16),     // Mastercard 2-series
+    (34, 34, 2, 15, 15),         // American Express
+    (37, 37, 2, 15, 15),         // American Express
+    (6011, 6011, 4, 16, 19),     // Discover
+    (644, 649, 3, 16, 19),       // Discover
+    (65, 65, 2, 16, 19),         // Discover
+    (3528, 3589, 4, 16, 19),     // JCB
+    (300, 305, 3, 14, 19),       // Diners Club
+    (36, 36, 2, 14, 19),         // Diners Club
+    (38, 39, 2, 16, 19),         // Diners Club
+    (62, 62, 2, 16, 19),         // UnionPay
+    (5018, 5018, 4, 12, 19),     // Maestro
+    (5020, 5020, 4, 12, 19),     // Maestro
+    (5038, 5038, 4, 12, 19),     // Maestro
+    (6304, 6304, 4, 12, 19),     // Maestro
+    (6759, 6759, 4, 12, 19),     // Maestro
+    (6761, 6763, 4, 12, 19),     // Maestro
+    (2200, 2204, 4, 16, 19),     // Mir
+];
+
+/// Card numbers published by payment processors for testing.
+const TEST_CARDS: &[&str] = &[
+    "4111111111111111",
+    "4242424242424242",
+    "4000056655665556",
+    "4012888888881881",
+    "4222222222222",
+    "5555555555554444",
+    "5105105105105100",
+    "5200828282828210",
+    "2223003122003222",
+    "378282246310005",
+    "371449635398431",
+    "378734493671000",
+    "6011111111111117",
+    "6011000990139424",
+    "3530111333300000",
+    "3566002020360505",
+    "30569309025904",
+    "38520000023237",
+    "6200000000000005",
+];
+
+fn credit_card(value: &[u8]) -> Verdict {
+    let Some((digits, n)) = digits_of(value) else {
+        return Verdict::Invalid;
+    };
+    let d = &digits[..n];
+    if !(12..=19).contains(&n) || !luhn(d) {
+        return Verdict::Invalid;
+    }
+    let prefix = |k: usize| d[..k].iter().fold(0u32, |acc, &x| acc * 10 + u32::from(x));
+    let issued = ISSUERS
+        .iter()
+        .any(|&(lo, hi, k, min, max)| (lo..=hi).contains(&prefix(k)) && (min..=max).contains(&n));
+    if !issued {
+        return Verdict::Invalid;
+    }
+    let test = TEST_CARDS
+        .iter()
+        .any(|t| t.len() == n && t.bytes().zip(d).all(|(a, &b)| a - b'0' == b));
+    let separated = value.iter().any(|b| !b.is_ascii_digit());
+    Verdict::Valid {
+        test,
+        weak: !separated,
+    }
+}
+
+/// IBAN length per country (ISO 13616 registry).
+const IBAN_LENGTHS: &[(&[u8; 2], usize)] = &[
+    (b"AD", 24), (b"AE", 23), (b"AL", 28), (b"AT", 20), (b"AZ", 28), (b"BA", 20),
+    (b"BE", 16), (b"BG", 22), (b"BH", 22), (b"BR", 29), (b"BY", 28), (b"CH", 21),
+    (b"CR", 22), (b"CY", 28), (b"CZ", 24), (b"DE", 22), (b"DK", 18), (b"DO", 28),
+    (b"EE", 20), (b"EG", 29), (b"ES", 24), (b"FI", 18), (b"FO", 18), (b"FR", 27),
+    (b"GB", 22), (b"GE", 22), (b"GI", 23), (b"GL", 18), (b"GR", 27), (b"GT", 28),
+    (b"HR", 21), (b"HU", 28), (b"IE", 22), (b"IL", 23), (b"IQ", 23), (b"IS", 26),
+    (b"IT", 27), (b"JO", 30), (b"KW", 30), (b"KZ", 20), (b"LB", 28), (b"LC", 32),
+    (b"LI", 21), (b"LT", 20), (b"LU", 20), (b"LV", 21), (b"MC", 27), (b"MD", 24),
+    (b"ME", 22), (b"MK", 19), (b"MR", 27), (b"MT", 31), (b"MU", 30), (b"NL", 18),
+    (b"NO", 15), (b"PK", 24), (b"PL", 28), (b"PS", 29), (b"PT", 25), (b"QA", 29),
+    (b"RO", 24), (b"RS", 22), (b"SA", 24), (b"SC", 31), (b"SE", 24), (b"SI", 19),
+    (b"SK", 24), (b"SM", 27), (b"ST", 25), (b"SV", 28), (b"TL", 23), (b"TN", 24),
+    (b"TR", 26), (b"UA", 29), (b"VA", 22), (b"VG", 24), (b"XK", 20),
+];
+
+/// IBANs printed in standards and bank documentation as examples.
+const SAMPLE_IBANS: &[&str] = &[
+    "GB82WEST12345698765432",
+    "GB33BUKB20201555555555",
+    "DE89370400440532013000",
+    "FR1420041010050500013M02606",
+    "NL91ABNA0417164300",
+    "ES9121000418450200051332",
+];
+
+fn iban(value: &[u8]) -> Verdict {
+    let mut compact = [0u8; 34];
+    let mut n = 0;
+    for &b in value {
+        if b == b' ' {
+            continue;
+        }
+        if n == compact.len() || !b.is_ascii_alphanumeric() {
+            return Verdict::Invalid;
+        }
+        compact[n] = b.to_ascii_uppercase();
+        n += 1;
+    }
+    let iban = &compact[..n];
+    if n < 15 {
+        return Verdict::Invalid;
+    }
+    let Some(&(_, len)) = IBAN_LENGTHS.iter().find(|(c, _)| c[..] == iban[..2]) else {
+        return Verdict::Invalid;
+    };
+    if n != len || !iban[2].is_ascii_digit() || !iban[3].is_ascii_digit() {
+        return Verdict::Invalid;
+    }
+    let mut rem = 0u32;
+    for &b in iban[4..].iter().chain(&iban[..4]) {
+        let v = if b.is_ascii_digit() {
+            u32::from(b - b'0')
+        } else {
+            u32::from(b - b'A') + 10
+        };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
+    }
+    if rem != 1 {
+        return Verdict::Invalid;
+    }
+    let test = SAMPLE_IBANS.iter().any(|s| s.as_bytes() == iban);
+    Verdict::Valid { test, weak: false }
+}
+
+/// True when the candidate continues into more of the same shape (a fifth
+/// octet, a version string's next part, an identifier).
+fn continues(hay: &[u8], start: usize, end: usize, joiners: &[u8]) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let before = start.checked_sub(1).map(|i| hay[i]);
+    let after = hay.get(end).copied();
+    let joined_before = before.is_some_and(|b| {
+        word(b) || (joiners.contains(&b) && start >= 2 && hay[start - 2].is_ascii_alphanumeric())
+    });
+    let joined_after = after.is_some_and(|b| {
+        word(b) || (joiners.contains(&b) && hay.get(end + 1).is_some_and(u8::is_ascii_alphanumeric))
+    });
+    joined_before || joined_after
+}
+
+fn ipv4(hay: &[u8], start: usize, end: usize) -> Verdict {
+    if continues(hay, start, end, b".") {
+        return Verdict::Invalid;
+    }
+    let value = &hay[start..end];
+    // Leading zeros ("01.02.03.04") read as octal in some parsers and are
+    // more often version or serial numbers than addresses.
+    if value
+        .split(|&b| b == b'.')
+        .any(|part| part.len() > 1 && part[0] == b'0')
+    {
+        return Verdict::Invalid;
+    }
+    let Ok(text) = std::str::from_utf8(value) else {
+        return Verdict::Invalid;
+    };
+    let Ok(ip) = text.parse::<Ipv4Addr>() else {
+        return Verdict::Invalid;
+    };
+    let [a, b, c, _] = ip.octets();
+    let documentation = (a, b, c) == (192, 0, 2) || (a, b, c) == (198, 51, 100) || (a, b, c) == (203, 0, 113);
+    if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() || a == 0 {
+        return Verdict::Invalid;
+    }
+    Verdict::Valid {
+        test: documentation,
+        weak: ip.is_private() || ip.is_loopback() || ip.is_link_local(),
+    }
+}
+
+fn ipv6(hay: &[u8], start: usize, end: usize) -> Verdict {
+    if continues(hay, start, end, b":.") {
+        return Verdict::Invalid;
+    }
+    let value = &hay[start..end];
+    let addr = match memchr::memchr(b'%', value) {
+        Some(i) => &value[..i],
+        None => value,
+    };
+    let Ok(text) = std::str::from_utf8(addr) else {
+        return Verdict::Invalid;
+    };
+    let Ok(ip) = text.parse::<Ipv6Addr>() else {
+        return Verdict::Invalid;
+    };
+    if ip.is_unspecified() || ip.is_multicast() {
+        return Verdict::Invalid;
+    }
+    let seg = ip.segments();
+    let documentation = seg[0] == 0x2001 && seg[1] == 0x0db8;
+    let local = ip.is_loopback() || (seg[0] & 0xffc0) == 0xfe80 || (seg[0] & 0xfe00) == 0xfc00;
+    Verdict::Valid {
+        test: documentation,
+        weak: local,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(v: Validator, s: &str) -> Verdict {
+        v.check(s.as_bytes(), 0, s.len())
+    }
+
+    #[test]
+    fn luhn_accepts_known_numbers_and_rejects_a_changed_digit() {
+        let d = |s: &str| s.bytes().map(|b| b - b'0').collect::<Vec<_>>();
+        assert!(luhn(&d("4539578534561045")));
+        assert!(luhn(&d("79927398713")));
+        assert!(!luhn(&d("4539578534561046")));
+    }
+
+    #[test]
+    fn ssn_rules_reject_reserved_areas_groups_and_serials() {
+        assert!(matches!(check(Validator::UsSsn, "512-44-0133"), Verdict::Valid { test: false, .. }));
+        assert!(matches!(check(Validator::UsSsn, "078-05-1120"), Verdict::Valid { test: true, .. }));
+        for bad in ["000-12-3456", "666-12-3456", "900-12-3456", "123-00-4567", "123-45-0000"] {
+            assert_eq!(check(Validator::UsSsn, bad), Verdict::Invalid, "{bad}");
+        }
+    }
+
+    #[test]
+    fn cards_need_luhn_issuer_and_length() {
+        assert!(matches!(check(Validator::CreditCard, "4111 1111 1111 1111"), Verdict::Valid { test: true, .. }));
+        assert!(matches!(check(Validator::CreditCard, "4539578534561045"), Verdict::Valid { test: false, weak: true }));
+        // Luhn-valid but no issuer starts with 9.
+        assert_eq!(check(Validator::CreditCard, "9111111111111111"), Verdict::Invalid);
+        // Amex is 15 digits, never 16.
+        assert_eq!(check(Validator::CreditCard, "3782822463100050"), Verdict::Invalid);
+    }
+
+    #[test]
+    fn iban_checks_mod97_and_country_length() {
+        assert!(matches!(check(Validator::Iban, "GB82 WEST 1234 5698 7654 32"), Verdict::Valid { test: true, .. }));
+        assert_eq!(check(Validator::Iban, "GB82WEST12345698765433"), Verdict::Invalid);
+        assert_eq!(check(Validator::Iban, "GB82WEST1234569876543"), Verdict::Invalid);
+    }
+
+    #[test]
+    fn ipv4_rejects_versions_and_flags_private_ranges_as_weak() {
+        assert_eq!(check(Validator::Ipv4, "01.2.3.4"), Verdict::Invalid);
+        assert_eq!(Validator::Ipv4.check(b"1.2.3.4.5", 0, 7), Verdict::Invalid);
+        assert_eq!(check(Validator::Ipv4, "10.0.0.1"), Verdict::Valid { test: false, weak: true });
+        assert_eq!(check(Validator::Ipv4, "203.0.113.9"), Verdict::Valid { test: true, weak: false });
+    }
+
+    #[test]
+    fn ipv6_rejects_identifiers_that_look_like_addresses() {
+        assert_eq!(Validator::Ipv6.check(b"std::vector", 2, 5), Verdict::Invalid);
+        assert!(matches!(check(Validator::Ipv6, "2606:4700:4700::1111"), Verdict::Valid { test: false, weak: false }));
+    }
+
+    #[test]
+    fn phone_marks_fictional_555_numbers_as_test_values() {
+        assert_eq!(check(Validator::Phone, "(212) 555-0187"), Verdict::Valid { test: true, weak: false });
+        assert_eq!(check(Validator::Phone, "(212) 555-1234"), Verdict::Valid { test: false, weak: false });
+        assert_eq!(check(Validator::Phone, "(112) 555-1234"), Verdict::Invalid);
+    }
+}

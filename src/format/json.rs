@@ -1,0 +1,362 @@
+//! JSON documents: every string and number, with its field path and span.
+//!
+//! Built on `jiter`'s pull parser. We evaluated three readers that give byte
+//! positions: `serde_json`'s `StreamDeserializer` with `RawValue` gives spans
+//! of top-level values only; `struson` gives positions but decodes every
+//! string into UTF-8; `jiter` exposes `current_index` and returns raw string
+//! bodies (`known_bytes`) without UTF-8 validation, so a value's span is a
+//! pointer difference and escapes are decoded only for strings that have a
+//! backslash. The walk is iterative (an explicit stack), so nesting depth
+//! never grows the call stack; paths stop growing past
+//! [`MAX_PATH_DEPTH`] levels.
+
+use jiter::{Jiter, JiterError, Peek};
+
+use super::path::{FieldTable, push_key};
+use super::{Problem, RawSpan, Value, ValueSink};
+
+/// Deeper levels than this share one field path ending in `…`.
+pub const MAX_PATH_DEPTH: usize = 64;
+
+/// Reused buffers for the walk.
+#[derive(Debug, Default)]
+pub struct JsonScratch {
+    path: Vec<u8>,
+    stack: Vec<Frame>,
+    keys: Vec<u8>,
+    decoded: Vec<u8>,
+    key_decoded: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    object: bool,
+    path_len: usize,
+    keys_len: usize,
+    key_start: usize,
+}
+
+/// Extracts every scalar of one JSON value in `data` (which may carry
+/// trailing whitespace). Arrays at the top level count each element as a
+/// record; any other document is one record. Returns the problem that
+/// stopped extraction, if any; values before it were already delivered.
+pub fn extract<S: ValueSink>(
+    data: &[u8],
+    fields: &mut FieldTable,
+    scratch: &mut JsonScratch,
+    sink: &mut S,
+) -> Result<(), Problem> {
+    walk(data, 0, fields, scratch, sink, true)
+}
+
+/// Like [`extract`] for one value at `data[base..]` whose offsets are
+/// reported relative to `data`; `top_records` says whether top-level array
+/// elements count as records.
+pub(crate) fn walk<S: ValueSink>(
+    data: &[u8],
+    base: usize,
+    fields: &mut FieldTable,
+    scratch: &mut JsonScratch,
+    sink: &mut S,
+    top_records: bool,
+) -> Result<(), Problem> {
+    let mut jiter = Jiter::new(&data[base..]);
+    let err = |e: JiterError| Problem {
+        offset: base + e.index,
+        message: format!("invalid JSON: {}", e.error_type),
+    };
+    scratch.path.clear();
+    scratch.path.push(b'$');
+    scratch.stack.clear();
+    scratch.keys.clear();
+    let mut peek = jiter.peek().map_err(err)?;
+    let top_array = peek == Peek::Array;
+    if !(top_array && top_records) {
+        sink.record();
+    }
+    loop {
+        // Descend into containers or emit a scalar.
+        let mut descended = false;
+        match peek {
+            Peek::Object => {
+                if let Some(key) = jiter.next_object_bytes().map_err(err)? {
+                    let key_start = scratch.keys.len();
+                    open(scratch, true, key_start);
+                    enter_key(scratch, key);
+                    peek = jiter.peek().map_err(err)?;
+                    descended = true;
+                }
+            }
+            Peek::Array => {
+                if let Some(p) = jiter.known_array().map_err(err)? {
+                    let key_start = scratch.stack.last().map_or(0, |f| f.key_start);
+                    open(scratch, false, key_start);
+                    if scratch.stack.len() <= MAX_PATH_DEPTH {
+                        scratch.path.extend_from_slice(b"[*]");
+                    }
+                    if top_records && scratch.stack.len() == 1 {
+                        sink.record();
+                    }
+                    peek = p;
+                    descended = true;
+                }
+            }
+            Peek::String => {
+                let raw = jiter.known_bytes().map_err(err)?;
+                let start = raw.as_ptr() as usize - data.as_ptr() as usize;
+                emit_string(data, start, raw.len(), fields, scratch, sink);
+            }
+            Peek::Null => jiter.known_null().map_err(err)?,
+            Peek::True | Peek::False => {
+                jiter.known_bool(peek).map_err(err)?;
+            }
+            _ => {
+                let raw = jiter.known_number_bytes(peek).map_err(err)?;
+                let start = raw.as_ptr() as usize - data.as_ptr() as usize;
+                let field = Some(intern(fields, scratch));
+                sink.value(
+                    fields,
+                    &Value {
+                        field,
+                        bytes: &data[start..start + raw.len()],
+                        raw: RawSpan::Verbatim { start },
+                    },
+                );
+            }
+        }
+        if descended {
+            continue;
+        }
+        // Climb until a container has a next element.
+        loop {
+            let Some(&frame) = scratch.stack.last() else {
+                return jiter.finish().map_err(err);
+            };
+            scratch.path.truncate(frame.path_len);
+            if frame.object {
+                scratch.keys.truncate(frame.keys_len);
+                if let Some(key) = jiter.next_key_bytes().map_err(err)? {
+                    enter_key(scratch, key);
+                    peek = jiter.peek().map_err(err)?;
+                    break;
+                }
+            } else if let Some(p) = jiter.array_step().map_err(err)? {
+                if scratch.stack.len() <= MAX_PATH_DEPTH {
+                    scratch.path.extend_from_slice(b"[*]");
+                }
+                if top_records && scratch.stack.len() == 1 {
+                    sink.record();
+                }
+                peek = p;
+                break;
+            }
+            scratch.keys.truncate(frame.keys_len);
+            scratch.stack.pop();
+        }
+    }
+}
+
+fn open(scratch: &mut JsonScratch, object: bool, key_start: usize) {
+    scratch.stack.push(Frame {
+        object,
+        path_len: scratch.path.len(),
+        keys_len: scratch.keys.len(),
+        key_start,
+    });
+}
+
+/// Makes `raw` (an object key, escapes decoded only if it has any) the
+/// current key.
+fn enter_key(scratch: &mut JsonScratch, raw: &[u8]) {
+    let mut buf = std::mem::take(&mut scratch.key_decoded);
+    let key = if memchr::memchr(b'\\', raw).is_none() {
+        raw
+    } else {
+        unescape(raw, &mut buf);
+        &buf[..]
+    };
+    let depth = scratch.stack.len();
+    if let Some(top) = scratch.stack.last_mut() {
+        top.key_start = scratch.keys.len();
+    }
+    scratch.keys.extend_from_slice(key);
+    if depth <= MAX_PATH_DEPTH {
+        push_key(&mut scratch.path, key);
+    } else if depth == MAX_PATH_DEPTH + 1 {
+        scratch.path.extend_from_slice(".…".as_bytes());
+    }
+    scratch.key_decoded = buf;
+}
+
+fn intern(fields: &mut FieldTable, scratch: &JsonScratch) -> super::FieldId {
+    let key = match scratch.stack.last() {
+        Some(f) => &scratch.keys[f.key_start.min(scratch.keys.len())..],
+        None => &[][..],
+    };
+    fields.intern(&scratch.path, key)
+}
+
+fn emit_string<S: ValueSink>(
+    data: &[u8],
+    start: usize,
+    len: usize,
+    fields: &mut FieldTable,
+    scratch: &mut JsonScratch,
+    sink: &mut S,
+) {
+    let raw = &data[start..start + len];
+    let field = Some(intern(fields, scratch));
+    if memchr::memchr(b'\\', raw).is_none() {
+        sink.value(
+            fields,
+            &Value {
+                field,
+                bytes: raw,
+                raw: RawSpan::Verbatim { start },
+            },
+        );
+        return;
+    }
+    let mut decoded = std::mem::take(&mut scratch.decoded);
+    unescape(raw, &mut decoded);
+    sink.value(
+        fields,
+        &Value {
+            field,
+            bytes: &decoded,
+            raw: RawSpan::JsonEscaped { start, raw },
+        },
+    );
+    scratch.decoded = decoded;
+}
+
+/// Length of the escape sequence at `raw[i]` (a backslash) and the UTF-8
+/// bytes it decodes to.
+fn escape_at(raw: &[u8], i: usize) -> (usize, [u8; 4], usize) {
+    let mut buf = [0u8; 4];
+    let simple = |b: u8| (2, [b, 0, 0, 0], 1);
+    match raw.get(i + 1) {
+        Some(b'"') => simple(b'"'),
+        Some(b'\\') => simple(b'\\'),
+        Some(b'/') => simple(b'/'),
+        Some(b'b') => simple(0x08),
+        Some(b'f') => simple(0x0c),
+        Some(b'n') => simple(b'\n'),
+        Some(b'r') => simple(b'\r'),
+        Some(b't') => simple(b'\t'),
+        Some(b'u') => {
+            let hex = |at: usize| -> Option<u32> {
+                let s = raw.get(at..at + 4)?;
+                u32::from_str_radix(std::str::from_utf8(s).ok()?, 16).ok()
+            };
+            let Some(hi) = hex(i + 2) else {
+                return (1, [b'\\', 0, 0, 0], 1);
+            };
+            let (code, used) = if (0xD800..0xDC00).contains(&hi) && raw.get(i + 6..i + 8) == Some(b"\\u") {
+                match hex(i + 8) {
+                    Some(lo) if (0xDC00..0xE000).contains(&lo) => (0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00), 12),
+                    _ => (0xFFFD, 6),
+                }
+            } else {
+                (hi, 6)
+            };
+            let c = char::from_u32(code).unwrap_or('\u{FFFD}');
+            let n = c.encode_utf8(&mut buf).len();
+            (used, buf, n)
+        }
+        _ => (1, [b'\\', 0, 0, 0], 1),
+    }
+}
+
+/// Decodes the escapes of a JSON string body into `out` (cleared first).
+pub fn unescape(raw: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let mut i = 0;
+    while let Some(j) = memchr::memchr(b'\\', &raw[i..]) {
+        out.extend_from_slice(&raw[i..i + j]);
+        let (used, bytes, n) = escape_at(raw, i + j);
+        out.extend_from_slice(&bytes[..n]);
+        i += j + used;
+    }
+    out.extend_from_slice(&raw[i..]);
+}
+
+/// Maps an offset in the decoded string to the offset in the raw body of
+/// the escape or byte that produced it.
+pub fn decoded_to_raw(raw: &[u8], decoded: usize) -> usize {
+    let (mut r, mut d) = (0, 0);
+    while r < raw.len() && d < decoded {
+        if raw[r] == b'\\' {
+            let (used, _, n) = escape_at(raw, r);
+            if d + n > decoded {
+                break;
+            }
+            r += used;
+            d += n;
+        } else {
+            r += 1;
+            d += 1;
+        }
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::FieldTable;
+    use crate::format::tests_support::Collect;
+
+    #[test]
+    fn paths_follow_the_design_table() {
+        let doc = br#"{"customers":[{"contact":{"email":"a@example.com"},"age":41}],"ok":true}"#;
+        let mut c = Collect::default();
+        extract(doc, &mut FieldTable::default(), &mut JsonScratch::default(), &mut c).unwrap();
+        assert_eq!(c.pairs(), [("$.customers[*].contact.email", "a@example.com"), ("$.customers[*].age", "41")]);
+        assert_eq!(c.keys(), ["email", "age"]);
+    }
+
+    #[test]
+    fn top_level_arrays_count_each_element_as_a_record() {
+        let doc = br#"[{"a":"x"},{"a":"y"},{"a":["p","q"]}]"#;
+        let mut c = Collect::default();
+        extract(doc, &mut FieldTable::default(), &mut JsonScratch::default(), &mut c).unwrap();
+        assert_eq!(c.records, 3);
+        assert_eq!(c.pairs().last().unwrap(), &("$[*].a[*]", "q"));
+        assert_eq!(*c.keys().last().unwrap(), "a");
+    }
+
+    #[test]
+    fn escaped_strings_are_decoded_and_spans_map_back() {
+        let doc = br#"{"n":"jane\u0040example.com \"x\""}"#;
+        let mut c = Collect::default();
+        extract(doc, &mut FieldTable::default(), &mut JsonScratch::default(), &mut c).unwrap();
+        assert_eq!(c.values[0].1, "jane@example.com \"x\"");
+        let (off, len) = c.spans[0];
+        // "jane@example.com" is decoded bytes 0..16, raw `jane\u0040example.com`.
+        let (o, l) = c.first_words[0];
+        assert_eq!(&doc[o..o + l], br"jane\u0040example.com");
+        assert_eq!(&doc[off..off + len], br#"jane\u0040example.com \"x\""#);
+    }
+
+    #[test]
+    fn truncated_documents_report_where_they_broke() {
+        let mut c = Collect::default();
+        let err = extract(br#"{"a":"x","b":"#, &mut FieldTable::default(), &mut JsonScratch::default(), &mut c).unwrap_err();
+        assert_eq!(c.values.len(), 1);
+        assert!(err.message.starts_with("invalid JSON"), "{}", err.message);
+        assert_eq!(err.offset, 13);
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow_and_caps_the_path() {
+        let depth = 100_000;
+        let mut doc = "[".repeat(depth);
+        doc.push_str("\"v\"");
+        doc.push_str(&"]".repeat(depth));
+        let mut c = Collect::default();
+        extract(doc.as_bytes(), &mut FieldTable::default(), &mut JsonScratch::default(), &mut c).unwrap();
+        assert_eq!(c.values.len(), 1);
+        assert!(c.values[0].0.len() <= 3 * MAX_PATH_DEPTH + 8);
+    }
+}

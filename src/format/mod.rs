@@ -1,0 +1,254 @@
+//! Extraction: bytes of one file (or one chunk of it) in, a stream of
+//! values out, each with its field path and its span in the file.
+//!
+//! One module per format. An extractor never decides what is PII: it hands
+//! every scalar value to a [`ValueSink`] together with a [`RawSpan`] that can
+//! map any range of the (decoded) value back to the raw bytes it came from.
+//! Offsets given to the sink are relative to the slice the extractor was
+//! given; the engine adds the chunk's base offset.
+
+pub mod csv;
+pub mod json;
+pub mod ndjson;
+pub mod path;
+pub mod text;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+pub use path::{Field, FieldId, FieldTable};
+
+/// An input format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// One JSON document.
+    Json,
+    /// One JSON value per line.
+    Ndjson,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// Tab-separated values with a header row.
+    Tsv,
+    /// Plain text and logs, line by line.
+    Text,
+}
+
+impl Format {
+    /// The lower-case name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Ndjson => "ndjson",
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+            Format::Text => "text",
+        }
+    }
+
+    /// Whether a large file of this format can be cut into chunks at record
+    /// boundaries and scanned in parallel.
+    pub fn chunkable(self) -> bool {
+        !matches!(self, Format::Json)
+    }
+
+    /// The format an extension names, for extensions that are reliable.
+    /// `.txt`, `.log` and unknown extensions return `None`: sniff them.
+    /// A trailing `.gz` is looked through.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        let ext = name.rsplit_once('.')?.1;
+        Some(match ext {
+            "json" => Format::Json,
+            "ndjson" | "jsonl" | "ldjson" => Format::Ndjson,
+            "csv" => Format::Csv,
+            "tsv" | "tab" => Format::Tsv,
+            _ => return None,
+        })
+    }
+}
+
+/// Decides the format of a file from its extension and its first bytes.
+/// The extension wins, except that a `.json` file holding one JSON value
+/// per line is NDJSON; files without a reliable extension are sniffed.
+pub fn detect_format(path: &Path, head: &[u8]) -> Format {
+    match Format::from_path(path) {
+        Some(Format::Json) if sniff(head) == Format::Ndjson => Format::Ndjson,
+        Some(f) => f,
+        None => sniff(head),
+    }
+}
+
+/// Guesses a format from the first bytes of a file.
+pub fn sniff(head: &[u8]) -> Format {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+    let body = &head[start..];
+    match body.first() {
+        Some(b'{') => {
+            if ndjson::looks_like_ndjson(body) {
+                Format::Ndjson
+            } else {
+                Format::Json
+            }
+        }
+        Some(b'[') => Format::Json,
+        Some(_) => csv::sniff_delimited(body).unwrap_or(Format::Text),
+        None => Format::Text,
+    }
+}
+
+/// Where a value's bytes came from in the raw input, able to map a range of
+/// the value back to raw offsets.
+#[derive(Debug, Clone, Copy)]
+pub enum RawSpan<'a> {
+    /// The value is the raw bytes at `start`, unchanged.
+    Verbatim {
+        /// Offset of the value's first byte.
+        start: usize,
+    },
+    /// A JSON string body at `start` (after the quote) whose escapes were
+    /// decoded.
+    JsonEscaped {
+        /// Offset of the raw string body.
+        start: usize,
+        /// The raw string body, escapes and all.
+        raw: &'a [u8],
+    },
+    /// Field `index` of the delimited record that starts at `record_start`.
+    Delimited {
+        /// Offset of the record's first byte.
+        record_start: usize,
+        /// Field index in the record.
+        index: usize,
+        /// The field delimiter.
+        delimiter: u8,
+        /// The whole input slice.
+        data: &'a [u8],
+    },
+}
+
+impl RawSpan<'_> {
+    /// Maps `start..end` of the decoded value to a raw `(offset, length)`.
+    pub fn map(&self, start: usize, end: usize) -> (usize, usize) {
+        match *self {
+            RawSpan::Verbatim { start: s } => (s + start, end - start),
+            RawSpan::JsonEscaped { start: s, raw } => {
+                let a = json::decoded_to_raw(raw, start);
+                let b = json::decoded_to_raw(raw, end);
+                (s + a, b - a)
+            }
+            RawSpan::Delimited {
+                record_start,
+                index,
+                delimiter,
+                data,
+            } => csv::map_field_range(data, record_start, index, delimiter, start, end),
+        }
+    }
+}
+
+/// One scalar value handed to a sink.
+#[derive(Debug, Clone, Copy)]
+pub struct Value<'a> {
+    /// The interned field path, or `None` for free text.
+    pub field: Option<FieldId>,
+    /// The decoded value.
+    pub bytes: &'a [u8],
+    /// Where it came from.
+    pub raw: RawSpan<'a>,
+}
+
+/// A problem in the input that did not stop extraction (a malformed NDJSON
+/// line, a ragged CSV row) or that did (truncated JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Offset in the slice where it was noticed.
+    pub offset: usize,
+    /// What is wrong; never quotes file content.
+    pub message: String,
+}
+
+/// Receives what an extractor finds.
+pub trait ValueSink {
+    /// A scalar value.
+    fn value(&mut self, fields: &FieldTable, value: &Value<'_>);
+    /// The start of a record (a line, a row, a document).
+    fn record(&mut self);
+    /// A problem in the input.
+    fn problem(&mut self, problem: Problem);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffing_tells_json_ndjson_csv_tsv_and_text_apart() {
+        assert_eq!(sniff(b"  {\"a\": 1,\n \"b\": 2}\n"), Format::Json);
+        assert_eq!(sniff(b"[1, 2]"), Format::Json);
+        assert_eq!(sniff(b"{\"a\":1}\n{\"a\":2}\n"), Format::Ndjson);
+        assert_eq!(sniff(b"id,email,name\n1,a@example.com,A\n2,b@example.com,B\n"), Format::Csv);
+        assert_eq!(sniff(b"id\temail\n1\ta@example.com\n"), Format::Tsv);
+        assert_eq!(sniff(b"2026-10-01 INFO started, all good\nnext line\n"), Format::Text);
+    }
+
+    #[test]
+    fn the_extension_wins_but_a_json_file_of_lines_is_ndjson() {
+        let p = Path::new;
+        assert_eq!(detect_format(p("a.csv"), b"hello"), Format::Csv);
+        assert_eq!(detect_format(p("a.json.gz"), b"{\"a\":1}\n{\"a\":2}\n"), Format::Ndjson);
+        assert_eq!(detect_format(p("a.txt"), b"{\"a\":1}\n{\"a\":2}\n"), Format::Ndjson);
+        assert_eq!(detect_format(p("events"), b"plain words"), Format::Text);
+    }
+}
+
+/// A sink that records everything, for the extractors' unit tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    #[derive(Default)]
+    pub struct Collect {
+        pub values: Vec<(String, String)>,
+        pub field_keys: Vec<String>,
+        pub spans: Vec<(usize, usize)>,
+        pub first_words: Vec<(usize, usize)>,
+        pub records: usize,
+        pub problems: Vec<Problem>,
+    }
+
+    impl Collect {
+        pub fn pairs(&self) -> Vec<(&str, &str)> {
+            self.values.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
+        }
+
+        pub fn keys(&self) -> Vec<&str> {
+            self.field_keys.iter().map(String::as_str).collect()
+        }
+    }
+
+    impl ValueSink for Collect {
+        fn value(&mut self, fields: &FieldTable, v: &Value<'_>) {
+            let (path, key) = match v.field {
+                Some(id) => (fields.get(id).path.clone(), String::from_utf8_lossy(&fields.get(id).key).into_owned()),
+                None => ("null".to_string(), String::new()),
+            };
+            self.values.push((path, String::from_utf8_lossy(v.bytes).into_owned()));
+            self.field_keys.push(key);
+            self.spans.push(v.raw.map(0, v.bytes.len()));
+            let word = v.bytes.iter().position(|&b| b == b' ').unwrap_or(v.bytes.len());
+            self.first_words.push(v.raw.map(0, word));
+        }
+
+        fn record(&mut self) {
+            self.records += 1;
+        }
+
+        fn problem(&mut self, problem: Problem) {
+            self.problems.push(problem);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! sandsift finds personal data (PII) leaking to vendors: it scans what a
+//! vendor integration received or holds and reports, per vendor, which
+//! fields carry which kinds of personal data.
+//!
+//! The library takes a [`ScanConfig`] and returns typed results; the
+//! `sandsift` binary is a thin shell around it.
+#![warn(missing_docs)]
+
+pub mod detect;
+pub mod format;
