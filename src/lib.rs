@@ -8,3 +8,7 @@
 
 pub mod detect;
 pub mod format;
+pub mod discover;
+pub mod finding;
+pub mod load;
+pub mod vendor;

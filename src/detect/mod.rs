@@ -106,7 +106,8 @@ pub struct Detector {
 
 /// Whether a value is real-looking, already masked, or a published test
 /// value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     /// A real-looking value in clear text.
     Clear,

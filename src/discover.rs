@@ -1,0 +1,271 @@
+//! Discovery: walking the scan paths, applying globs and limits, and
+//! assigning each file its vendor.
+//!
+//! Version-control folders (`.git`, `.hg`, `.svn`, `.bzr`, `_darcs`, `.jj`)
+//! are never entered. Everything else that is not scanned is accounted
+//! for: symbolic links not followed, special files, files over the size
+//! limit are *skipped* with a reason; paths that cannot be read are
+//! *failed* with the error. Files excluded by `--include`/`--exclude` are
+//! not counted: the user asked not to see them.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use walkdir::WalkDir;
+
+use crate::vendor::VendorMap;
+
+/// Folders of version-control systems, never entered.
+const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".bzr", "_darcs", ".jj"];
+
+/// What to walk and what to leave out.
+#[derive(Debug, Clone, Default)]
+pub struct DiscoverOptions {
+    /// Only files matching one of these globs (relative to the scan root)
+    /// are scanned; empty means all.
+    pub include: Vec<String>,
+    /// Files and folders matching one of these globs are left out.
+    pub exclude: Vec<String>,
+    /// Files larger than this are skipped.
+    pub max_file_size: Option<u64>,
+    /// Follow symbolic links.
+    pub follow_symlinks: bool,
+}
+
+/// A file to scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The path to open.
+    pub path: PathBuf,
+    /// The path as shown in reports.
+    pub display: String,
+    /// The vendor it belongs to.
+    pub vendor: String,
+    /// Its size according to its metadata.
+    pub size: u64,
+}
+
+/// A file not scanned, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    /// The path as shown in reports.
+    pub file: String,
+    /// Why it was skipped.
+    pub reason: String,
+    /// Its size, when known.
+    pub bytes: u64,
+}
+
+/// A path that could not be read, and the error.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Failed {
+    /// The path as shown in reports.
+    pub file: String,
+    /// The error.
+    pub error: String,
+}
+
+/// The outcome of walking all scan paths.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Files to scan, sorted by display path.
+    pub candidates: Vec<Candidate>,
+    /// Files skipped during the walk.
+    pub skipped: Vec<Skipped>,
+    /// Paths that failed during the walk.
+    pub failed: Vec<Failed>,
+}
+
+/// An invalid glob.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid glob `{glob}`: {message}")]
+pub struct GlobError {
+    /// The glob as given.
+    pub glob: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+fn globset(globs: &[String]) -> Result<Option<GlobSet>, GlobError> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        b.add(Glob::new(g).map_err(|e| GlobError {
+            glob: g.clone(),
+            message: e.kind().to_string(),
+        })?);
+    }
+    b.build().map(Some).map_err(|e| GlobError {
+        glob: globs.join(", "),
+        message: e.to_string(),
+    })
+}
+
+fn display(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// Walks every root and classifies what it finds.
+pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions, vendors: &VendorMap) -> Result<Discovery, GlobError> {
+    let include = globset(&opts.include)?;
+    let exclude = globset(&opts.exclude)?;
+    let mut out = Discovery::default();
+    for root in roots {
+        walk_root(root, opts, vendors, include.as_ref(), exclude.as_ref(), &mut out);
+    }
+    out.candidates.sort_by(|a, b| a.display.cmp(&b.display));
+    out.candidates.dedup_by(|a, b| a.display == b.display);
+    out.skipped.sort_by(|a, b| a.file.cmp(&b.file));
+    out.failed.sort_by(|a, b| a.file.cmp(&b.file));
+    Ok(out)
+}
+
+fn walk_root(
+    root: &Path,
+    opts: &DiscoverOptions,
+    vendors: &VendorMap,
+    include: Option<&GlobSet>,
+    exclude: Option<&GlobSet>,
+    out: &mut Discovery,
+) {
+    let relative = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
+    let walker = WalkDir::new(root)
+        .follow_links(opts.follow_symlinks)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let is_dir = e.file_type().is_dir();
+            let name = e.file_name().to_string_lossy();
+            if is_dir && VCS_DIRS.contains(&name.as_ref()) {
+                return false;
+            }
+            !exclude.is_some_and(|x| x.is_match(relative(e.path())))
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                let file = err.path().map_or_else(|| display(root), display);
+                let error = match err.io_error() {
+                    Some(io) => io.to_string(),
+                    None => err.to_string(),
+                };
+                out.failed.push(Failed { file, error });
+                continue;
+            }
+        };
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            continue;
+        }
+        let path = entry.path();
+        let rel = relative(path);
+        if entry.depth() > 0 && include.is_some_and(|i| !i.is_match(&rel)) {
+            continue;
+        }
+        let file = display(path);
+        if ft.is_symlink() {
+            out.skipped.push(Skipped {
+                file,
+                reason: "symbolic link (not followed; use --follow)".into(),
+                bytes: 0,
+            });
+            continue;
+        }
+        if !ft.is_file() {
+            out.skipped.push(Skipped {
+                file,
+                reason: "not a regular file".into(),
+                bytes: 0,
+            });
+            continue;
+        }
+        let size = match entry.metadata() {
+            Ok(m) => m.len(),
+            Err(e) => {
+                out.failed.push(Failed {
+                    file,
+                    error: e.to_string(),
+                });
+                continue;
+            }
+        };
+        if let Some(max) = opts.max_file_size.filter(|&m| size > m) {
+            out.skipped.push(Skipped {
+                file,
+                reason: format!("larger than --max-file-size ({size} > {max} bytes)"),
+                bytes: size,
+            });
+            continue;
+        }
+        out.candidates.push(Candidate {
+            vendor: vendors.vendor_for(root, path),
+            path: path.to_path_buf(),
+            display: file,
+            size,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_sorted_skips_vcs_and_applies_globs() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for p in ["acme/b.json", "acme/a.csv", ".git/config", "zeta/x.log", "top.txt"] {
+            let p = root.join(p);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "x").unwrap();
+        }
+        let d = discover(&[root.to_path_buf()], &DiscoverOptions::default(), &VendorMap::by_directory()).unwrap();
+        let names: Vec<_> = d.candidates.iter().map(|c| c.path.strip_prefix(root).unwrap().to_path_buf()).collect();
+        assert_eq!(names, ["acme/a.csv", "acme/b.json", "top.txt", "zeta/x.log"].map(PathBuf::from));
+        assert_eq!(d.candidates[0].vendor, "acme");
+        let opts = DiscoverOptions {
+            exclude: vec!["zeta".into(), "*.csv".into()],
+            ..Default::default()
+        };
+        let d = discover(&[root.to_path_buf()], &opts, &VendorMap::by_directory()).unwrap();
+        assert_eq!(d.candidates.len(), 2);
+        let opts = DiscoverOptions {
+            include: vec!["*.json".into()],
+            ..Default::default()
+        };
+        let d = discover(&[root.to_path_buf()], &opts, &VendorMap::by_directory()).unwrap();
+        assert_eq!(d.candidates.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_are_skipped_unless_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("real.txt"), "x").unwrap();
+        std::os::unix::fs::symlink(root.join("real.txt"), root.join("link.txt")).unwrap();
+        std::os::unix::fs::symlink(root.join("missing"), root.join("broken.txt")).unwrap();
+        let d = discover(&[root.to_path_buf()], &DiscoverOptions::default(), &VendorMap::by_directory()).unwrap();
+        assert_eq!(d.candidates.len(), 1);
+        assert_eq!(d.skipped.len(), 2);
+        let opts = DiscoverOptions {
+            follow_symlinks: true,
+            ..Default::default()
+        };
+        let d = discover(&[root.to_path_buf()], &opts, &VendorMap::by_directory()).unwrap();
+        assert_eq!(d.candidates.len(), 2);
+        assert_eq!(d.failed.len(), 1);
+    }
+
+    #[test]
+    fn a_missing_root_is_a_failure_not_a_panic() {
+        let d = discover(&[PathBuf::from("/nonexistent/sandsift")], &DiscoverOptions::default(), &VendorMap::by_directory()).unwrap();
+        assert_eq!(d.failed.len(), 1);
+    }
+}

@@ -1,0 +1,136 @@
+//! Findings: one detected value, located, masked and fingerprinted.
+//!
+//! This is where masking happens: a [`Finding`] carries the masked sample
+//! and a keyed fingerprint; the raw value only when the user asked for it
+//! (`--reveal`). Renderers receive findings and never see anything else.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::detect::{Category, Confidence, MaskStyle, Status};
+use crate::format::Format;
+
+/// One detected value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The vendor the file belongs to.
+    pub vendor: Arc<str>,
+    /// The file, as discovered (relative to the working directory when the
+    /// scan path was).
+    pub file: Arc<str>,
+    /// The format the file was read as.
+    pub format: Format,
+    /// The field path; `null` for free text.
+    pub field: Option<Arc<str>>,
+    /// The detector id.
+    pub detector: Arc<str>,
+    /// The detector's category.
+    pub category: Category,
+    /// How sure the finding is.
+    pub confidence: Confidence,
+    /// Why it has that confidence.
+    pub evidence: Vec<String>,
+    /// Clear, masked or test value.
+    pub status: Status,
+    /// Byte offset of the raw value in the file (in the decompressed stream
+    /// for `.gz` files).
+    pub offset: u64,
+    /// Length of the raw value in bytes.
+    pub length: u64,
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based byte column.
+    pub column: u64,
+    /// The value masked by kind.
+    pub masked: String,
+    /// Keyed fingerprint of the normalised value.
+    pub fingerprint: String,
+    /// The raw (decoded) value; only with `--reveal`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// Computes keyed fingerprints. Without a user key the key is random per
+/// run, so fingerprints only compare within one report.
+#[derive(Clone)]
+pub struct Fingerprinter {
+    key: [u8; 32],
+}
+
+impl std::fmt::Debug for Fingerprinter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fingerprinter { key: <hidden> }")
+    }
+}
+
+const KEY_CONTEXT: &str = "sandsift 2026-11 fingerprint key v1";
+
+impl Fingerprinter {
+    /// A fingerprinter keyed by a user-supplied secret (any length).
+    pub fn with_key(secret: &[u8]) -> Self {
+        Fingerprinter {
+            key: blake3::derive_key(KEY_CONTEXT, secret),
+        }
+    }
+
+    /// A fingerprinter with a random key.
+    pub fn random() -> Result<Self, getrandom::Error> {
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret)?;
+        Ok(Self::with_key(&secret))
+    }
+
+    /// The fingerprint of a value of a detector: 32 hex digits of a keyed
+    /// BLAKE3 hash of the detector id and the value normalised by kind (so
+    /// `4111 1111 1111 1111` and `4111111111111111` agree).
+    pub fn fingerprint(&self, detector: &str, style: MaskStyle, value: &[u8], scratch: &mut Vec<u8>) -> String {
+        normalise(style, value, scratch);
+        let mut hasher = blake3::Hasher::new_keyed(&self.key);
+        hasher.update(detector.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(scratch);
+        let hash = hasher.finalize();
+        let mut hex = String::with_capacity(32);
+        for b in &hash.as_bytes()[..16] {
+            hex.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+            hex.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
+        }
+        hex
+    }
+}
+
+fn normalise(style: MaskStyle, value: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    match style {
+        MaskStyle::Last4 | MaskStyle::Card => out.extend(value.iter().filter(|b| b.is_ascii_digit())),
+        MaskStyle::Iban => out.extend(value.iter().filter(|b| !b.is_ascii_whitespace()).map(u8::to_ascii_uppercase)),
+        MaskStyle::Email | MaskStyle::Ip => out.extend(value.iter().map(u8::to_ascii_lowercase)),
+        MaskStyle::Full => out.extend_from_slice(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_depend_on_the_key_and_ignore_formatting() {
+        let a = Fingerprinter::with_key(b"key one");
+        let b = Fingerprinter::with_key(b"key two");
+        let s = &mut Vec::new();
+        let fa = a.fingerprint("credit_card", MaskStyle::Card, b"4111 1111 1111 1111", s);
+        assert_eq!(fa, a.fingerprint("credit_card", MaskStyle::Card, b"4111111111111111", s));
+        assert_ne!(fa, b.fingerprint("credit_card", MaskStyle::Card, b"4111111111111111", s));
+        assert_eq!(fa.len(), 32);
+    }
+
+    #[test]
+    fn an_unkeyed_fingerprint_is_not_the_plain_hash_of_the_value() {
+        let fp = Fingerprinter::random().unwrap();
+        let s = &mut Vec::new();
+        let f = fp.fingerprint("us_ssn", MaskStyle::Last4, b"512-44-0133", s);
+        let plain = blake3::hash(b"512440133").to_hex();
+        assert!(!plain.starts_with(&f));
+    }
+}
