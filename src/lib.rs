@@ -12,3 +12,10 @@ pub mod discover;
 pub mod finding;
 pub mod load;
 pub mod vendor;
+pub mod engine;
+pub mod report;
+
+pub use detect::Catalogue;
+pub use engine::{Progress, ScanConfig, ScanError, scan};
+pub use finding::Finding;
+pub use report::Report;

@@ -51,7 +51,7 @@ fn keep_last_digits(text: &str, keep: usize) -> String {
 }
 
 fn card(text: &str) -> String {
-    if text.bytes().all(|b| b.is_ascii_digit()) && text.len() > 4 {
+    if text.len() == 16 && text.bytes().all(|b| b.is_ascii_digit()) {
         let masked = "*".repeat(text.len() - 4) + &text[text.len() - 4..];
         let chunks: Vec<&str> = masked
             .as_bytes()
@@ -109,5 +109,6 @@ mod tests {
         assert_eq!(mask(MaskStyle::Ip, b"2001:db8::1"), "2001:****");
         assert_eq!(mask(MaskStyle::Full, b"secret"), "******");
         assert_eq!(mask(MaskStyle::Last4, b"123"), "***");
+        assert_eq!(mask(MaskStyle::Card, b"378282246310005"), "***********0005");
     }
 }

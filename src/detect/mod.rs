@@ -518,8 +518,11 @@ fn confirm(
         },
         None => (false, false),
     };
+    // A field hint that agrees with a validated value is the strongest
+    // evidence we have; without a hint, a weak value (private address,
+    // bare digits) loses a level.
     let confidence = match (hint.is_some(), weak) {
-        (true, false) if d.validator.is_some() => Confidence::High,
+        (true, _) if d.validator.is_some() => Confidence::High,
         (true, _) => Confidence::Medium,
         (false, false) => d.confidence,
         (false, true) => d.confidence.lower(),

@@ -42,11 +42,6 @@ pub enum Verdict {
     },
 }
 
-const VALID: Verdict = Verdict::Valid {
-    test: false,
-    weak: false,
-};
-
 impl Validator {
     /// Resolves a validator name from a detector file.
     pub fn from_name(name: &str) -> Option<Self> {
@@ -187,13 +182,29 @@ fn phone(value: &[u8]) -> Verdict {
         return Verdict::Valid { test, weak: false };
     }
     if international {
-        return VALID;
+        return Verdict::Valid {
+            test: uk_drama(d),
+            weak: false,
+        };
     }
     // National formats outside NANP only count where a field says phone.
     Verdict::Valid {
         test: false,
         weak: true,
     }
+}
+
+/// Ofcom's ranges reserved for drama: 020 7946 0xxx, 0113 496 0xxx,
+/// 0161 496 0xxx, 01632 960xxx, 07700 900xxx (digits after +44).
+fn uk_drama(d: &[u8]) -> bool {
+    const RANGES: &[&[u8]] = &[
+        &[4, 4, 2, 0, 7, 9, 4, 6, 0],
+        &[4, 4, 1, 1, 3, 4, 9, 6, 0],
+        &[4, 4, 1, 6, 1, 4, 9, 6, 0],
+        &[4, 4, 1, 6, 3, 2, 9, 6, 0],
+        &[4, 4, 7, 7, 0, 0, 9, 0, 0],
+    ];
+    RANGES.iter().any(|r| d.len() == 12 && d.starts_with(r))
 }
 
 /// Sample SSNs published by the SSA or long used in advertising.
@@ -314,6 +325,7 @@ const IBAN_LENGTHS: &[(&[u8; 2], usize)] = &[
 /// IBANs printed in standards and bank documentation as examples.
 const SAMPLE_IBANS: &[&str] = &[
     "GB82WEST12345698765432",
+    "GB29NWBK60161331926819",
     "GB33BUKB20201555555555",
     "DE89370400440532013000",
     "FR1420041010050500013M02606",
@@ -497,5 +509,6 @@ mod tests {
         assert_eq!(check(Validator::Phone, "(212) 555-0187"), Verdict::Valid { test: true, weak: false });
         assert_eq!(check(Validator::Phone, "(212) 555-1234"), Verdict::Valid { test: false, weak: false });
         assert_eq!(check(Validator::Phone, "(112) 555-1234"), Verdict::Invalid);
+        assert_eq!(check(Validator::Phone, "+44 20 7946 0958"), Verdict::Valid { test: true, weak: false });
     }
 }

@@ -176,6 +176,9 @@ fn enter_key(scratch: &mut JsonScratch, raw: &[u8]) {
         &buf[..]
     };
     let depth = scratch.stack.len();
+    if !scratch.keys.is_empty() {
+        scratch.keys.push(b'.');
+    }
     if let Some(top) = scratch.stack.last_mut() {
         top.key_start = scratch.keys.len();
     }
@@ -188,9 +191,20 @@ fn enter_key(scratch: &mut JsonScratch, raw: &[u8]) {
     scratch.key_decoded = buf;
 }
 
+/// Interns the current path. The name the field hints see is the last two
+/// object keys (`contact.email`, `card.number`), so a generic key takes its
+/// meaning from its parent.
 fn intern(fields: &mut FieldTable, scratch: &JsonScratch) -> super::FieldId {
+    let keys = &scratch.keys;
     let key = match scratch.stack.last() {
-        Some(f) => &scratch.keys[f.key_start.min(scratch.keys.len())..],
+        Some(f) => {
+            let last = f.key_start.min(keys.len());
+            let parent = match last.checked_sub(1) {
+                Some(dot) => memchr::memrchr(b'.', &keys[..dot]).map_or(0, |i| i + 1),
+                None => last,
+            };
+            &keys[parent..]
+        }
         None => &[][..],
     };
     fields.intern(&scratch.path, key)
@@ -313,7 +327,7 @@ mod tests {
         let mut c = Collect::default();
         extract(doc, &mut FieldTable::default(), &mut JsonScratch::default(), &mut c).unwrap();
         assert_eq!(c.pairs(), [("$.customers[*].contact.email", "a@example.com"), ("$.customers[*].age", "41")]);
-        assert_eq!(c.keys(), ["email", "age"]);
+        assert_eq!(c.keys(), ["contact.email", "customers.age"]);
     }
 
     #[test]
@@ -324,6 +338,10 @@ mod tests {
         assert_eq!(c.records, 3);
         assert_eq!(c.pairs().last().unwrap(), &("$[*].a[*]", "q"));
         assert_eq!(*c.keys().last().unwrap(), "a");
+        let mut c = Collect::default();
+        let doc = br#"{"x":{"a":{"b":1},"c":{"d":2}},"e":3}"#;
+        extract(doc, &mut FieldTable::default(), &mut JsonScratch::default(), &mut c).unwrap();
+        assert_eq!(c.keys(), ["a.b", "c.d", "e"]);
     }
 
     #[test]

@@ -17,8 +17,9 @@ pub struct FieldId(pub u32);
 pub struct Field {
     /// The field path, e.g. `$.user.email`.
     pub path: String,
-    /// The last key of the path (the name field hints look at): `email`
-    /// for `$.user.email` and for `$.user.emails[*]`.
+    /// The name field hints look at: the last two object keys of the path,
+    /// joined by `.` (`user.email` for `$.user.email`, `user.emails` for
+    /// `$.user.emails[*]`); a CSV column's header name.
     pub key: Vec<u8>,
 }
 

@@ -1,0 +1,176 @@
+//! Command-line definitions (clap derive). Only definitions live here; the
+//! subcommand modules act on them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Find personal data (PII) leaking to vendors.
+#[derive(Debug, Parser)]
+#[command(name = "sandsift", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and folders and report, per vendor, which fields carry
+    /// which kinds of personal data.
+    Scan(ScanArgs),
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Per-vendor inventory for people (default on a terminal).
+    Table,
+    /// One JSON report document (schema sandsift.report/v1).
+    Json,
+    /// One finding per line, streamed (default when not a terminal).
+    Jsonl,
+}
+
+/// When to colour the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// What makes the exit code 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Exit 0 whatever is found (errors still exit 2).
+    Never,
+    /// Exit 1 when a leak is found: a clear (not masked, not test) value.
+    Findings,
+}
+
+/// Arguments of `sandsift scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and folders to scan. A file's vendor is the first folder
+    /// below the scan path it was found under.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format [default: table on a terminal, otherwise jsonl, or
+    /// guessed from the --output extension].
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<OutputFormat>,
+
+    /// Write the report to FILE (created with mode 0600) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Worker threads [default: one per core].
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0, hide_default_value = true)]
+    pub threads: usize,
+
+    /// Scan only files matching GLOB (relative to the scan path; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// Leave out files and folders matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Skip files larger than SIZE (e.g. 500MB, 2GiB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+
+    /// Refuse to decompress a .gz file beyond SIZE.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1GiB")]
+    pub max_decompressed_size: u64,
+
+    /// Follow symbolic links (they are skipped by default).
+    #[arg(long, short = 'L')]
+    pub follow: bool,
+
+    /// Read files instead of memory-mapping them.
+    #[arg(long)]
+    pub no_mmap: bool,
+
+    /// Assign every file to this vendor.
+    #[arg(long, value_name = "NAME")]
+    pub vendor: Option<String>,
+
+    /// Include raw values in the output. Off by default: samples are masked.
+    #[arg(long)]
+    pub reveal: bool,
+
+    /// Secret key for fingerprints; pin it to compare fingerprints across
+    /// scans [default: random per run].
+    #[arg(long, value_name = "KEY", env = "SANDSIFT_FINGERPRINT_KEY", hide_env_values = true)]
+    pub fingerprint_key: Option<String>,
+
+    /// Example locations kept per field and detector in the json report.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub examples: usize,
+
+    /// What makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Findings)]
+    pub fail_on: FailOn,
+
+    /// No progress bar and no summary line.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Colour the table.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, alias = "colour")]
+    pub color: ColorChoice,
+
+    /// Target size of the chunks a large line-oriented file is cut into.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "8MiB", hide = true)]
+    pub chunk_size: u64,
+}
+
+/// Parses `123`, `64KiB`, `10MB`, `1.5GiB` (case-insensitive; `K`, `M`, `G`
+/// alone are binary units).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().map_err(|_| format!("`{s}` is not a size (e.g. 500MB, 2GiB)"))?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        "k" | "kib" => 1024.0,
+        "m" | "mib" => 1024.0 * 1024.0,
+        "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "t" | "tib" => 1024f64.powi(4),
+        _ => return Err(format!("unknown size unit in `{s}` (use B, KB, MB, GB, KiB, MiB, GiB)")),
+    };
+    Ok((n * mult) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_decimal_and_binary_units() {
+        assert_eq!(parse_size("123"), Ok(123));
+        assert_eq!(parse_size("64KiB"), Ok(65536));
+        assert_eq!(parse_size("10MB"), Ok(10_000_000));
+        assert_eq!(parse_size("1.5g"), Ok(1_610_612_736));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,197 @@
+//! `sandsift scan`: builds a [`ScanConfig`] from the arguments, runs the
+//! scan with a progress bar, writes the chosen output and picks the exit
+//! code.
+
+use std::fs::OpenOptions;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use sandsift::discover::DiscoverOptions;
+use sandsift::load::LoadOptions;
+use sandsift::report::table::{self, Colour, human_bytes};
+use sandsift::report::{json, jsonl};
+use sandsift::vendor::VendorMap;
+use sandsift::{Catalogue, Progress, Report, ScanConfig};
+
+use crate::cli::{ColorChoice, FailOn, OutputFormat, ScanArgs};
+
+/// Runs the scan subcommand.
+pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
+    let catalogue = Catalogue::builtin().context("compiling the built-in detectors")?;
+    let config = config(args);
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let format = args.format.unwrap_or_else(|| default_format(args.output.as_deref(), to_terminal));
+    let colour = match args.color {
+        ColorChoice::Always => Colour::Always,
+        ColorChoice::Never => Colour::Never,
+        ColorChoice::Auto if to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) => Colour::Always,
+        ColorChoice::Auto => Colour::Never,
+    };
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(BufWriter::new(
+            create_private(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    };
+
+    let progress = Arc::new(Progress::default());
+    let bar = (!args.quiet && io::stderr().is_terminal()).then(|| ProgressBar::start(Arc::clone(&progress)));
+    let mut on_finding = |f: &sandsift::Finding| match format {
+        OutputFormat::Jsonl => jsonl::write_finding(&mut out, f),
+        _ => Ok(()),
+    };
+    let result = sandsift::scan(&config, &catalogue, &progress, &mut on_finding);
+    if let Some(bar) = bar {
+        bar.stop();
+    }
+    let report = match result {
+        Ok(r) => r,
+        Err(sandsift::ScanError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        Err(e) => return Err(e.into()),
+    };
+    let written = match format {
+        OutputFormat::Table => table::write(&mut out, &report, colour),
+        OutputFormat::Json => json::write(&mut out, &report),
+        OutputFormat::Jsonl => Ok(()),
+    }
+    .and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        other => other.context("writing the report")?,
+    }
+    if !args.quiet {
+        eprintln!("{}", summary_line(&report));
+    }
+    let leaks = report.summary.status.clear > 0;
+    Ok(match args.fail_on {
+        FailOn::Findings if leaks => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
+}
+
+fn config(args: &ScanArgs) -> ScanConfig {
+    ScanConfig {
+        paths: args.paths.clone(),
+        discover: DiscoverOptions {
+            include: args.include.clone(),
+            exclude: args.exclude.clone(),
+            max_file_size: args.max_file_size,
+            follow_symlinks: args.follow,
+        },
+        vendors: match &args.vendor {
+            Some(v) => VendorMap::forced(v.clone()),
+            None => VendorMap::by_directory(),
+        },
+        load: LoadOptions {
+            mmap_threshold: (!args.no_mmap).then_some(64 * 1024),
+            max_decompressed: args.max_decompressed_size,
+        },
+        threads: args.threads,
+        chunk_size: usize::try_from(args.chunk_size).unwrap_or(usize::MAX),
+        reveal: args.reveal,
+        fingerprint_key: args.fingerprint_key.as_ref().map(|k| k.as_bytes().to_vec()),
+        examples: args.examples,
+    }
+}
+
+fn default_format(output: Option<&Path>, to_terminal: bool) -> OutputFormat {
+    let ext = output.and_then(|p| p.extension()).and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("json") => OutputFormat::Json,
+        Some("txt") => OutputFormat::Table,
+        Some(_) => OutputFormat::Jsonl,
+        None if to_terminal => OutputFormat::Table,
+        None => OutputFormat::Jsonl,
+    }
+}
+
+/// Creates a report file readable by its owner only: reports describe
+/// where personal data is.
+fn create_private(path: &Path) -> io::Result<std::fs::File> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+}
+
+fn summary_line(r: &Report) -> String {
+    let s = &r.summary;
+    let secs = s.duration_ms as f64 / 1000.0;
+    let mut line = format!(
+        "scanned {} file(s) ({}) in {secs:.2} s, {:.1} MB/s — {} finding(s) ({} clear, {} masked, {} test) in {} vendor(s)",
+        s.files_scanned,
+        human_bytes(s.bytes_scanned),
+        s.throughput_mb_s,
+        s.findings,
+        s.status.clear,
+        s.status.masked,
+        s.status.test_value,
+        r.vendors.len(),
+    );
+    if s.files_skipped + s.files_failed + s.problems > 0 {
+        let problems = if s.problems == 1 { "problem" } else { "problems" };
+        line.push_str(&format!(
+            "; {} skipped, {} failed, {} {problems} in files",
+            s.files_skipped, s.files_failed, s.problems
+        ));
+    }
+    line
+}
+
+/// A progress bar on stderr, drawn from the scan's counters by a
+/// background thread; it appears only for scans that last over a moment.
+struct ProgressBar {
+    done: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl ProgressBar {
+    fn start(progress: Arc<Progress>) -> Self {
+        let done = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&done);
+        let thread = std::thread::spawn(move || {
+            let tick = Duration::from_millis(100);
+            // Short scans finish before the bar would be useful.
+            for _ in 0..5 {
+                if flag.load(Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::sleep(tick);
+            }
+            let total = progress.bytes_total.load(Ordering::Relaxed);
+            let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+            let style = indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta}) {msg}",
+            );
+            if let Ok(style) = style {
+                bar.set_style(style);
+            }
+            while !flag.load(Ordering::Relaxed) {
+                bar.set_length(progress.bytes_total.load(Ordering::Relaxed));
+                bar.set_position(progress.bytes_done.load(Ordering::Relaxed));
+                bar.set_message(format!(
+                    "{}/{} files",
+                    progress.files_done.load(Ordering::Relaxed),
+                    progress.files_total.load(Ordering::Relaxed)
+                ));
+                std::thread::sleep(tick);
+            }
+            bar.finish_and_clear();
+        });
+        ProgressBar { done, thread }
+    }
+
+    fn stop(self) {
+        self.done.store(true, Ordering::Relaxed);
+        let _ = self.thread.join();
+    }
+}

@@ -1,0 +1,633 @@
+//! Parallel orchestration: plan units of work, scan them on a rayon pool,
+//! and hand results to the caller in a deterministic order.
+//!
+//! A unit is a whole file, or a chunk of a large line-oriented file (NDJSON,
+//! CSV/TSV, text) cut at a record boundary, so one 5 GB file keeps every
+//! core busy. Units are planned on the calling thread in file order and
+//! processed in windows of a few per thread; each window's results are
+//! emitted in plan order, so output is byte-identical for any thread count
+//! and findings stream out without being held for the whole scan. Chunk
+//! boundaries depend only on `chunk_size`, never on the thread count.
+//!
+//! Each worker owns its scratch buffers (read buffer, JSON walk state,
+//! match list); the only shared state is the read-only catalogue.
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::detect::mask::mask;
+use crate::detect::{Catalogue, FieldContext, Match, Status};
+use crate::discover::{self, Candidate, DiscoverOptions, Failed, Skipped};
+use crate::finding::{Finding, Fingerprinter};
+use crate::format::csv::{self as csvfmt, Header};
+use crate::format::json::JsonScratch;
+use crate::format::{self, FieldTable, Format, Problem, Value, ValueSink};
+use crate::load::{self, Bytes, LoadOptions};
+use crate::report::{FileProblem, Report};
+use crate::vendor::VendorMap;
+
+/// Bytes sniffed and checked for NUL to tell binary files.
+const SNIFF_LEN: usize = 8 * 1024;
+
+/// Everything a scan needs besides the catalogue.
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    /// Files and folders to scan.
+    pub paths: Vec<std::path::PathBuf>,
+    /// Globs, size limit, symlinks.
+    pub discover: DiscoverOptions,
+    /// Vendor assignment.
+    pub vendors: VendorMap,
+    /// mmap threshold and decompression limit.
+    pub load: LoadOptions,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// Target chunk size for large line-oriented files.
+    pub chunk_size: usize,
+    /// Put raw values into findings.
+    pub reveal: bool,
+    /// Secret for fingerprints; random per run when `None`.
+    pub fingerprint_key: Option<Vec<u8>>,
+    /// Example locations kept per field and detector in the report.
+    pub examples: usize,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            paths: vec![".".into()],
+            discover: DiscoverOptions::default(),
+            vendors: VendorMap::by_directory(),
+            load: LoadOptions::default(),
+            threads: 0,
+            chunk_size: 8 << 20,
+            reveal: false,
+            fingerprint_key: None,
+            examples: 5,
+        }
+    }
+}
+
+/// A scan that could not run at all (per-file problems are not errors).
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// An include or exclude glob is invalid.
+    #[error(transparent)]
+    Glob(#[from] discover::GlobError),
+    /// The thread pool could not be built.
+    #[error("starting worker threads: {0}")]
+    Threads(String),
+    /// No randomness for the fingerprint key.
+    #[error("generating a fingerprint key: {0}")]
+    Random(String),
+    /// Writing findings failed.
+    #[error("writing findings: {0}")]
+    Output(#[from] io::Error),
+}
+
+/// Counters the caller can poll to show progress.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Files to scan (known after discovery).
+    pub files_total: AtomicU64,
+    /// Bytes to scan (known after discovery).
+    pub bytes_total: AtomicU64,
+    /// Files finished.
+    pub files_done: AtomicU64,
+    /// Bytes finished.
+    pub bytes_done: AtomicU64,
+}
+
+/// Runs a scan. Every finding is passed to `on_finding` in a deterministic
+/// order as soon as its window of work is done; the aggregated report is
+/// returned at the end.
+pub fn scan(
+    config: &ScanConfig,
+    catalogue: &Catalogue,
+    progress: &Progress,
+    on_finding: &mut dyn FnMut(&Finding) -> io::Result<()>,
+) -> Result<Report, ScanError> {
+    let started = Instant::now();
+    let discovery = discover::discover(&config.paths, &config.discover, &config.vendors)?;
+    let fingerprinter = match &config.fingerprint_key {
+        Some(k) => Fingerprinter::with_key(k),
+        None => Fingerprinter::random().map_err(|e| ScanError::Random(e.to_string()))?,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .map_err(|e| ScanError::Threads(e.to_string()))?;
+    let threads = pool.current_num_threads();
+    progress.files_total.store(discovery.candidates.len() as u64, Ordering::Relaxed);
+    progress
+        .bytes_total
+        .store(discovery.candidates.iter().map(|c| c.size).sum(), Ordering::Relaxed);
+
+    let mut report = Report::new(config.examples);
+    for s in discovery.skipped {
+        report.file_skipped(s);
+    }
+    for f in discovery.failed {
+        report.file_failed(f);
+    }
+    let shared = Shared {
+        catalogue,
+        fingerprinter,
+        detector_ids: catalogue.detectors().iter().map(|d| Arc::from(d.id.as_str())).collect(),
+        reveal: config.reveal,
+        load: config.load,
+    };
+    let files: Vec<FileInfo> = discovery
+        .candidates
+        .iter()
+        .map(|c| FileInfo {
+            display: Arc::from(c.display.as_str()),
+            vendor: Arc::from(c.vendor.as_str()),
+        })
+        .collect();
+    let mut planner = Planner::new(&discovery.candidates, config);
+    let mut states: Vec<FileState> = (0..files.len()).map(|_| FileState::default()).collect();
+    let window = (threads * 4).max(8);
+    loop {
+        let units: Vec<Unit> = std::iter::from_fn(|| planner.next_unit()).take(window).collect();
+        if units.is_empty() {
+            break;
+        }
+        let results: Vec<UnitResult> = pool.install(|| {
+            units
+                .par_iter()
+                .map_init(WorkerScratch::default, |scratch, unit| {
+                    process(unit, &discovery.candidates[unit.file], &files[unit.file], &shared, scratch)
+                })
+                .collect()
+        });
+        for (unit, result) in units.iter().zip(results) {
+            emit(unit, result, &discovery.candidates, &mut states, &mut report, progress, on_finding)?;
+        }
+    }
+    report.finish(started.elapsed(), threads);
+    Ok(report)
+}
+
+struct Shared<'c> {
+    catalogue: &'c Catalogue,
+    fingerprinter: Fingerprinter,
+    detector_ids: Vec<Arc<str>>,
+    reveal: bool,
+    load: LoadOptions,
+}
+
+struct FileInfo {
+    display: Arc<str>,
+    vendor: Arc<str>,
+}
+
+/// What a unit reads.
+enum Source {
+    /// Load the whole file in the worker.
+    Whole,
+    /// A range of a file loaded by the planner.
+    Chunk {
+        bytes: Arc<Bytes<'static>>,
+        start: usize,
+        end: usize,
+        format: Format,
+        /// The header of a delimited file; chunk 0 starts with it.
+        header: Option<Arc<Header>>,
+    },
+    /// The planner could not load the file.
+    Failed(String),
+}
+
+struct Unit {
+    file: usize,
+    index: usize,
+    last: bool,
+    source: Source,
+}
+
+/// Cuts the candidate list into units.
+struct Planner<'a> {
+    candidates: &'a [Candidate],
+    next: usize,
+    pending: VecDeque<Unit>,
+    chunk_size: usize,
+    mmap: bool,
+}
+
+impl<'a> Planner<'a> {
+    fn new(candidates: &'a [Candidate], config: &ScanConfig) -> Self {
+        Planner {
+            candidates,
+            next: 0,
+            pending: VecDeque::new(),
+            chunk_size: config.chunk_size.max(4096),
+            mmap: config.load.mmap_threshold.is_some(),
+        }
+    }
+
+    fn next_unit(&mut self) -> Option<Unit> {
+        if let Some(u) = self.pending.pop_front() {
+            return Some(u);
+        }
+        let file = self.next;
+        let c = self.candidates.get(file)?;
+        self.next += 1;
+        let whole = |source| Unit {
+            file,
+            index: 0,
+            last: true,
+            source,
+        };
+        if c.size < 2 * self.chunk_size as u64 || load::is_gzip(&c.path) {
+            return Some(whole(Source::Whole));
+        }
+        let loaded = if self.mmap { load::map(&c.path) } else { load::read_owned(&c.path) };
+        let bytes = match loaded {
+            Ok(b) => Arc::new(b),
+            Err(e) => return Some(whole(Source::Failed(e.to_string()))),
+        };
+        let format = format::detect_format(&c.path, &bytes[..bytes.len().min(SNIFF_LEN)]);
+        let (cuts, header) = match format {
+            Format::Json => (Vec::new(), None),
+            Format::Csv | Format::Tsv => {
+                let header = csvfmt::read_header(&bytes, csvfmt::delimiter(format));
+                let body = header.body_start;
+                let cuts = csvfmt::record_boundaries(&bytes[body..], self.chunk_size);
+                (cuts.into_iter().map(|c| c + body).collect(), Some(Arc::new(header)))
+            }
+            Format::Ndjson | Format::Text => (format::text::line_boundaries(&bytes, self.chunk_size), None),
+        };
+        let mut starts = vec![0];
+        starts.extend(cuts);
+        let n = starts.len();
+        for (index, &start) in starts.iter().enumerate() {
+            let end = starts.get(index + 1).copied().unwrap_or(bytes.len());
+            self.pending.push_back(Unit {
+                file,
+                index,
+                last: index + 1 == n,
+                source: Source::Chunk {
+                    bytes: Arc::clone(&bytes),
+                    start,
+                    end,
+                    format,
+                    header: header.clone(),
+                },
+            });
+        }
+        self.pending.pop_front()
+    }
+}
+
+#[derive(Default)]
+struct WorkerScratch {
+    read: Vec<u8>,
+    json: JsonScratch,
+    matches: Vec<Match>,
+    text: Vec<u8>,
+}
+
+enum Outcome {
+    Scanned(Format),
+    Skipped(String),
+    Failed(String),
+}
+
+struct UnitResult {
+    outcome: Outcome,
+    findings: Vec<Finding>,
+    problems: Vec<FileProblem>,
+    problems_total: u64,
+    newlines: u64,
+    records: u64,
+    values: u64,
+    bytes: u64,
+}
+
+impl UnitResult {
+    fn empty(outcome: Outcome) -> Self {
+        UnitResult {
+            outcome,
+            findings: Vec::new(),
+            problems: Vec::new(),
+            problems_total: 0,
+            newlines: 0,
+            records: 0,
+            values: 0,
+            bytes: 0,
+        }
+    }
+}
+
+fn process(unit: &Unit, candidate: &Candidate, info: &FileInfo, shared: &Shared<'_>, scratch: &mut WorkerScratch) -> UnitResult {
+    let WorkerScratch { read, json, matches, text } = scratch;
+    match &unit.source {
+        Source::Failed(e) => UnitResult::empty(Outcome::Failed(e.clone())),
+        Source::Chunk {
+            bytes,
+            start,
+            end,
+            format,
+            header,
+        } => {
+            let data = &bytes[*start..*end];
+            let mut result = scan_slice(data, *format, header.as_deref(), unit.index == 0, *start as u64, info, shared, json, matches, text);
+            if !unit.last {
+                result.newlines = memchr::memchr_iter(b'\n', data).count() as u64;
+            }
+            result
+        }
+        Source::Whole => {
+            let bytes = match load::load(&candidate.path, candidate.size, &shared.load, read) {
+                Ok(b) => b,
+                Err(e) => return UnitResult::empty(Outcome::Failed(e.to_string())),
+            };
+            let head = &bytes[..bytes.len().min(SNIFF_LEN)];
+            let inner = candidate.path.with_extension("");
+            let named = if load::is_gzip(&candidate.path) { inner.as_path() } else { candidate.path.as_path() };
+            if Format::from_path(named).is_none() && memchr::memchr(0, head).is_some() {
+                return UnitResult::empty(Outcome::Skipped("binary (NUL bytes in the first 8 KiB)".into()));
+            }
+            let format = format::detect_format(named, head);
+            scan_slice(&bytes, format, None, true, 0, info, shared, json, matches, text)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn scan_slice(
+    data: &[u8],
+    format: Format,
+    header: Option<&Header>,
+    first: bool,
+    base: u64,
+    info: &FileInfo,
+    shared: &Shared<'_>,
+    json: &mut JsonScratch,
+    matches: &mut Vec<Match>,
+    text: &mut Vec<u8>,
+) -> UnitResult {
+    let mut fields = FieldTable::default();
+    let mut scanner = UnitScanner {
+        shared,
+        info,
+        format,
+        data,
+        base,
+        shift: 0,
+        contexts: Vec::new(),
+        matches: std::mem::take(matches),
+        text: std::mem::take(text),
+        cursor: LineCursor::default(),
+        result: UnitResult::empty(Outcome::Scanned(format)),
+    };
+    scanner.result.bytes = data.len() as u64;
+    match format {
+        Format::Json => {
+            if let Err(p) = format::json::extract(data, &mut fields, json, &mut scanner) {
+                scanner.problem(Problem {
+                    offset: p.offset,
+                    message: format!("{}; the rest of the document was not scanned", p.message),
+                });
+            }
+        }
+        Format::Ndjson => format::ndjson::extract(data, &mut fields, json, &mut scanner),
+        Format::Csv | Format::Tsv => {
+            let delimiter = csvfmt::delimiter(format);
+            let own;
+            let header = match header {
+                Some(h) => h,
+                None => {
+                    own = csvfmt::read_header(data, delimiter);
+                    &own
+                }
+            };
+            let body = if first { header.body_start.min(data.len()) } else { 0 };
+            scanner.shift = body;
+            csvfmt::extract(&data[body..], header, delimiter, &mut fields, &mut scanner);
+        }
+        Format::Text => format::text::extract(data, &fields, &mut scanner),
+    }
+    *matches = std::mem::take(&mut scanner.matches);
+    *text = std::mem::take(&mut scanner.text);
+    scanner.result
+}
+
+/// Finds lines and columns for increasing offsets without rescanning.
+#[derive(Default)]
+struct LineCursor {
+    pos: usize,
+    newlines: u64,
+    line_start: usize,
+}
+
+impl LineCursor {
+    /// 1-based line (relative to the slice) and byte column of `offset`.
+    fn locate(&mut self, data: &[u8], offset: usize) -> (u64, u64) {
+        let offset = offset.min(data.len());
+        if offset < self.pos {
+            *self = LineCursor::default();
+        }
+        let seg = &data[self.pos..offset];
+        let n = memchr::memchr_iter(b'\n', seg).count() as u64;
+        if n > 0
+            && let Some(i) = memchr::memrchr(b'\n', seg)
+        {
+            self.line_start = self.pos + i + 1;
+        }
+        self.newlines += n;
+        self.pos = offset;
+        (self.newlines + 1, (offset - self.line_start) as u64 + 1)
+    }
+}
+
+/// Problems listed per unit; the rest are counted.
+const PROBLEMS_LISTED: usize = 20;
+
+struct UnitScanner<'a, 'c> {
+    shared: &'a Shared<'c>,
+    info: &'a FileInfo,
+    format: Format,
+    data: &'a [u8],
+    base: u64,
+    shift: usize,
+    contexts: Vec<Option<(FieldContext, Arc<str>)>>,
+    matches: Vec<Match>,
+    text: Vec<u8>,
+    cursor: LineCursor,
+    result: UnitResult,
+}
+
+impl UnitScanner<'_, '_> {
+    fn context(&mut self, fields: &FieldTable, id: format::FieldId) -> usize {
+        let i = id.0 as usize;
+        if self.contexts.len() <= i {
+            self.contexts.resize_with(i + 1, || None);
+        }
+        if self.contexts[i].is_none() {
+            let field = fields.get(id);
+            let ctx = self.shared.catalogue.field_context(Some(&field.key), &mut self.text);
+            self.contexts[i] = Some((ctx, Arc::from(field.path.as_str())));
+        }
+        i
+    }
+}
+
+impl ValueSink for UnitScanner<'_, '_> {
+    fn value(&mut self, fields: &FieldTable, value: &Value<'_>) {
+        self.result.values += 1;
+        let slot = value.field.map(|id| self.context(fields, id));
+        let empty = FieldContext::default();
+        let ctx = match slot {
+            Some(i) => self.contexts[i].as_ref().map_or(&empty, |c| &c.0),
+            None => &empty,
+        };
+        let mut matches = std::mem::take(&mut self.matches);
+        matches.clear();
+        self.shared.catalogue.scan_value(ctx, value.bytes, &mut matches);
+        for m in &matches {
+            let finding = self.finding(m, value, slot);
+            self.result.findings.push(finding);
+        }
+        self.matches = matches;
+    }
+
+    fn record(&mut self) {
+        self.result.records += 1;
+    }
+
+    fn problem(&mut self, problem: Problem) {
+        self.result.problems_total += 1;
+        if self.result.problems.len() < PROBLEMS_LISTED {
+            let (line, column) = self.cursor.locate(self.data, self.shift + problem.offset);
+            self.result.problems.push(FileProblem {
+                file: self.info.display.to_string(),
+                line,
+                column,
+                message: problem.message,
+            });
+        }
+    }
+}
+
+impl UnitScanner<'_, '_> {
+    fn finding(&mut self, m: &Match, value: &Value<'_>, slot: Option<usize>) -> Finding {
+        let shared = self.shared;
+        let d = &shared.catalogue.detectors()[m.detector];
+        let (off, len) = value.raw.map(m.start, m.end);
+        let local = self.shift + off;
+        let (line, column) = self.cursor.locate(self.data, local);
+        let matched = &value.bytes[m.start..m.end];
+        Finding {
+            vendor: Arc::clone(&self.info.vendor),
+            file: Arc::clone(&self.info.display),
+            format: self.format,
+            field: slot.and_then(|i| self.contexts[i].as_ref().map(|c| Arc::clone(&c.1))),
+            detector: Arc::clone(&shared.detector_ids[m.detector]),
+            category: d.category,
+            confidence: m.confidence,
+            evidence: shared.catalogue.evidence_strings(&m.evidence),
+            status: m.status,
+            offset: self.base + local as u64,
+            length: len as u64,
+            line,
+            column,
+            // An already-masked value is shown as the vendor masked it.
+            masked: match m.status {
+                Status::Masked => String::from_utf8_lossy(matched).into_owned(),
+                _ => mask(d.mask, matched),
+            },
+            fingerprint: shared.fingerprinter.fingerprint(&d.id, d.mask, matched, &mut self.text),
+            value: shared.reveal.then(|| String::from_utf8_lossy(matched).into_owned()),
+        }
+    }
+}
+
+#[derive(Default)]
+struct FileState {
+    lines: u64,
+    format: Option<Format>,
+    outcome: Option<Outcome>,
+    records: u64,
+    values: u64,
+    bytes: u64,
+}
+
+fn emit(
+    unit: &Unit,
+    mut result: UnitResult,
+    candidates: &[Candidate],
+    states: &mut [FileState],
+    report: &mut Report,
+    progress: &Progress,
+    on_finding: &mut dyn FnMut(&Finding) -> io::Result<()>,
+) -> io::Result<()> {
+    let state = &mut states[unit.file];
+    let candidate = &candidates[unit.file];
+    let base = state.lines;
+    for f in &mut result.findings {
+        f.line += base;
+        on_finding(f)?;
+        report.add_finding(f);
+    }
+    for mut p in result.problems {
+        p.line += base;
+        report.add_problem(p);
+    }
+    report.add_unlisted_problems(result.problems_total.saturating_sub(PROBLEMS_LISTED as u64).min(result.problems_total));
+    state.lines += result.newlines;
+    state.records += result.records;
+    state.values += result.values;
+    state.bytes += result.bytes;
+    match result.outcome {
+        Outcome::Scanned(f) => state.format = Some(f),
+        other => state.outcome = Some(other),
+    }
+    let unit_bytes = match &unit.source {
+        Source::Chunk { start, end, .. } => (end - start) as u64,
+        _ => candidate.size,
+    };
+    progress.bytes_done.fetch_add(unit_bytes, Ordering::Relaxed);
+    if !unit.last {
+        return Ok(());
+    }
+    progress.files_done.fetch_add(1, Ordering::Relaxed);
+    let file = candidate.display.clone();
+    match state.outcome.take() {
+        Some(Outcome::Skipped(reason)) => report.file_skipped(Skipped {
+            file,
+            reason,
+            bytes: candidate.size,
+        }),
+        Some(Outcome::Failed(error)) => report.file_failed(Failed { file, error }),
+        _ => report.file_scanned(
+            &candidate.vendor,
+            state.format.unwrap_or(Format::Text),
+            candidate.size,
+            state.records,
+            state.values,
+        ),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_cursor_counts_lines_and_columns() {
+        let data = b"ab\ncd\n\nef";
+        let mut c = LineCursor::default();
+        assert_eq!(c.locate(data, 0), (1, 1));
+        assert_eq!(c.locate(data, 4), (2, 2));
+        assert_eq!(c.locate(data, 8), (4, 2));
+        assert_eq!(c.locate(data, 1), (1, 2));
+    }
+}

@@ -1,0 +1,407 @@
+//! Aggregation of findings into the per-vendor field inventory, and the
+//! renderers that format it. Renderers only format: everything they show
+//! is computed here.
+//!
+//! The report's size follows the number of distinct (vendor, field,
+//! detector) rows, not the number of findings: each row keeps counts, the
+//! files it was seen in, its first location, a masked sample and at most
+//! `examples` example locations.
+
+pub mod json;
+pub mod jsonl;
+pub mod table;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::detect::{Category, Confidence, Status};
+use crate::discover::{Failed, Skipped};
+use crate::finding::Finding;
+use crate::format::Format;
+
+/// The version of the JSON report schema. Bump it on any incompatible
+/// change.
+pub const SCHEMA: &str = "sandsift.report/v1";
+
+/// A problem inside a file that did not stop the scan of the file (or of
+/// the scan): a malformed NDJSON line, a ragged CSV row, truncated JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileProblem {
+    /// The file.
+    pub file: String,
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based byte column.
+    pub column: u64,
+    /// What is wrong; never quotes content.
+    pub message: String,
+}
+
+/// The tool that wrote a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    /// Always `sandsift`.
+    pub name: &'static str,
+    /// The crate version.
+    pub version: &'static str,
+}
+
+/// Counts per status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StatusCounts {
+    /// Real-looking values in clear text.
+    pub clear: u64,
+    /// Values already masked.
+    pub masked: u64,
+    /// Published test values.
+    pub test_value: u64,
+}
+
+impl StatusCounts {
+    fn add(&mut self, s: Status) {
+        match s {
+            Status::Clear => self.clear += 1,
+            Status::Masked => self.masked += 1,
+            Status::TestValue => self.test_value += 1,
+        }
+    }
+}
+
+/// Counts per confidence.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ConfidenceCounts {
+    /// High.
+    pub high: u64,
+    /// Medium.
+    pub medium: u64,
+    /// Low.
+    pub low: u64,
+}
+
+/// Totals of a scan. Files and bytes reconcile: seen = scanned + skipped +
+/// failed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Files found by the walk.
+    pub files_seen: u64,
+    /// Files read and scanned.
+    pub files_scanned: u64,
+    /// Files not scanned, with a reason in `skipped`.
+    pub files_skipped: u64,
+    /// Files that could not be read, with the error in `failed`.
+    pub files_failed: u64,
+    /// Bytes of all files seen (on disk).
+    pub bytes_seen: u64,
+    /// Bytes of the files scanned (on disk).
+    pub bytes_scanned: u64,
+    /// Bytes of the files skipped.
+    pub bytes_skipped: u64,
+    /// Bytes of the files that failed, where known.
+    pub bytes_failed: u64,
+    /// Files scanned per format.
+    pub formats: BTreeMap<&'static str, u64>,
+    /// Records read (documents, lines, rows).
+    pub records: u64,
+    /// Values examined.
+    pub values: u64,
+    /// Findings of every status.
+    pub findings: u64,
+    /// Findings per status.
+    pub status: StatusCounts,
+    /// Problems inside files (all of them, listed or not).
+    pub problems: u64,
+    /// Wall-clock duration in milliseconds.
+    pub duration_ms: u64,
+    /// Scanned bytes per second of wall-clock time, in MB (10^6 bytes).
+    pub throughput_mb_s: f64,
+    /// Worker threads used.
+    pub threads: usize,
+}
+
+/// Where a value was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// The file.
+    pub file: Arc<str>,
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based byte column.
+    pub column: u64,
+    /// Byte offset.
+    pub offset: u64,
+    /// Length in bytes.
+    pub length: u64,
+    /// The masked sample.
+    pub masked: String,
+    /// Clear, masked or test value.
+    pub status: Status,
+    /// The finding's confidence.
+    pub confidence: Confidence,
+}
+
+/// One row of the inventory: a detector in a field of a vendor.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldReport {
+    /// The field path; `null` for free text.
+    pub field: Option<Arc<str>>,
+    /// The detector id.
+    pub detector: Arc<str>,
+    /// The detector's category.
+    pub category: Category,
+    /// Findings.
+    pub count: u64,
+    /// Distinct files with findings.
+    pub files: u64,
+    /// Findings per status.
+    pub status: StatusCounts,
+    /// Findings per confidence.
+    pub confidence: ConfidenceCounts,
+    /// The highest confidence seen.
+    pub max_confidence: Confidence,
+    /// Every kind of evidence seen.
+    pub evidence: Vec<String>,
+    /// A masked sample: of the first clear finding, else of the first.
+    pub sample: String,
+    /// The first finding's location.
+    pub first: Location,
+    /// Up to `--examples` locations, the first ones found.
+    pub examples: Vec<Location>,
+}
+
+/// The inventory of one vendor.
+#[derive(Debug, Clone, Serialize)]
+pub struct VendorReport {
+    /// The vendor.
+    pub vendor: String,
+    /// Files scanned.
+    pub files: u64,
+    /// Bytes scanned.
+    pub bytes: u64,
+    /// Findings of every status.
+    pub findings: u64,
+    /// Findings per status.
+    pub status: StatusCounts,
+    /// Rows, sorted by field then detector.
+    pub fields: Vec<FieldReport>,
+}
+
+/// The result of a scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The schema version, [`SCHEMA`].
+    pub schema: &'static str,
+    /// The tool.
+    pub tool: Tool,
+    /// Totals.
+    pub summary: Summary,
+    /// Per-vendor inventory, sorted by vendor.
+    pub vendors: Vec<VendorReport>,
+    /// Files skipped, with reasons.
+    pub skipped: Vec<Skipped>,
+    /// Files that failed, with errors.
+    pub failed: Vec<Failed>,
+    /// Problems inside files (the first ones per file; all are counted in
+    /// the summary).
+    pub problems: Vec<FileProblem>,
+    #[serde(skip)]
+    building: Building,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Building {
+    examples: usize,
+    vendors: BTreeMap<Arc<str>, VendorAcc>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VendorAcc {
+    files: u64,
+    bytes: u64,
+    findings: u64,
+    status: StatusCounts,
+    rows: BTreeMap<(Option<Arc<str>>, Arc<str>), RowAcc>,
+}
+
+#[derive(Debug, Clone)]
+struct RowAcc {
+    category: Category,
+    count: u64,
+    files: BTreeSet<Arc<str>>,
+    status: StatusCounts,
+    confidence: ConfidenceCounts,
+    max_confidence: Confidence,
+    evidence: BTreeSet<String>,
+    examples: Vec<Location>,
+    first: Location,
+    sample: Option<String>,
+}
+
+fn location(f: &Finding) -> Location {
+    Location {
+        file: Arc::clone(&f.file),
+        line: f.line,
+        column: f.column,
+        offset: f.offset,
+        length: f.length,
+        masked: f.masked.clone(),
+        status: f.status,
+        confidence: f.confidence,
+    }
+}
+
+impl Report {
+    /// An empty report keeping `examples` locations per row.
+    pub fn new(examples: usize) -> Self {
+        Report {
+            schema: SCHEMA,
+            tool: Tool {
+                name: "sandsift",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            summary: Summary::default(),
+            vendors: Vec::new(),
+            skipped: Vec::new(),
+            failed: Vec::new(),
+            problems: Vec::new(),
+            building: Building {
+                examples,
+                vendors: BTreeMap::new(),
+            },
+        }
+    }
+
+    /// Adds one finding.
+    pub fn add_finding(&mut self, f: &Finding) {
+        self.summary.findings += 1;
+        self.summary.status.add(f.status);
+        let vendor = self.building.vendors.entry(Arc::clone(&f.vendor)).or_default();
+        vendor.findings += 1;
+        vendor.status.add(f.status);
+        let key = (f.field.clone(), Arc::clone(&f.detector));
+        let row = vendor.rows.entry(key).or_insert_with(|| RowAcc {
+            category: f.category,
+            count: 0,
+            files: BTreeSet::new(),
+            status: StatusCounts::default(),
+            confidence: ConfidenceCounts::default(),
+            max_confidence: f.confidence,
+            evidence: BTreeSet::new(),
+            examples: Vec::new(),
+            first: location(f),
+            sample: None,
+        });
+        // The sample shows a leak when there is one.
+        if row.sample.is_none() && f.status == Status::Clear {
+            row.sample = Some(f.masked.clone());
+        }
+        row.count += 1;
+        if !row.files.contains(&f.file) {
+            row.files.insert(Arc::clone(&f.file));
+        }
+        row.status.add(f.status);
+        match f.confidence {
+            Confidence::High => row.confidence.high += 1,
+            Confidence::Medium => row.confidence.medium += 1,
+            Confidence::Low => row.confidence.low += 1,
+        }
+        row.max_confidence = row.max_confidence.max(f.confidence);
+        for e in &f.evidence {
+            if !row.evidence.contains(e) {
+                row.evidence.insert(e.clone());
+            }
+        }
+        if row.examples.len() < self.building.examples {
+            row.examples.push(location(f));
+        }
+    }
+
+    /// Adds a listed problem (it is also counted).
+    pub fn add_problem(&mut self, p: FileProblem) {
+        self.summary.problems += 1;
+        self.problems.push(p);
+    }
+
+    /// Counts problems that were not listed.
+    pub fn add_unlisted_problems(&mut self, n: u64) {
+        self.summary.problems += n;
+    }
+
+    /// Records a scanned file.
+    pub fn file_scanned(&mut self, vendor: &str, format: Format, bytes: u64, records: u64, values: u64) {
+        let s = &mut self.summary;
+        s.files_seen += 1;
+        s.files_scanned += 1;
+        s.bytes_seen += bytes;
+        s.bytes_scanned += bytes;
+        s.records += records;
+        s.values += values;
+        *s.formats.entry(format.as_str()).or_default() += 1;
+        let v = self.building.vendors.entry(Arc::from(vendor)).or_default();
+        v.files += 1;
+        v.bytes += bytes;
+    }
+
+    /// Records a skipped file.
+    pub fn file_skipped(&mut self, s: Skipped) {
+        self.summary.files_seen += 1;
+        self.summary.files_skipped += 1;
+        self.summary.bytes_seen += s.bytes;
+        self.summary.bytes_skipped += s.bytes;
+        self.skipped.push(s);
+    }
+
+    /// Records a failed file.
+    pub fn file_failed(&mut self, f: Failed) {
+        self.summary.files_seen += 1;
+        self.summary.files_failed += 1;
+        self.failed.push(f);
+    }
+
+    /// Closes the report: builds the sorted inventory and the timings.
+    pub fn finish(&mut self, elapsed: Duration, threads: usize) {
+        let s = &mut self.summary;
+        s.duration_ms = elapsed.as_millis() as u64;
+        let secs = elapsed.as_secs_f64().max(1e-6);
+        s.throughput_mb_s = (s.bytes_scanned as f64 / 1e6 / secs * 10.0).round() / 10.0;
+        s.threads = threads;
+        self.skipped.sort_by(|a, b| a.file.cmp(&b.file));
+        self.failed.sort_by(|a, b| a.file.cmp(&b.file));
+        let vendors = std::mem::take(&mut self.building.vendors);
+        self.vendors = vendors
+            .into_iter()
+            .map(|(name, acc)| VendorReport {
+                vendor: name.to_string(),
+                files: acc.files,
+                bytes: acc.bytes,
+                findings: acc.findings,
+                status: acc.status,
+                fields: acc
+                    .rows
+                    .into_iter()
+                    .map(|((field, detector), r)| FieldReport {
+                        field,
+                        detector,
+                        category: r.category,
+                        count: r.count,
+                        files: r.files.len() as u64,
+                        status: r.status,
+                        confidence: r.confidence,
+                        max_confidence: r.max_confidence,
+                        evidence: r.evidence.into_iter().collect(),
+                        sample: r.sample.unwrap_or_else(|| r.first.masked.clone()),
+                        first: r.first,
+                        examples: r.examples,
+                    })
+                    .collect(),
+            })
+            .collect();
+    }
+
+    /// True when the scan found anything of any status.
+    pub fn has_findings(&self) -> bool {
+        self.summary.findings > 0
+    }
+}

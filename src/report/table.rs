@@ -1,0 +1,177 @@
+//! The `table` output: per vendor, the fields that carry personal data,
+//! with kinds, counts and a masked sample; then what was skipped, what
+//! failed and what was malformed.
+
+use std::io::{self, Write};
+
+use super::{FieldReport, Report, StatusCounts};
+
+/// Whether to use ANSI colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Colour {
+    /// Plain text.
+    Never,
+    /// ANSI escape sequences.
+    Always,
+}
+
+struct Paint(Colour);
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        match self.0 {
+            Colour::Always => format!("\x1b[{code}m{text}\x1b[0m"),
+            Colour::Never => text.to_string(),
+        }
+    }
+}
+
+/// Formats a byte count for people (`12.3 MB`).
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1000.0 && unit + 1 < UNITS.len() {
+        v /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{v:.1} {}", UNITS[unit]) }
+}
+
+fn status_text(s: &StatusCounts) -> String {
+    let mut parts = Vec::new();
+    if s.clear > 0 {
+        parts.push(format!("{} clear", s.clear));
+    }
+    if s.masked > 0 {
+        parts.push(format!("{} masked", s.masked));
+    }
+    if s.test_value > 0 {
+        parts.push(format!("{} test", s.test_value));
+    }
+    parts.join(", ")
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+const HEADERS: [&str; 7] = ["FIELD", "DETECTOR", "COUNT", "FILES", "CONFIDENCE", "STATUS", "SAMPLE"];
+
+fn row_cells(r: &FieldReport) -> [String; 7] {
+    [
+        r.field.as_deref().unwrap_or("(text)").to_string(),
+        r.detector.to_string(),
+        r.count.to_string(),
+        r.files.to_string(),
+        r.max_confidence.as_str().to_string(),
+        status_text(&r.status),
+        r.sample.clone(),
+    ]
+}
+
+/// Writes the report as a table.
+pub fn write(out: &mut dyn Write, report: &Report, colour: Colour) -> io::Result<()> {
+    let paint = Paint(colour);
+    let s = &report.summary;
+    writeln!(
+        out,
+        "{} {} — {} in {}, {} scanned",
+        paint.wrap("1", "sandsift"),
+        report.tool.version,
+        plural(s.files_scanned, "file", "files"),
+        plural(report.vendors.len() as u64, "vendor", "vendors"),
+        human_bytes(s.bytes_scanned),
+    )?;
+    for v in &report.vendors {
+        writeln!(out)?;
+        let what = if v.findings == 0 {
+            "no personal data found".to_string()
+        } else {
+            format!("{} ({})", plural(v.findings, "finding", "findings"), status_text(&v.status))
+        };
+        writeln!(
+            out,
+            "{} — {}, {}",
+            paint.wrap("1;36", &v.vendor),
+            plural(v.files, "file", "files"),
+            what
+        )?;
+        if v.fields.is_empty() {
+            continue;
+        }
+        let rows: Vec<[String; 7]> = v.fields.iter().map(row_cells).collect();
+        let mut widths = HEADERS.map(|h| h.chars().count());
+        for r in &rows {
+            for (w, c) in widths.iter_mut().zip(r) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        let line = |cells: [&str; 7]| -> String {
+            let mut s = String::from(" ");
+            for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+                let pad = w.saturating_sub(c.chars().count());
+                s.push(' ');
+                // Counts are right-aligned.
+                if i == 2 || i == 3 {
+                    s.push_str(&" ".repeat(pad));
+                    s.push_str(c);
+                } else if i + 1 == cells.len() {
+                    s.push_str(c);
+                } else {
+                    s.push_str(c);
+                    s.push_str(&" ".repeat(pad));
+                }
+                s.push(' ');
+            }
+            s.trim_end().to_string()
+        };
+        writeln!(out, "{}", paint.wrap("2", &line(HEADERS)))?;
+        for (r, field) in rows.iter().zip(&v.fields) {
+            let text = line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6]]);
+            let code = if field.status.clear > 0 { "31" } else { "33" };
+            let (first, rest) = text.split_at(text.find(&r[1][..]).unwrap_or(0));
+            writeln!(out, "{first}{}", paint.wrap(code, rest))?;
+        }
+    }
+    write_accounting(out, report, &paint)
+}
+
+fn write_accounting(out: &mut dyn Write, report: &Report, paint: &Paint) -> io::Result<()> {
+    let s = &report.summary;
+    if !report.skipped.is_empty() {
+        writeln!(out, "\n{}", paint.wrap("1", &format!("Skipped ({})", report.skipped.len())))?;
+        for k in &report.skipped {
+            writeln!(out, "  {} — {}", k.file, k.reason)?;
+        }
+    }
+    if !report.failed.is_empty() {
+        writeln!(out, "\n{}", paint.wrap("1;31", &format!("Failed ({})", report.failed.len())))?;
+        for f in &report.failed {
+            writeln!(out, "  {} — {}", f.file, f.error)?;
+        }
+    }
+    if s.problems > 0 {
+        writeln!(out, "\n{}", paint.wrap("1;33", &format!("Problems in files ({})", s.problems)))?;
+        for p in &report.problems {
+            writeln!(out, "  {}:{}:{} — {}", p.file, p.line, p.column, p.message)?;
+        }
+        let unlisted = s.problems.saturating_sub(report.problems.len() as u64);
+        if unlisted > 0 {
+            writeln!(out, "  … and {unlisted} more (see --format json)")?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_are_shown_in_decimal_units() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(12_345), "12.3 KB");
+        assert_eq!(human_bytes(2_500_000_000), "2.5 GB");
+    }
+}
