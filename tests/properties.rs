@@ -1,0 +1,222 @@
+//! Property tests of the extractors against libraries as oracles: random
+//! JSON is extracted the way `serde_json` parses it, random CSV the way the
+//! `csv` crate reads it, and every span points at the bytes of its value.
+
+use proptest::prelude::*;
+use sandsift::format::json::{JsonScratch, unescape};
+use sandsift::format::path::push_key;
+use sandsift::format::{FieldTable, Problem, Value as Extracted, ValueSink, csv as csvfmt, ndjson, text};
+use serde_json::Value;
+
+#[derive(Default)]
+struct Sink {
+    /// (path, decoded value, raw span)
+    values: Vec<(String, Vec<u8>, (usize, usize))>,
+    problems: Vec<Problem>,
+}
+
+impl ValueSink for Sink {
+    fn value(&mut self, fields: &FieldTable, v: &Extracted<'_>) {
+        let path = v.field.map_or_else(|| "null".to_string(), |id| fields.get(id).path.clone());
+        self.values.push((path, v.bytes.to_vec(), v.raw.map(0, v.bytes.len())));
+    }
+    fn record(&mut self) {}
+    fn problem(&mut self, p: Problem) {
+        self.problems.push(p);
+    }
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        (-1e12f64..1e12).prop_map(Value::from),
+        any::<String>().prop_map(Value::String),
+        "[a-z@. \\\\\"\\n\\t\u{e9}\u{1F600}]{0,12}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(6, 64, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::btree_map("[a-zA-Z_ .'\"\\\\-]{0,8}", inner, 0..5)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// The (path, text) pairs serde_json's tree yields, in document order.
+fn oracle(v: &Value, path: &mut Vec<u8>, out: &mut Vec<(String, Vec<u8>)>) {
+    match v {
+        Value::String(s) => out.push((String::from_utf8_lossy(path).into_owned(), s.as_bytes().to_vec())),
+        Value::Number(n) => out.push((String::from_utf8_lossy(path).into_owned(), n.to_string().into_bytes())),
+        Value::Array(items) => {
+            for item in items {
+                let len = path.len();
+                path.extend_from_slice(b"[*]");
+                oracle(item, path, out);
+                path.truncate(len);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                let len = path.len();
+                push_key(path, k.as_bytes());
+                oracle(item, path, out);
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn expected(v: &Value) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    oracle(v, &mut b"$".to_vec(), &mut out);
+    out
+}
+
+/// Checks every span decodes to its value with the format's rule.
+fn spans_point_at_values(data: &[u8], sink: &Sink, decode: impl Fn(&[u8]) -> Vec<u8>) {
+    for (_, value, (o, l)) in &sink.values {
+        assert_eq!(&decode(&data[*o..*o + *l]), value);
+    }
+}
+
+fn json_decode(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    unescape(raw, &mut out);
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn json_is_extracted_as_serde_json_parses_it(v in json_value(), pretty in any::<bool>()) {
+        let doc = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) }.unwrap();
+        let mut sink = Sink::default();
+        sandsift::format::json::extract(doc.as_bytes(), &mut FieldTable::default(), &mut JsonScratch::default(), &mut sink).unwrap();
+        let got: Vec<(String, Vec<u8>)> = sink.values.iter().map(|(p, v, _)| (p.clone(), v.clone())).collect();
+        prop_assert_eq!(got, expected(&v));
+        spans_point_at_values(doc.as_bytes(), &sink, json_decode);
+    }
+
+    #[test]
+    fn ndjson_lines_are_extracted_one_record_each(values in prop::collection::vec(json_value(), 1..6)) {
+        let mut doc = String::new();
+        let mut want = Vec::new();
+        for v in &values {
+            doc.push_str(&serde_json::to_string(v).unwrap());
+            doc.push('\n');
+            want.extend(expected(v));
+        }
+        let mut sink = Sink::default();
+        ndjson::extract(doc.as_bytes(), &mut FieldTable::default(), &mut JsonScratch::default(), &mut sink);
+        prop_assert!(sink.problems.is_empty());
+        let got: Vec<(String, Vec<u8>)> = sink.values.iter().map(|(p, v, _)| (p.clone(), v.clone())).collect();
+        prop_assert_eq!(got, want);
+        spans_point_at_values(doc.as_bytes(), &sink, json_decode);
+    }
+
+    #[test]
+    fn csv_is_extracted_as_the_csv_crate_reads_it(
+        rows in prop::collection::vec(prop::collection::vec("[a-z0-9@., \"\\n]{0,10}", 3), 1..8)
+    ) {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["a", "b", "c"]).unwrap();
+        for r in &rows {
+            w.write_record(r).unwrap();
+        }
+        let data = w.into_inner().unwrap();
+        let header = csvfmt::read_header(&data, b',');
+        let body = &data[header.body_start..];
+        let mut sink = Sink::default();
+        csvfmt::extract(body, &header, b',', &mut FieldTable::default(), &mut sink);
+        let mut want = Vec::new();
+        for r in csv::Reader::from_reader(&data[..]).byte_records() {
+            for (i, field) in r.unwrap().iter().enumerate() {
+                if !field.is_empty() {
+                    want.push((format!("$.{}", ["a", "b", "c"][i]), field.to_vec()));
+                }
+            }
+        }
+        let got: Vec<(String, Vec<u8>)> = sink.values.iter().map(|(p, v, _)| (p.clone(), v.clone())).collect();
+        prop_assert_eq!(got, want);
+        spans_point_at_values(body, &sink, |raw| String::from_utf8_lossy(raw).replace("\"\"", "\"").into_bytes());
+    }
+
+    #[test]
+    fn text_spans_are_the_lines(lines in prop::collection::vec("[ -~]{0,30}", 0..10), crlf in any::<bool>()) {
+        let data = lines.join(if crlf { "\r\n" } else { "\n" });
+        let mut sink = Sink::default();
+        text::extract(data.as_bytes(), &FieldTable::default(), &mut sink);
+        spans_point_at_values(data.as_bytes(), &sink, <[u8]>::to_vec);
+        let want: Vec<&str> = lines.iter().map(String::as_str).filter(|l| !l.trim().is_empty()).collect();
+        let got: Vec<String> = sink.values.iter().map(|(_, v, _)| String::from_utf8_lossy(v).into_owned()).collect();
+        prop_assert_eq!(got, want);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_any_extractor(data in prop::collection::vec(any::<u8>(), 0..512)) {
+        let mut sink = Sink::default();
+        let _ = sandsift::format::json::extract(&data, &mut FieldTable::default(), &mut JsonScratch::default(), &mut sink);
+        ndjson::extract(&data, &mut FieldTable::default(), &mut JsonScratch::default(), &mut sink);
+        let header = csvfmt::read_header(&data, b',');
+        csvfmt::extract(&data[header.body_start..], &header, b',', &mut FieldTable::default(), &mut sink);
+        text::extract(&data, &FieldTable::default(), &mut sink);
+        for (_, v, (o, l)) in &sink.values {
+            prop_assert!(o + l <= data.len(), "span out of bounds for a value of {} bytes", v.len());
+        }
+    }
+}
+
+/// Finding offsets through the whole scan: generated records embedding PII
+/// with escapes and quoting; every finding's raw bytes decode to its value.
+#[test]
+fn finding_offsets_point_at_their_values_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = dir.path().join("v");
+    std::fs::create_dir(&v).unwrap();
+    let mut json = String::from("[");
+    let mut nd = String::new();
+    let mut csv = String::from("note,ssn\n");
+    let mut log = String::new();
+    for i in 0..200u32 {
+        let email = format!("user{i}@example.com");
+        let escaped = if i % 3 == 0 { email.replace('@', "\\u0040") } else { email.clone() };
+        let note = format!("say \\\"hi\\\" to {escaped} \\n now");
+        let ssn = format!("{:03}-{:02}-{:04}", 101 + i, 1 + i % 90, 1000 + i);
+        json.push_str(&format!(r#"{}{{"note":"{note}","ssn":"{ssn}"}}"#, if i > 0 { "," } else { "" }));
+        nd.push_str(&format!("{{\"note\":\"{note}\",\"ssn\":\"{ssn}\"}}\n"));
+        csv.push_str(&format!("\"say \"\"hi\"\" to {email}, ok\",{ssn}\n"));
+        log.push_str(&format!("{i} mail {email} ssn {ssn}\n"));
+    }
+    json.push(']');
+    std::fs::write(v.join("a.json"), &json).unwrap();
+    std::fs::write(v.join("b.ndjson"), &nd).unwrap();
+    std::fs::write(v.join("c.csv"), &csv).unwrap();
+    std::fs::write(v.join("d.log"), &log).unwrap();
+    let config = sandsift::ScanConfig {
+        paths: vec![dir.path().to_path_buf()],
+        reveal: true,
+        chunk_size: 4096,
+        ..Default::default()
+    };
+    let catalogue = sandsift::Catalogue::builtin().unwrap();
+    let mut findings = Vec::new();
+    sandsift::scan(&config, &catalogue, &Default::default(), &mut |f| {
+        findings.push(f.clone());
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(findings.len(), 4 * 400);
+    for f in &findings {
+        let data = std::fs::read(&*f.file).unwrap();
+        let raw = &data[f.offset as usize..(f.offset + f.length) as usize];
+        let decoded = match f.format {
+            sandsift::format::Format::Json | sandsift::format::Format::Ndjson => json_decode(raw),
+            _ => raw.to_vec(),
+        };
+        assert_eq!(decoded, f.value.as_deref().unwrap().as_bytes(), "{}:{}", f.file, f.line);
+    }
+}
