@@ -71,7 +71,13 @@ pub struct ScanArgs {
     pub output: Option<PathBuf>,
 
     /// Worker threads [default: one per core].
-    #[arg(long, short = 'j', value_name = "N", default_value_t = 0, hide_default_value = true)]
+    #[arg(
+        long,
+        short = 'j',
+        value_name = "N",
+        default_value_t = 0,
+        hide_default_value = true
+    )]
     pub threads: usize,
 
     /// Scan only files matching GLOB (relative to the scan path; repeatable).
@@ -108,7 +114,12 @@ pub struct ScanArgs {
 
     /// Secret key for fingerprints; pin it to compare fingerprints across
     /// scans [default: random per run].
-    #[arg(long, value_name = "KEY", env = "SANDSIFT_FINGERPRINT_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "SANDSIFT_FINGERPRINT_KEY",
+        hide_env_values = true
+    )]
     pub fingerprint_key: Option<String>,
 
     /// Example locations kept per field and detector in the json report.
@@ -136,9 +147,13 @@ pub struct ScanArgs {
 /// alone are binary units).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: f64 = num.parse().map_err(|_| format!("`{s}` is not a size (e.g. 500MB, 2GiB)"))?;
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 500MB, 2GiB)"))?;
     let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
         "kb" => 1e3,
@@ -149,7 +164,11 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "m" | "mib" => 1024.0 * 1024.0,
         "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
         "t" | "tib" => 1024f64.powi(4),
-        _ => return Err(format!("unknown size unit in `{s}` (use B, KB, MB, GB, KiB, MiB, GiB)")),
+        _ => {
+            return Err(format!(
+                "unknown size unit in `{s}` (use B, KB, MB, GB, KiB, MiB, GiB)"
+            ));
+        }
     };
     Ok((n * mult) as u64)
 }

@@ -25,11 +25,17 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let catalogue = Catalogue::builtin().context("compiling the built-in detectors")?;
     let config = config(args);
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
-    let format = args.format.unwrap_or_else(|| default_format(args.output.as_deref(), to_terminal));
+    let format = args
+        .format
+        .unwrap_or_else(|| default_format(args.output.as_deref(), to_terminal));
     let colour = match args.color {
         ColorChoice::Always => Colour::Always,
         ColorChoice::Never => Colour::Never,
-        ColorChoice::Auto if to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) => Colour::Always,
+        ColorChoice::Auto
+            if to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) =>
+        {
+            Colour::Always
+        }
         ColorChoice::Auto => Colour::Never,
     };
     let mut out: Box<dyn Write> = match &args.output {
@@ -40,7 +46,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     };
 
     let progress = Arc::new(Progress::default());
-    let bar = (!args.quiet && io::stderr().is_terminal()).then(|| ProgressBar::start(Arc::clone(&progress)));
+    let bar = (!args.quiet && io::stderr().is_terminal())
+        .then(|| ProgressBar::start(Arc::clone(&progress)));
     let mut on_finding = |f: &sandsift::Finding| match format {
         OutputFormat::Jsonl => jsonl::write_finding(&mut out, f),
         _ => Ok(()),
@@ -51,7 +58,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let report = match result {
         Ok(r) => r,
-        Err(sandsift::ScanError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        Err(sandsift::ScanError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            return Ok(ExitCode::SUCCESS);
+        }
         Err(e) => return Err(e.into()),
     };
     let written = match format {
@@ -100,7 +109,10 @@ fn config(args: &ScanArgs) -> ScanConfig {
 }
 
 fn default_format(output: Option<&Path>, to_terminal: bool) -> OutputFormat {
-    let ext = output.and_then(|p| p.extension()).and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let ext = output
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("json") => OutputFormat::Json,
         Some("txt") => OutputFormat::Table,
@@ -138,7 +150,11 @@ fn summary_line(r: &Report) -> String {
         r.vendors.len(),
     );
     if s.files_skipped + s.files_failed + s.problems > 0 {
-        let problems = if s.problems == 1 { "problem" } else { "problems" };
+        let problems = if s.problems == 1 {
+            "problem"
+        } else {
+            "problems"
+        };
         line.push_str(&format!(
             "; {} skipped, {} failed, {} {problems} in files",
             s.files_skipped, s.files_failed, s.problems
@@ -168,7 +184,10 @@ impl ProgressBar {
                 std::thread::sleep(tick);
             }
             let total = progress.bytes_total.load(Ordering::Relaxed);
-            let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(total),
+                indicatif::ProgressDrawTarget::stderr(),
+            );
             let style = indicatif::ProgressStyle::with_template(
                 "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta}) {msg}",
             );

@@ -108,12 +108,23 @@ fn display(path: &Path) -> String {
 }
 
 /// Walks every root and classifies what it finds.
-pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions, vendors: &VendorMap) -> Result<Discovery, GlobError> {
+pub fn discover(
+    roots: &[PathBuf],
+    opts: &DiscoverOptions,
+    vendors: &VendorMap,
+) -> Result<Discovery, GlobError> {
     let include = globset(&opts.include)?;
     let exclude = globset(&opts.exclude)?;
     let mut out = Discovery::default();
     for root in roots {
-        walk_root(root, opts, vendors, include.as_ref(), exclude.as_ref(), &mut out);
+        walk_root(
+            root,
+            opts,
+            vendors,
+            include.as_ref(),
+            exclude.as_ref(),
+            &mut out,
+        );
     }
     out.candidates.sort_by(|a, b| a.display.cmp(&b.display));
     out.candidates.dedup_by(|a, b| a.display == b.display);
@@ -220,14 +231,32 @@ mod tests {
     fn walks_sorted_skips_vcs_and_applies_globs() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        for p in ["acme/b.json", "acme/a.csv", ".git/config", "zeta/x.log", "top.txt"] {
+        for p in [
+            "acme/b.json",
+            "acme/a.csv",
+            ".git/config",
+            "zeta/x.log",
+            "top.txt",
+        ] {
             let p = root.join(p);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(&p, "x").unwrap();
         }
-        let d = discover(&[root.to_path_buf()], &DiscoverOptions::default(), &VendorMap::by_directory()).unwrap();
-        let names: Vec<_> = d.candidates.iter().map(|c| c.path.strip_prefix(root).unwrap().to_path_buf()).collect();
-        assert_eq!(names, ["acme/a.csv", "acme/b.json", "top.txt", "zeta/x.log"].map(PathBuf::from));
+        let d = discover(
+            &[root.to_path_buf()],
+            &DiscoverOptions::default(),
+            &VendorMap::by_directory(),
+        )
+        .unwrap();
+        let names: Vec<_> = d
+            .candidates
+            .iter()
+            .map(|c| c.path.strip_prefix(root).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(
+            names,
+            ["acme/a.csv", "acme/b.json", "top.txt", "zeta/x.log"].map(PathBuf::from)
+        );
         assert_eq!(d.candidates[0].vendor, "acme");
         let opts = DiscoverOptions {
             exclude: vec!["zeta".into(), "*.csv".into()],
@@ -251,7 +280,12 @@ mod tests {
         std::fs::write(root.join("real.txt"), "x").unwrap();
         std::os::unix::fs::symlink(root.join("real.txt"), root.join("link.txt")).unwrap();
         std::os::unix::fs::symlink(root.join("missing"), root.join("broken.txt")).unwrap();
-        let d = discover(&[root.to_path_buf()], &DiscoverOptions::default(), &VendorMap::by_directory()).unwrap();
+        let d = discover(
+            &[root.to_path_buf()],
+            &DiscoverOptions::default(),
+            &VendorMap::by_directory(),
+        )
+        .unwrap();
         assert_eq!(d.candidates.len(), 1);
         assert_eq!(d.skipped.len(), 2);
         let opts = DiscoverOptions {
@@ -265,7 +299,12 @@ mod tests {
 
     #[test]
     fn a_missing_root_is_a_failure_not_a_panic() {
-        let d = discover(&[PathBuf::from("/nonexistent/sandsift")], &DiscoverOptions::default(), &VendorMap::by_directory()).unwrap();
+        let d = discover(
+            &[PathBuf::from("/nonexistent/sandsift")],
+            &DiscoverOptions::default(),
+            &VendorMap::by_directory(),
+        )
+        .unwrap();
         assert_eq!(d.failed.len(), 1);
     }
 }

@@ -4,21 +4,21 @@
 //! A unit is a whole file, or a chunk of a large line-oriented file (NDJSON,
 //! CSV/TSV, text) cut at a record boundary, so one 5 GB file keeps every
 //! core busy. Units are planned on the calling thread in file order and
-//! processed in windows of a few per thread; each window's results are
-//! emitted in plan order, so output is byte-identical for any thread count
-//! and findings stream out without being held for the whole scan. Chunk
+//! processed on the pool within a sliding window of a few units per
+//! thread; the calling thread emits results in plan order as they
+//! complete, so output is byte-identical for any thread count and
+//! findings stream out without being held for the whole scan. Chunk
 //! boundaries depend only on `chunk_size`, never on the thread count.
 //!
 //! Each worker owns its scratch buffers (read buffer, JSON walk state,
 //! match list); the only shared state is the read-only catalogue.
 
-use std::collections::VecDeque;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
 use std::io;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::Instant;
-
-use rayon::prelude::*;
 
 use crate::detect::mask::mask;
 use crate::detect::{Catalogue, FieldContext, Match, Status};
@@ -123,10 +123,13 @@ pub fn scan(
         .build()
         .map_err(|e| ScanError::Threads(e.to_string()))?;
     let threads = pool.current_num_threads();
-    progress.files_total.store(discovery.candidates.len() as u64, Ordering::Relaxed);
     progress
-        .bytes_total
-        .store(discovery.candidates.iter().map(|c| c.size).sum(), Ordering::Relaxed);
+        .files_total
+        .store(discovery.candidates.len() as u64, Ordering::Relaxed);
+    progress.bytes_total.store(
+        discovery.candidates.iter().map(|c| c.size).sum(),
+        Ordering::Relaxed,
+    );
 
     let mut report = Report::new(config.examples);
     for s in discovery.skipped {
@@ -138,7 +141,11 @@ pub fn scan(
     let shared = Shared {
         catalogue,
         fingerprinter,
-        detector_ids: catalogue.detectors().iter().map(|d| Arc::from(d.id.as_str())).collect(),
+        detector_ids: catalogue
+            .detectors()
+            .iter()
+            .map(|d| Arc::from(d.id.as_str()))
+            .collect(),
         reveal: config.reveal,
         load: config.load,
     };
@@ -152,23 +159,68 @@ pub fn scan(
         .collect();
     let mut planner = Planner::new(&discovery.candidates, config);
     let mut states: Vec<FileState> = (0..files.len()).map(|_| FileState::default()).collect();
+    // A sliding window: at most `window` units are planned but not yet
+    // emitted, so memory stays bounded when one unit is slow, and workers
+    // never wait for a whole batch.
     let window = (threads * 4).max(8);
-    loop {
-        let units: Vec<Unit> = std::iter::from_fn(|| planner.next_unit()).take(window).collect();
-        if units.is_empty() {
-            break;
+    let candidates = &discovery.candidates;
+    let (tx, rx) = mpsc::channel::<(usize, Unit, UnitResult)>();
+    let mut failure = None;
+    pool.in_place_scope(|scope| {
+        let (mut planned, mut emitted) = (0usize, 0usize);
+        let mut ready: BTreeMap<usize, (Unit, UnitResult)> = BTreeMap::new();
+        let mut exhausted = false;
+        loop {
+            while !exhausted && planned - emitted < window {
+                let Some(unit) = planner.next_unit() else {
+                    exhausted = true;
+                    break;
+                };
+                let tx = tx.clone();
+                let (shared, files) = (&shared, &files);
+                let id = planned;
+                scope.spawn(move |_| {
+                    let result = SCRATCH.with(|s| {
+                        process(
+                            &unit,
+                            &candidates[unit.file],
+                            &files[unit.file],
+                            shared,
+                            &mut s.borrow_mut(),
+                        )
+                    });
+                    // The receiver outlives the scope; a send cannot fail.
+                    let _ = tx.send((id, unit, result));
+                });
+                planned += 1;
+            }
+            if planned == emitted {
+                break;
+            }
+            let Ok((id, unit, result)) = rx.recv() else {
+                break;
+            };
+            ready.insert(id, (unit, result));
+            while let Some((unit, result)) = ready.remove(&emitted) {
+                emitted += 1;
+                if failure.is_none()
+                    && let Err(e) = emit(
+                        &unit,
+                        result,
+                        candidates,
+                        &mut states,
+                        &mut report,
+                        progress,
+                        on_finding,
+                    )
+                {
+                    failure = Some(e);
+                }
+            }
         }
-        let results: Vec<UnitResult> = pool.install(|| {
-            units
-                .par_iter()
-                .map_init(WorkerScratch::default, |scratch, unit| {
-                    process(unit, &discovery.candidates[unit.file], &files[unit.file], &shared, scratch)
-                })
-                .collect()
-        });
-        for (unit, result) in units.iter().zip(results) {
-            emit(unit, result, &discovery.candidates, &mut states, &mut report, progress, on_finding)?;
-        }
+    });
+    if let Some(e) = failure {
+        return Err(ScanError::Output(e));
     }
     report.finish(started.elapsed(), threads);
     Ok(report)
@@ -247,7 +299,11 @@ impl<'a> Planner<'a> {
         if c.size < 2 * self.chunk_size as u64 || load::is_gzip(&c.path) {
             return Some(whole(Source::Whole));
         }
-        let loaded = if self.mmap { load::map(&c.path) } else { load::read_owned(&c.path) };
+        let loaded = if self.mmap {
+            load::map(&c.path)
+        } else {
+            load::read_owned(&c.path)
+        };
         let bytes = match loaded {
             Ok(b) => Arc::new(b),
             Err(e) => return Some(whole(Source::Failed(e.to_string()))),
@@ -259,9 +315,14 @@ impl<'a> Planner<'a> {
                 let header = csvfmt::read_header(&bytes, csvfmt::delimiter(format));
                 let body = header.body_start;
                 let cuts = csvfmt::record_boundaries(&bytes[body..], self.chunk_size);
-                (cuts.into_iter().map(|c| c + body).collect(), Some(Arc::new(header)))
+                (
+                    cuts.into_iter().map(|c| c + body).collect(),
+                    Some(Arc::new(header)),
+                )
             }
-            Format::Ndjson | Format::Text => (format::text::line_boundaries(&bytes, self.chunk_size), None),
+            Format::Ndjson | Format::Text => {
+                (format::text::line_boundaries(&bytes, self.chunk_size), None)
+            }
         };
         let mut starts = vec![0];
         starts.extend(cuts);
@@ -283,6 +344,11 @@ impl<'a> Planner<'a> {
         }
         self.pending.pop_front()
     }
+}
+
+thread_local! {
+    /// Each worker thread's reusable buffers.
+    static SCRATCH: RefCell<WorkerScratch> = RefCell::new(WorkerScratch::default());
 }
 
 #[derive(Default)]
@@ -325,8 +391,19 @@ impl UnitResult {
     }
 }
 
-fn process(unit: &Unit, candidate: &Candidate, info: &FileInfo, shared: &Shared<'_>, scratch: &mut WorkerScratch) -> UnitResult {
-    let WorkerScratch { read, json, matches, text } = scratch;
+fn process(
+    unit: &Unit,
+    candidate: &Candidate,
+    info: &FileInfo,
+    shared: &Shared<'_>,
+    scratch: &mut WorkerScratch,
+) -> UnitResult {
+    let WorkerScratch {
+        read,
+        json,
+        matches,
+        text,
+    } = scratch;
     match &unit.source {
         Source::Failed(e) => UnitResult::empty(Outcome::Failed(e.clone())),
         Source::Chunk {
@@ -337,7 +414,18 @@ fn process(unit: &Unit, candidate: &Candidate, info: &FileInfo, shared: &Shared<
             header,
         } => {
             let data = &bytes[*start..*end];
-            let mut result = scan_slice(data, *format, header.as_deref(), unit.index == 0, *start as u64, info, shared, json, matches, text);
+            let mut result = scan_slice(
+                data,
+                *format,
+                header.as_deref(),
+                unit.index == 0,
+                *start as u64,
+                info,
+                shared,
+                json,
+                matches,
+                text,
+            );
             if !unit.last {
                 result.newlines = memchr::memchr_iter(b'\n', data).count() as u64;
             }
@@ -350,12 +438,20 @@ fn process(unit: &Unit, candidate: &Candidate, info: &FileInfo, shared: &Shared<
             };
             let head = &bytes[..bytes.len().min(SNIFF_LEN)];
             let inner = candidate.path.with_extension("");
-            let named = if load::is_gzip(&candidate.path) { inner.as_path() } else { candidate.path.as_path() };
+            let named = if load::is_gzip(&candidate.path) {
+                inner.as_path()
+            } else {
+                candidate.path.as_path()
+            };
             if Format::from_path(named).is_none() && memchr::memchr(0, head).is_some() {
-                return UnitResult::empty(Outcome::Skipped("binary (NUL bytes in the first 8 KiB)".into()));
+                return UnitResult::empty(Outcome::Skipped(
+                    "binary (NUL bytes in the first 8 KiB)".into(),
+                ));
             }
             let format = format::detect_format(named, head);
-            scan_slice(&bytes, format, None, true, 0, info, shared, json, matches, text)
+            scan_slice(
+                &bytes, format, None, true, 0, info, shared, json, matches, text,
+            )
         }
     }
 }
@@ -408,7 +504,11 @@ fn scan_slice(
                     &own
                 }
             };
-            let body = if first { header.body_start.min(data.len()) } else { 0 };
+            let body = if first {
+                header.body_start.min(data.len())
+            } else {
+                0
+            };
             scanner.shift = body;
             csvfmt::extract(&data[body..], header, delimiter, &mut fields, &mut scanner);
         }
@@ -472,7 +572,10 @@ impl UnitScanner<'_, '_> {
         }
         if self.contexts[i].is_none() {
             let field = fields.get(id);
-            let ctx = self.shared.catalogue.field_context(Some(&field.key), &mut self.text);
+            let ctx = self
+                .shared
+                .catalogue
+                .field_context(Some(&field.key), &mut self.text);
             self.contexts[i] = Some((ctx, Arc::from(field.path.as_str())));
         }
         i
@@ -490,7 +593,9 @@ impl ValueSink for UnitScanner<'_, '_> {
         };
         let mut matches = std::mem::take(&mut self.matches);
         matches.clear();
-        self.shared.catalogue.scan_value(ctx, value.bytes, &mut matches);
+        self.shared
+            .catalogue
+            .scan_value(ctx, value.bytes, &mut matches);
         for m in &matches {
             let finding = self.finding(m, value, slot);
             self.result.findings.push(finding);
@@ -543,8 +648,12 @@ impl UnitScanner<'_, '_> {
                 Status::Masked => String::from_utf8_lossy(matched).into_owned(),
                 _ => mask(d.mask, matched),
             },
-            fingerprint: shared.fingerprinter.fingerprint(&d.id, d.mask, matched, &mut self.text),
-            value: shared.reveal.then(|| String::from_utf8_lossy(matched).into_owned()),
+            fingerprint: shared
+                .fingerprinter
+                .fingerprint(&d.id, d.mask, matched, &mut self.text),
+            value: shared
+                .reveal
+                .then(|| String::from_utf8_lossy(matched).into_owned()),
         }
     }
 }
@@ -580,7 +689,12 @@ fn emit(
         p.line += base;
         report.add_problem(p);
     }
-    report.add_unlisted_problems(result.problems_total.saturating_sub(PROBLEMS_LISTED as u64).min(result.problems_total));
+    report.add_unlisted_problems(
+        result
+            .problems_total
+            .saturating_sub(PROBLEMS_LISTED as u64)
+            .min(result.problems_total),
+    );
     state.lines += result.newlines;
     state.records += result.records;
     state.values += result.values;

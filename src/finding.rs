@@ -84,7 +84,13 @@ impl Fingerprinter {
     /// The fingerprint of a value of a detector: 32 hex digits of a keyed
     /// BLAKE3 hash of the detector id and the value normalised by kind (so
     /// `4111 1111 1111 1111` and `4111111111111111` agree).
-    pub fn fingerprint(&self, detector: &str, style: MaskStyle, value: &[u8], scratch: &mut Vec<u8>) -> String {
+    pub fn fingerprint(
+        &self,
+        detector: &str,
+        style: MaskStyle,
+        value: &[u8],
+        scratch: &mut Vec<u8>,
+    ) -> String {
         normalise(style, value, scratch);
         let mut hasher = blake3::Hasher::new_keyed(&self.key);
         hasher.update(detector.as_bytes());
@@ -103,8 +109,15 @@ impl Fingerprinter {
 fn normalise(style: MaskStyle, value: &[u8], out: &mut Vec<u8>) {
     out.clear();
     match style {
-        MaskStyle::Last4 | MaskStyle::Card => out.extend(value.iter().filter(|b| b.is_ascii_digit())),
-        MaskStyle::Iban => out.extend(value.iter().filter(|b| !b.is_ascii_whitespace()).map(u8::to_ascii_uppercase)),
+        MaskStyle::Last4 | MaskStyle::Card => {
+            out.extend(value.iter().filter(|b| b.is_ascii_digit()))
+        }
+        MaskStyle::Iban => out.extend(
+            value
+                .iter()
+                .filter(|b| !b.is_ascii_whitespace())
+                .map(u8::to_ascii_uppercase),
+        ),
         MaskStyle::Email | MaskStyle::Ip => out.extend(value.iter().map(u8::to_ascii_lowercase)),
         MaskStyle::Full => out.extend_from_slice(value),
     }
@@ -120,8 +133,14 @@ mod tests {
         let b = Fingerprinter::with_key(b"key two");
         let s = &mut Vec::new();
         let fa = a.fingerprint("credit_card", MaskStyle::Card, b"4111 1111 1111 1111", s);
-        assert_eq!(fa, a.fingerprint("credit_card", MaskStyle::Card, b"4111111111111111", s));
-        assert_ne!(fa, b.fingerprint("credit_card", MaskStyle::Card, b"4111111111111111", s));
+        assert_eq!(
+            fa,
+            a.fingerprint("credit_card", MaskStyle::Card, b"4111111111111111", s)
+        );
+        assert_ne!(
+            fa,
+            b.fingerprint("credit_card", MaskStyle::Card, b"4111111111111111", s)
+        );
         assert_eq!(fa.len(), 32);
     }
 

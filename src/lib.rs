@@ -7,13 +7,13 @@
 #![warn(missing_docs)]
 
 pub mod detect;
-pub mod format;
 pub mod discover;
-pub mod finding;
-pub mod load;
-pub mod vendor;
 pub mod engine;
+pub mod finding;
+pub mod format;
+pub mod load;
 pub mod report;
+pub mod vendor;
 
 pub use detect::Catalogue;
 pub use engine::{Progress, ScanConfig, ScanError, scan};

@@ -69,12 +69,18 @@ impl Deref for Bytes<'_> {
 
 /// Whether a path names a gzip file by its extension.
 pub fn is_gzip(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
 /// Loads `path`, of `size` bytes according to its metadata, using `buf`
 /// for small files.
-pub fn load<'b>(path: &Path, size: u64, opts: &LoadOptions, buf: &'b mut Vec<u8>) -> Result<Bytes<'b>, LoadError> {
+pub fn load<'b>(
+    path: &Path,
+    size: u64,
+    opts: &LoadOptions,
+    buf: &'b mut Vec<u8>,
+) -> Result<Bytes<'b>, LoadError> {
     let mut file = File::open(path)?;
     if is_gzip(path) {
         return gunzip(file, opts.max_decompressed).map(Bytes::Owned);
@@ -135,7 +141,10 @@ mod tests {
             mmap_threshold: Some(50),
             ..LoadOptions::default()
         };
-        assert!(matches!(load(&p, 100, &opts, &mut buf).unwrap(), Bytes::Mapped(_)));
+        assert!(matches!(
+            load(&p, 100, &opts, &mut buf).unwrap(),
+            Bytes::Mapped(_)
+        ));
         let opts = LoadOptions {
             mmap_threshold: None,
             ..opts
@@ -147,7 +156,8 @@ mod tests {
     fn a_gzip_bomb_is_an_error_not_an_allocation() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("bomb.json.gz");
-        let mut enc = flate2::write::GzEncoder::new(File::create(&p).unwrap(), flate2::Compression::best());
+        let mut enc =
+            flate2::write::GzEncoder::new(File::create(&p).unwrap(), flate2::Compression::best());
         enc.write_all(&vec![b' '; 10 << 20]).unwrap();
         enc.finish().unwrap();
         let opts = LoadOptions {

@@ -35,7 +35,9 @@ impl VendorMap {
             return v.clone();
         }
         if let Ok(rel) = file.strip_prefix(root) {
-            let mut parts = rel.components().filter(|c| matches!(c, Component::Normal(_)));
+            let mut parts = rel
+                .components()
+                .filter(|c| matches!(c, Component::Normal(_)));
             if let (Some(first), Some(_)) = (parts.next(), parts.next()) {
                 return first.as_os_str().to_string_lossy().into_owned();
             }
@@ -51,7 +53,11 @@ impl VendorMap {
 
 /// The last component of a directory's name, resolving `.` and `..`.
 fn dir_name(dir: &Path) -> String {
-    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
     let named = dir.file_name().map(|n| n.to_string_lossy().into_owned());
     match named {
         Some(n) if n != "." && n != ".." => n,
@@ -70,8 +76,17 @@ mod tests {
     fn the_first_directory_below_the_root_is_the_vendor() {
         let map = VendorMap::by_directory();
         let root = Path::new("exports");
-        assert_eq!(map.vendor_for(root, Path::new("exports/acme-crm/2026-10/users.json")), "acme-crm");
-        assert_eq!(map.vendor_for(root, Path::new("exports/readme.json")), "exports");
-        assert_eq!(VendorMap::forced("x").vendor_for(root, Path::new("exports/a/b.json")), "x");
+        assert_eq!(
+            map.vendor_for(root, Path::new("exports/acme-crm/2026-10/users.json")),
+            "acme-crm"
+        );
+        assert_eq!(
+            map.vendor_for(root, Path::new("exports/readme.json")),
+            "exports"
+        );
+        assert_eq!(
+            VendorMap::forced("x").vendor_for(root, Path::new("exports/a/b.json")),
+            "x"
+        );
     }
 }

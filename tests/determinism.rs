@@ -26,12 +26,25 @@ fn corpus() -> tempfile::TempDir {
     };
     copy(&common::fixtures(), root);
     std::fs::create_dir_all(root.join("bulk")).unwrap();
-    let (mut nd, mut csv, mut log) = (String::new(), String::from("id,email,ssn,note\n"), String::new());
+    let (mut nd, mut csv, mut log) = (
+        String::new(),
+        String::from("id,email,ssn,note\n"),
+        String::new(),
+    );
     for i in 0..3000u32 {
         let ssn = format!("{:03}-{:02}-{:04}", 100 + i % 500, 1 + i % 98, 1 + i);
         writeln!(nd, r#"{{"id":{i},"user":{{"email":"user{i}@example.com","ssn":"{ssn}"}},"ts":"2026-10-01T00:00:{:02}Z"}}"#, i % 60).unwrap();
-        writeln!(csv, "{i},user{i}@example.org,{ssn},\"multi\nline, note {i}\"").unwrap();
-        writeln!(log, "2026-10-01 INFO request {i} from 203.0.113.{} by user{i}@example.net", i % 250).unwrap();
+        writeln!(
+            csv,
+            "{i},user{i}@example.org,{ssn},\"multi\nline, note {i}\""
+        )
+        .unwrap();
+        writeln!(
+            log,
+            "2026-10-01 INFO request {i} from 203.0.113.{} by user{i}@example.net",
+            i % 250
+        )
+        .unwrap();
     }
     std::fs::write(root.join("bulk/events.ndjson"), nd).unwrap();
     std::fs::write(root.join("bulk/users.csv"), csv).unwrap();
@@ -42,7 +55,15 @@ fn corpus() -> tempfile::TempDir {
 fn run(dir: &Path, format: &str, extra: &[&str]) -> String {
     let out = sandsift()
         .current_dir(dir)
-        .args(["scan", ".", "-q", "--fingerprint-key", "k", "--format", format])
+        .args([
+            "scan",
+            ".",
+            "-q",
+            "--fingerprint-key",
+            "k",
+            "--format",
+            format,
+        ])
         .args(extra)
         .output()
         .unwrap();
@@ -63,8 +84,16 @@ fn output_is_identical_for_one_and_two_threads() {
     let dir = corpus();
     for format in ["jsonl", "json", "table"] {
         let chunked = ["--chunk-size", "4096"];
-        let one = run(dir.path(), format, &[&["--threads", "1"][..], &chunked].concat());
-        let two = run(dir.path(), format, &[&["--threads", "2"][..], &chunked].concat());
+        let one = run(
+            dir.path(),
+            format,
+            &[&["--threads", "1"][..], &chunked].concat(),
+        );
+        let two = run(
+            dir.path(),
+            format,
+            &[&["--threads", "2"][..], &chunked].concat(),
+        );
         assert!(!one.is_empty());
         assert_eq!(one, two, "{format} differs between 1 and 2 threads");
     }

@@ -5,7 +5,9 @@
 use proptest::prelude::*;
 use sandsift::format::json::{JsonScratch, unescape};
 use sandsift::format::path::push_key;
-use sandsift::format::{FieldTable, Problem, Value as Extracted, ValueSink, csv as csvfmt, ndjson, text};
+use sandsift::format::{
+    FieldTable, Problem, Value as Extracted, ValueSink, csv as csvfmt, ndjson, text,
+};
 use serde_json::Value;
 
 #[derive(Default)]
@@ -17,8 +19,11 @@ struct Sink {
 
 impl ValueSink for Sink {
     fn value(&mut self, fields: &FieldTable, v: &Extracted<'_>) {
-        let path = v.field.map_or_else(|| "null".to_string(), |id| fields.get(id).path.clone());
-        self.values.push((path, v.bytes.to_vec(), v.raw.map(0, v.bytes.len())));
+        let path = v
+            .field
+            .map_or_else(|| "null".to_string(), |id| fields.get(id).path.clone());
+        self.values
+            .push((path, v.bytes.to_vec(), v.raw.map(0, v.bytes.len())));
     }
     fn record(&mut self) {}
     fn problem(&mut self, p: Problem) {
@@ -47,8 +52,14 @@ fn json_value() -> impl Strategy<Value = Value> {
 /// The (path, text) pairs serde_json's tree yields, in document order.
 fn oracle(v: &Value, path: &mut Vec<u8>, out: &mut Vec<(String, Vec<u8>)>) {
     match v {
-        Value::String(s) => out.push((String::from_utf8_lossy(path).into_owned(), s.as_bytes().to_vec())),
-        Value::Number(n) => out.push((String::from_utf8_lossy(path).into_owned(), n.to_string().into_bytes())),
+        Value::String(s) => out.push((
+            String::from_utf8_lossy(path).into_owned(),
+            s.as_bytes().to_vec(),
+        )),
+        Value::Number(n) => out.push((
+            String::from_utf8_lossy(path).into_owned(),
+            n.to_string().into_bytes(),
+        )),
         Value::Array(items) => {
             for item in items {
                 let len = path.len();
@@ -183,10 +194,17 @@ fn finding_offsets_point_at_their_values_in_every_format() {
     let mut log = String::new();
     for i in 0..200u32 {
         let email = format!("user{i}@example.com");
-        let escaped = if i % 3 == 0 { email.replace('@', "\\u0040") } else { email.clone() };
+        let escaped = if i % 3 == 0 {
+            email.replace('@', "\\u0040")
+        } else {
+            email.clone()
+        };
         let note = format!("say \\\"hi\\\" to {escaped} \\n now");
         let ssn = format!("{:03}-{:02}-{:04}", 101 + i, 1 + i % 90, 1000 + i);
-        json.push_str(&format!(r#"{}{{"note":"{note}","ssn":"{ssn}"}}"#, if i > 0 { "," } else { "" }));
+        json.push_str(&format!(
+            r#"{}{{"note":"{note}","ssn":"{ssn}"}}"#,
+            if i > 0 { "," } else { "" }
+        ));
         nd.push_str(&format!("{{\"note\":\"{note}\",\"ssn\":\"{ssn}\"}}\n"));
         csv.push_str(&format!("\"say \"\"hi\"\" to {email}, ok\",{ssn}\n"));
         log.push_str(&format!("{i} mail {email} ssn {ssn}\n"));
@@ -217,6 +235,12 @@ fn finding_offsets_point_at_their_values_in_every_format() {
             sandsift::format::Format::Json | sandsift::format::Format::Ndjson => json_decode(raw),
             _ => raw.to_vec(),
         };
-        assert_eq!(decoded, f.value.as_deref().unwrap().as_bytes(), "{}:{}", f.file, f.line);
+        assert_eq!(
+            decoded,
+            f.value.as_deref().unwrap().as_bytes(),
+            "{}:{}",
+            f.file,
+            f.line
+        );
     }
 }

@@ -26,16 +26,33 @@ fn no_output_format_contains_a_raw_value_without_reveal() {
     for format in ["table", "json", "jsonl"] {
         let out = sandsift()
             .current_dir(fixtures())
-            .args(["scan", ".", "--format", format, "--color", "always", "--examples", "100"])
+            .args([
+                "scan",
+                ".",
+                "--format",
+                format,
+                "--color",
+                "always",
+                "--examples",
+                "100",
+            ])
             .output()
             .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
         for v in &values {
-            assert!(!text.contains(v.as_str()), "{format} output leaks a raw value of length {}", v.len());
+            assert!(
+                !text.contains(v.as_str()),
+                "{format} output leaks a raw value of length {}",
+                v.len()
+            );
             // Nor its digits run together (a card without its spaces).
             let digits: String = v.chars().filter(char::is_ascii_digit).collect();
             if digits.len() >= 9 {
-                assert!(!text.contains(&digits), "{format} output leaks digits of a value");
+                assert!(
+                    !text.contains(&digits),
+                    "{format} output leaks digits of a value"
+                );
             }
         }
     }
@@ -44,7 +61,11 @@ fn no_output_format_contains_a_raw_value_without_reveal() {
 #[test]
 fn reveal_is_the_only_way_to_see_values() {
     let (findings, _) = scan_jsonl(&fixtures(), &["paystream", "--reveal"]);
-    assert!(findings.iter().any(|f| f["value"] == "DE59100700240934851700"));
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["value"] == "DE59100700240934851700")
+    );
 }
 
 #[test]
@@ -56,11 +77,19 @@ fn error_messages_do_not_quote_file_content() {
     std::fs::write(v.join("a.ndjson"), "{\"ssn\": 512-44-0133 }\n").unwrap();
     std::fs::write(v.join("b.csv"), "a,b\n512-44-0133,x,jane@example.org\n").unwrap();
     for format in ["table", "json"] {
-        let out = sandsift().current_dir(dir.path()).args(["scan", ".", "-f", format]).output().unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+        let out = sandsift()
+            .current_dir(dir.path())
+            .args(["scan", ".", "-f", format])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
         assert!(text.contains("invalid JSON"), "{text}");
         assert!(text.contains("ragged row"), "{text}");
-        assert!(!text.contains("512-44-0133") && !text.contains("jane@example.org"), "{text}");
+        assert!(
+            !text.contains("512-44-0133") && !text.contains("jane@example.org"),
+            "{text}"
+        );
     }
 }
 
@@ -69,13 +98,26 @@ fn fingerprints_are_keyed_and_stable_for_a_pinned_key() {
     let fp = |key: &str| {
         let out = sandsift()
             .current_dir(fixtures())
-            .args(["scan", "paystream/payouts.tsv", "-f", "jsonl", "-q", "--fingerprint-key", key])
+            .args([
+                "scan",
+                "paystream/payouts.tsv",
+                "-f",
+                "jsonl",
+                "-q",
+                "--fingerprint-key",
+                key,
+            ])
             .output()
             .unwrap();
         String::from_utf8(out.stdout)
             .unwrap()
             .lines()
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["fingerprint"].as_str().unwrap().to_string())
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["fingerprint"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
             .collect::<Vec<_>>()
     };
     assert_eq!(fp("alpha"), fp("alpha"));
@@ -83,7 +125,11 @@ fn fingerprints_are_keyed_and_stable_for_a_pinned_key() {
     assert!(a.iter().zip(&b).all(|(x, y)| x != y));
     // Without a key, each run has its own random key.
     let run = || {
-        let out = sandsift().current_dir(fixtures()).args(["scan", "paystream/payouts.tsv", "-f", "jsonl", "-q"]).output().unwrap();
+        let out = sandsift()
+            .current_dir(fixtures())
+            .args(["scan", "paystream/payouts.tsv", "-f", "jsonl", "-q"])
+            .output()
+            .unwrap();
         String::from_utf8(out.stdout).unwrap()
     };
     assert_ne!(run(), run());

@@ -8,35 +8,203 @@ use serde_json::Value;
 /// Every finding on the fixtures: (vendor, file, field, detector, status)
 /// and its count. Each line was checked by hand against the fixture files.
 const EXPECTED: &[(&str, &str, &str, &str, &str, u64)] = &[
-    ("acme-crm", "contacts.csv", "$.email", "email", "test_value", 4),
-    ("acme-crm", "contacts.csv", "$.phone", "phone", "test_value", 3),
+    (
+        "acme-crm",
+        "contacts.csv",
+        "$.email",
+        "email",
+        "test_value",
+        4,
+    ),
+    (
+        "acme-crm",
+        "contacts.csv",
+        "$.phone",
+        "phone",
+        "test_value",
+        3,
+    ),
     ("acme-crm", "contacts.csv", "$.ssn", "us_ssn", "clear", 3),
-    ("acme-crm", "customers.json", "$.customers[*].contact.email", "email", "test_value", 3),
-    ("acme-crm", "customers.json", "$.customers[*].contact.phone", "phone", "test_value", 3),
-    ("acme-crm", "customers.json", "$.customers[*].ssn", "us_ssn", "clear", 2),
-    ("acme-crm", "customers.json", "$.customers[*].ssn", "us_ssn", "masked", 1),
+    (
+        "acme-crm",
+        "customers.json",
+        "$.customers[*].contact.email",
+        "email",
+        "test_value",
+        3,
+    ),
+    (
+        "acme-crm",
+        "customers.json",
+        "$.customers[*].contact.phone",
+        "phone",
+        "test_value",
+        3,
+    ),
+    (
+        "acme-crm",
+        "customers.json",
+        "$.customers[*].ssn",
+        "us_ssn",
+        "clear",
+        2,
+    ),
+    (
+        "acme-crm",
+        "customers.json",
+        "$.customers[*].ssn",
+        "us_ssn",
+        "masked",
+        1,
+    ),
     ("paystream", "payouts.tsv", "$.iban", "iban", "clear", 2),
-    ("paystream", "payouts.tsv", "$.iban", "iban", "test_value", 1),
-    ("paystream", "settlements.ndjson.gz", "$.payee.email", "email", "test_value", 2),
-    ("paystream", "settlements.ndjson.gz", "$.payee.iban", "iban", "clear", 2),
-    ("paystream", "transactions.ndjson", "$.card.number", "credit_card", "masked", 1),
-    ("paystream", "transactions.ndjson", "$.card.number", "credit_card", "test_value", 4),
-    ("paystream", "transactions.ndjson", "$.customer.email", "email", "test_value", 2),
-    ("paystream", "transactions.ndjson", "$.customer.ssn", "us_ssn", "clear", 1),
-    ("paystream", "transactions.ndjson", "$.note", "email", "test_value", 1),
-    ("paystream", "transactions.ndjson", "$.payout.iban", "iban", "clear", 2),
+    (
+        "paystream",
+        "payouts.tsv",
+        "$.iban",
+        "iban",
+        "test_value",
+        1,
+    ),
+    (
+        "paystream",
+        "settlements.ndjson.gz",
+        "$.payee.email",
+        "email",
+        "test_value",
+        2,
+    ),
+    (
+        "paystream",
+        "settlements.ndjson.gz",
+        "$.payee.iban",
+        "iban",
+        "clear",
+        2,
+    ),
+    (
+        "paystream",
+        "transactions.ndjson",
+        "$.card.number",
+        "credit_card",
+        "masked",
+        1,
+    ),
+    (
+        "paystream",
+        "transactions.ndjson",
+        "$.card.number",
+        "credit_card",
+        "test_value",
+        4,
+    ),
+    (
+        "paystream",
+        "transactions.ndjson",
+        "$.customer.email",
+        "email",
+        "test_value",
+        2,
+    ),
+    (
+        "paystream",
+        "transactions.ndjson",
+        "$.customer.ssn",
+        "us_ssn",
+        "clear",
+        1,
+    ),
+    (
+        "paystream",
+        "transactions.ndjson",
+        "$.note",
+        "email",
+        "test_value",
+        1,
+    ),
+    (
+        "paystream",
+        "transactions.ndjson",
+        "$.payout.iban",
+        "iban",
+        "clear",
+        2,
+    ),
     ("tracklytics", "events.txt", "$.ip", "ipv4", "test_value", 2),
     ("tracklytics", "events.txt", "$.ip", "ipv6", "test_value", 1),
-    ("tracklytics", "events.txt", "$.user.email", "email", "test_value", 2),
-    ("tracklytics", "events.txt", "$.user.phone", "phone", "test_value", 1),
-    ("tracklytics", "export.min.json", "$[*].device.ipv6", "ipv6", "test_value", 1),
-    ("tracklytics", "export.min.json", "$[*].email", "email", "test_value", 2),
-    ("tracklytics", "export.min.json", "$[*].last_ip", "ipv4", "clear", 1),
-    ("tracklytics", "export.min.json", "$[*].last_ip", "ipv4", "test_value", 1),
-    ("tracklytics", "server.log", "null", "credit_card", "test_value", 1),
-    ("tracklytics", "server.log", "null", "email", "test_value", 2),
+    (
+        "tracklytics",
+        "events.txt",
+        "$.user.email",
+        "email",
+        "test_value",
+        2,
+    ),
+    (
+        "tracklytics",
+        "events.txt",
+        "$.user.phone",
+        "phone",
+        "test_value",
+        1,
+    ),
+    (
+        "tracklytics",
+        "export.min.json",
+        "$[*].device.ipv6",
+        "ipv6",
+        "test_value",
+        1,
+    ),
+    (
+        "tracklytics",
+        "export.min.json",
+        "$[*].email",
+        "email",
+        "test_value",
+        2,
+    ),
+    (
+        "tracklytics",
+        "export.min.json",
+        "$[*].last_ip",
+        "ipv4",
+        "clear",
+        1,
+    ),
+    (
+        "tracklytics",
+        "export.min.json",
+        "$[*].last_ip",
+        "ipv4",
+        "test_value",
+        1,
+    ),
+    (
+        "tracklytics",
+        "server.log",
+        "null",
+        "credit_card",
+        "test_value",
+        1,
+    ),
+    (
+        "tracklytics",
+        "server.log",
+        "null",
+        "email",
+        "test_value",
+        2,
+    ),
     ("tracklytics", "server.log", "null", "ipv4", "test_value", 2),
-    ("tracklytics", "server.log", "null", "phone", "test_value", 1),
+    (
+        "tracklytics",
+        "server.log",
+        "null",
+        "phone",
+        "test_value",
+        1,
+    ),
 ];
 
 #[test]
@@ -59,15 +227,31 @@ fn no_decoy_is_reported() {
         let file = fixtures.join(f["file"].as_str().unwrap());
         let bytes = std::fs::read(&file).unwrap_or_default();
         let field = f["field"].as_str().unwrap_or("");
-        for decoy in ["invoice_number", "order_id", "order_number", "app_version", "sdk_version", "request_id", "txn_id", "tracking", "session"] {
+        for decoy in [
+            "invoice_number",
+            "order_id",
+            "order_number",
+            "app_version",
+            "sdk_version",
+            "request_id",
+            "txn_id",
+            "tracking",
+            "session",
+        ] {
             assert!(!field.ends_with(decoy), "decoy field reported: {f}");
         }
         // Spans of plain files point at the value; none is a UUID, a
         // timestamp or a version.
         if !file.to_string_lossy().ends_with(".gz") {
-            let (o, l) = (f["offset"].as_u64().unwrap() as usize, f["length"].as_u64().unwrap() as usize);
+            let (o, l) = (
+                f["offset"].as_u64().unwrap() as usize,
+                f["length"].as_u64().unwrap() as usize,
+            );
             let raw = String::from_utf8_lossy(&bytes[o..o + l]).to_string();
-            assert!(!raw.contains('T') || raw.contains('@'), "timestamp-like value reported: {raw}");
+            assert!(
+                !raw.contains('T') || raw.contains('@'),
+                "timestamp-like value reported: {raw}"
+            );
         }
     }
 }
@@ -82,12 +266,27 @@ fn every_offset_points_at_the_revealed_value() {
             continue;
         }
         let bytes = std::fs::read(fixtures().join(file)).unwrap();
-        let (o, l) = (f["offset"].as_u64().unwrap() as usize, f["length"].as_u64().unwrap() as usize);
-        assert_eq!(&bytes[o..o + l], f["value"].as_str().unwrap().as_bytes(), "{f}");
+        let (o, l) = (
+            f["offset"].as_u64().unwrap() as usize,
+            f["length"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            &bytes[o..o + l],
+            f["value"].as_str().unwrap().as_bytes(),
+            "{f}"
+        );
         // Line and column agree with the offset.
         let line = bytes[..o].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-        let col = (o - bytes[..o].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)) as u64 + 1;
-        assert_eq!((f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap()), (line, col), "{f}");
+        let col = (o - bytes[..o]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1)) as u64
+            + 1;
+        assert_eq!(
+            (f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap()),
+            (line, col),
+            "{f}"
+        );
     }
 }
 
@@ -95,8 +294,21 @@ fn every_offset_points_at_the_revealed_value() {
 fn findings_carry_every_documented_key() {
     let (findings, _) = scan_jsonl(&fixtures(), &["."]);
     let keys = [
-        "vendor", "file", "format", "field", "detector", "category", "confidence", "evidence", "status", "offset", "length", "line", "column",
-        "masked", "fingerprint",
+        "vendor",
+        "file",
+        "format",
+        "field",
+        "detector",
+        "category",
+        "confidence",
+        "evidence",
+        "status",
+        "offset",
+        "length",
+        "line",
+        "column",
+        "masked",
+        "fingerprint",
     ];
     for f in &findings {
         for k in keys {
@@ -124,13 +336,26 @@ fn json_report_has_schema_summary_inventory_and_accounting() {
     assert_eq!(s["files_failed"], 0);
     assert_eq!(
         s["bytes_seen"].as_u64().unwrap(),
-        s["bytes_scanned"].as_u64().unwrap() + s["bytes_skipped"].as_u64().unwrap() + s["bytes_failed"].as_u64().unwrap()
+        s["bytes_scanned"].as_u64().unwrap()
+            + s["bytes_skipped"].as_u64().unwrap()
+            + s["bytes_failed"].as_u64().unwrap()
     );
     assert_eq!(s["problems"], 1);
-    assert_eq!(report["skipped"][0]["reason"], "binary (NUL bytes in the first 8 KiB)");
+    assert_eq!(
+        report["skipped"][0]["reason"],
+        "binary (NUL bytes in the first 8 KiB)"
+    );
     assert_eq!(report["problems"][0]["line"], 4);
-    let vendors: Vec<&str> = report["vendors"].as_array().unwrap().iter().map(|v| v["vendor"].as_str().unwrap()).collect();
-    assert_eq!(vendors, ["acme-crm", "fixtures", "paystream", "tracklytics"]);
+    let vendors: Vec<&str> = report["vendors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["vendor"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        vendors,
+        ["acme-crm", "fixtures", "paystream", "tracklytics"]
+    );
     let cards = report["vendors"][2]["fields"]
         .as_array()
         .unwrap()
@@ -144,7 +369,11 @@ fn json_report_has_schema_summary_inventory_and_accounting() {
 
 #[test]
 fn table_lists_vendors_fields_and_skips() {
-    let out = sandsift().current_dir(fixtures()).args(["scan", ".", "--format", "table", "--color", "never"]).output().unwrap();
+    let out = sandsift()
+        .current_dir(fixtures())
+        .args(["scan", ".", "--format", "table", "--color", "never"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("acme-crm — 2 files, 19 findings"), "{text}");
     assert!(text.contains("$.customers[*].ssn"), "{text}");
@@ -163,7 +392,12 @@ fn colour_is_off_with_no_color_and_on_when_forced() {
         if no_color {
             cmd.env("NO_COLOR", "1");
         }
-        let out = cmd.current_dir(fixtures()).args(["scan", "acme-crm", "-f", "table", "-q"]).args(args).output().unwrap();
+        let out = cmd
+            .current_dir(fixtures())
+            .args(["scan", "acme-crm", "-f", "table", "-q"])
+            .args(args)
+            .output()
+            .unwrap();
         String::from_utf8(out.stdout).unwrap()
     };
     assert!(run(&["--color", "always"], false).contains("\x1b["));
@@ -173,18 +407,40 @@ fn colour_is_off_with_no_color_and_on_when_forced() {
 #[test]
 fn exit_codes_follow_the_contract() {
     // Leaks: 1. Nothing: 0. --fail-on never: 0. Usage error: 2.
-    sandsift().current_dir(fixtures()).args(["scan", "paystream", "-q", "-f", "json"]).assert().code(1);
-    sandsift().current_dir(fixtures()).args(["scan", "README.txt", "-q", "-f", "json"]).assert().code(0);
-    sandsift().current_dir(fixtures()).args(["scan", ".", "-q", "-f", "json", "--fail-on", "never"]).assert().code(0);
-    sandsift().args(["scan", "--format", "xml"]).assert().code(2);
-    sandsift().args(["scan", "--include", "[", "."]).assert().code(2);
+    sandsift()
+        .current_dir(fixtures())
+        .args(["scan", "paystream", "-q", "-f", "json"])
+        .assert()
+        .code(1);
+    sandsift()
+        .current_dir(fixtures())
+        .args(["scan", "README.txt", "-q", "-f", "json"])
+        .assert()
+        .code(0);
+    sandsift()
+        .current_dir(fixtures())
+        .args(["scan", ".", "-q", "-f", "json", "--fail-on", "never"])
+        .assert()
+        .code(0);
+    sandsift()
+        .args(["scan", "--format", "xml"])
+        .assert()
+        .code(2);
+    sandsift()
+        .args(["scan", "--include", "[", "."])
+        .assert()
+        .code(2);
 }
 
 #[test]
 fn only_test_and_masked_values_do_not_fail_the_scan() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("v")).unwrap();
-    std::fs::write(dir.path().join("v/a.json"), r#"{"email":"a@example.com","ssn":"***-**-1234"}"#).unwrap();
+    std::fs::write(
+        dir.path().join("v/a.json"),
+        r#"{"email":"a@example.com","ssn":"***-**-1234"}"#,
+    )
+    .unwrap();
     let (findings, code) = scan_jsonl(dir.path(), &["."]);
     assert_eq!(findings.len(), 2);
     assert_eq!(code, 0);
@@ -199,17 +455,37 @@ fn vendor_is_the_first_folder_below_the_root_or_forced() {
     // Scanning a vendor folder itself: files below its subfolders belong to
     // that subfolder's name, files at its root to the folder.
     let (findings, _) = scan_jsonl(&fixtures(), &["acme-crm"]);
-    let vendors: std::collections::BTreeSet<_> = findings.iter().map(|f| f["vendor"].as_str().unwrap().to_string()).collect();
-    assert_eq!(vendors, ["2026-10", "acme-crm"].iter().map(|s| s.to_string()).collect());
+    let vendors: std::collections::BTreeSet<_> = findings
+        .iter()
+        .map(|f| f["vendor"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        vendors,
+        ["2026-10", "acme-crm"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    );
 }
 
 #[test]
 fn include_and_exclude_globs_select_files() {
     let (findings, _) = scan_jsonl(&fixtures(), &[".", "--include", "*.csv"]);
-    assert!(findings.iter().all(|f| f["file"].as_str().unwrap().ends_with(".csv")));
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["file"].as_str().unwrap().ends_with(".csv"))
+    );
     assert!(!findings.is_empty());
-    let (findings, _) = scan_jsonl(&fixtures(), &[".", "--exclude", "paystream", "--exclude", "*.log"]);
-    assert!(findings.iter().all(|f| f["vendor"] != "paystream" && !f["file"].as_str().unwrap().ends_with(".log")));
+    let (findings, _) = scan_jsonl(
+        &fixtures(),
+        &[".", "--exclude", "paystream", "--exclude", "*.log"],
+    );
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["vendor"] != "paystream" && !f["file"].as_str().unwrap().ends_with(".log"))
+    );
 }
 
 #[test]
@@ -227,8 +503,18 @@ fn max_file_size_skips_with_a_reason() {
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let reasons: Vec<&str> = report["skipped"].as_array().unwrap().iter().map(|s| s["reason"].as_str().unwrap()).collect();
-    assert!(reasons.iter().any(|r| r.starts_with("larger than --max-file-size")), "{reasons:?}");
+    let reasons: Vec<&str> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("larger than --max-file-size")),
+        "{reasons:?}"
+    );
 }
 
 #[test]
@@ -242,11 +528,17 @@ fn output_file_is_written_private() {
         .assert()
         .code(0);
     let report: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    assert_eq!(report["schema"], "sandsift.report/v1", "format guessed from the .json extension");
+    assert_eq!(
+        report["schema"], "sandsift.report/v1",
+        "format guessed from the .json extension"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 }
 
@@ -257,19 +549,48 @@ fn unreadable_and_corrupt_files_are_reported_and_the_scan_goes_on() {
     std::fs::create_dir(&v).unwrap();
     std::fs::write(v.join("ok.json"), r#"{"ssn":"512-44-0133"}"#).unwrap();
     std::fs::write(v.join("broken.json.gz"), b"\x1f\x8b\x08\x00not really gzip").unwrap();
-    std::fs::write(v.join("truncated.json"), br#"{"a":{"email":"x@example.com","b":["#).unwrap();
-    let out = sandsift().current_dir(dir.path()).args(["scan", ".", "-f", "json", "-q"]).output().unwrap();
+    std::fs::write(
+        v.join("truncated.json"),
+        br#"{"a":{"email":"x@example.com","b":["#,
+    )
+    .unwrap();
+    let out = sandsift()
+        .current_dir(dir.path())
+        .args(["scan", ".", "-f", "json", "-q"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["summary"]["files_failed"], 1);
-    assert!(report["failed"][0]["error"].as_str().unwrap().contains("gzip"));
+    assert!(
+        report["failed"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("gzip")
+    );
     assert_eq!(report["summary"]["files_scanned"], 2);
-    assert_eq!(report["summary"]["findings"], 2, "the truncated file's email before the break is still found");
-    assert!(report["problems"][0]["message"].as_str().unwrap().contains("invalid JSON"));
+    assert_eq!(
+        report["summary"]["findings"], 2,
+        "the truncated file's email before the break is still found"
+    );
+    assert!(
+        report["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid JSON")
+    );
 }
 
 #[test]
 fn version_and_help_work() {
-    sandsift().arg("--version").assert().success().stdout(predicates::str::contains(env!("CARGO_PKG_VERSION")));
-    sandsift().args(["scan", "--help"]).assert().success().stdout(predicates::str::contains("--fingerprint-key"));
+    sandsift()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(env!("CARGO_PKG_VERSION")));
+    sandsift()
+        .args(["scan", "--help"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("--fingerprint-key"));
 }

@@ -110,7 +110,13 @@ mod tests {
 
     #[test]
     fn case_styles_normalise_to_the_same_tokens() {
-        for name in ["dateOfBirth", "date_of_birth", "Date-Of-Birth", "DATE OF BIRTH", "date.of.birth"] {
+        for name in [
+            "dateOfBirth",
+            "date_of_birth",
+            "Date-Of-Birth",
+            "DATE OF BIRTH",
+            "date.of.birth",
+        ] {
             assert_eq!(normalise(name), "date_of_birth", "{name}");
         }
         assert_eq!(normalise("SSNNumber"), "ssn_number");

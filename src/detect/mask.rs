@@ -100,11 +100,23 @@ mod tests {
 
     #[test]
     fn each_style_keeps_only_the_shape() {
-        assert_eq!(mask(MaskStyle::Email, b"jane.doe@example.com"), "j***@example.com");
+        assert_eq!(
+            mask(MaskStyle::Email, b"jane.doe@example.com"),
+            "j***@example.com"
+        );
         assert_eq!(mask(MaskStyle::Last4, b"123-45-6789"), "***-**-6789");
-        assert_eq!(mask(MaskStyle::Card, b"4242 4242 4242 4242"), "**** **** **** 4242");
-        assert_eq!(mask(MaskStyle::Card, b"4242424242424242"), "**** **** **** 4242");
-        assert_eq!(mask(MaskStyle::Iban, b"GB82WEST12345698765432"), "GB82**************5432");
+        assert_eq!(
+            mask(MaskStyle::Card, b"4242 4242 4242 4242"),
+            "**** **** **** 4242"
+        );
+        assert_eq!(
+            mask(MaskStyle::Card, b"4242424242424242"),
+            "**** **** **** 4242"
+        );
+        assert_eq!(
+            mask(MaskStyle::Iban, b"GB82WEST12345698765432"),
+            "GB82**************5432"
+        );
         assert_eq!(mask(MaskStyle::Ip, b"81.2.69.160"), "81.*.*.*");
         assert_eq!(mask(MaskStyle::Ip, b"2001:db8::1"), "2001:****");
         assert_eq!(mask(MaskStyle::Full, b"secret"), "******");

@@ -15,16 +15,21 @@
 pub mod hints;
 pub mod mask;
 pub mod schema;
+pub mod stats;
 pub mod validate;
 
 use regex::bytes::{Regex, RegexBuilder};
 
 use hints::{Hint, HintIndex, HintKind};
 pub use schema::{Category, Confidence, DetectorSpec, MaskStyle, PatternFile, Requires};
+pub use stats::{StatNeeds, ValueStats};
 pub use validate::{Validator, Verdict};
 
 /// The built-in detector files, embedded in the binary.
-pub const BUILTIN_PATTERNS: &[(&str, &str)] = &[("patterns/core.toml", include_str!("../../patterns/core.toml"))];
+pub const BUILTIN_PATTERNS: &[(&str, &str)] = &[(
+    "patterns/core.toml",
+    include_str!("../../patterns/core.toml"),
+)];
 
 /// An error compiling a detector file.
 #[derive(Debug, thiserror::Error)]
@@ -189,102 +194,28 @@ impl FieldContext {
     }
 }
 
-/// Cheap byte-class counts of one value: the first phase of detection.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ValueStats {
-    /// Digits in the longest run of digits joined by separators.
-    pub digit_run: u32,
-    /// `@` count.
-    pub at: u32,
-    /// `.` count.
-    pub dot: u32,
-    /// `:` count.
-    pub colon: u32,
-    /// ASCII capitals.
-    pub upper: u32,
-    /// Mask characters (`*`, `#`, `X`, `x`, `•`'s lead byte).
-    pub mask: u32,
+fn needs_of(detectors: &[Detector]) -> StatNeeds {
+    let min = |f: fn(&Requires) -> u32| {
+        detectors
+            .iter()
+            .map(|d| f(&d.requires))
+            .filter(|&v| v > 0)
+            .min()
+            .unwrap_or(u32::MAX)
+    };
+    StatNeeds {
+        digits: min(|r| r.digits),
+        dot: min(|r| r.dot),
+    }
 }
 
-const DIGIT: u8 = 1;
-const SEPARATOR: u8 = 2;
-const AT: u8 = 3;
-const DOT: u8 = 4;
-const COLON: u8 = 5;
-const UPPER: u8 = 6;
-const MASK: u8 = 7;
-
-const CLASSES: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut b = b'0';
-    while b <= b'9' {
-        t[b as usize] = DIGIT;
-        b += 1;
-    }
-    let mut b = b'A';
-    while b <= b'Z' {
-        t[b as usize] = UPPER;
-        b += 1;
-    }
-    t[b' ' as usize] = SEPARATOR;
-    t[b'-' as usize] = SEPARATOR;
-    t[b'(' as usize] = SEPARATOR;
-    t[b')' as usize] = SEPARATOR;
-    t[b'+' as usize] = SEPARATOR;
-    t[b'@' as usize] = AT;
-    t[b'.' as usize] = DOT;
-    t[b':' as usize] = COLON;
-    t[b'*' as usize] = MASK;
-    t[b'#' as usize] = MASK;
-    t[b'X' as usize] = MASK;
-    t
-};
-
-impl ValueStats {
-    /// Counts the byte classes of `value` in one pass.
-    pub fn of(value: &[u8]) -> Self {
-        let mut s = ValueStats::default();
-        let mut run = 0u32;
-        for &b in value {
-            match CLASSES[b as usize] {
-                DIGIT => {
-                    run += 1;
-                    s.digit_run = s.digit_run.max(run);
-                }
-                SEPARATOR => {}
-                DOT => s.dot += 1,
-                AT => {
-                    s.at += 1;
-                    run = 0;
-                }
-                COLON => {
-                    s.colon += 1;
-                    run = 0;
-                }
-                UPPER => {
-                    s.upper += 1;
-                    run = 0;
-                }
-                MASK => {
-                    s.mask += 1;
-                    if b == b'X' {
-                        s.upper += 1;
-                    }
-                    run = 0;
-                }
-                _ => run = 0,
-            }
-        }
-        s
-    }
-
-    fn meets(&self, r: &Requires) -> bool {
-        self.digit_run >= r.digits
-            && self.at >= r.at
-            && self.dot >= r.dot
-            && self.colon >= r.colon
-            && self.upper >= r.upper
-    }
+fn meets(s: &ValueStats, r: &Requires) -> bool {
+    s.digit_run >= r.digits
+        && s.at >= r.at
+        && s.dotted >= r.dot
+        && s.colon >= r.colon
+        && s.upper >= r.upper
+        && s.letters_digits >= r.letters_digits
 }
 
 /// The compiled catalogue: detectors plus one hint automaton.
@@ -292,9 +223,15 @@ impl ValueStats {
 pub struct Catalogue {
     detectors: Vec<Detector>,
     hints: HintIndex,
+    needs: StatNeeds,
 }
 
-fn compile(file: &str, id: &str, which: &'static str, src: &Option<String>) -> Result<Option<Regex>, CatalogueError> {
+fn compile(
+    file: &str,
+    id: &str,
+    which: &'static str,
+    src: &Option<String>,
+) -> Result<Option<Regex>, CatalogueError> {
     let Some(src) = src else { return Ok(None) };
     RegexBuilder::new(src)
         .unicode(false)
@@ -311,11 +248,17 @@ fn compile(file: &str, id: &str, which: &'static str, src: &Option<String>) -> R
 impl Catalogue {
     /// The built-in catalogue.
     pub fn builtin() -> Result<Self, CatalogueError> {
-        Self::from_sources(BUILTIN_PATTERNS.iter().map(|&(n, t)| (n.to_string(), t.to_string())))
+        Self::from_sources(
+            BUILTIN_PATTERNS
+                .iter()
+                .map(|&(n, t)| (n.to_string(), t.to_string())),
+        )
     }
 
     /// Compiles detector files given as `(name, TOML text)`, in order.
-    pub fn from_sources(sources: impl IntoIterator<Item = (String, String)>) -> Result<Self, CatalogueError> {
+    pub fn from_sources(
+        sources: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, CatalogueError> {
         let mut detectors: Vec<Detector> = Vec::new();
         for (file, text) in sources {
             let parsed: PatternFile = toml::from_str(&text).map_err(|e| CatalogueError::Parse {
@@ -343,26 +286,46 @@ impl Catalogue {
             }
         }
         let hints = HintIndex::new(hints).map_err(|e| CatalogueError::Hints(e.to_string()))?;
-        Ok(Catalogue { detectors, hints })
+        let needs = needs_of(&detectors);
+        Ok(Catalogue {
+            detectors,
+            hints,
+            needs,
+        })
     }
 
-    fn compile_one(file: &str, spec: DetectorSpec, existing: &[Detector]) -> Result<Detector, CatalogueError> {
+    fn compile_one(
+        file: &str,
+        spec: DetectorSpec,
+        existing: &[Detector],
+    ) -> Result<Detector, CatalogueError> {
         let id = spec.id.clone();
         if existing.iter().any(|d| d.id == id) {
-            return Err(CatalogueError::DuplicateId { file: file.into(), id });
+            return Err(CatalogueError::DuplicateId {
+                file: file.into(),
+                id,
+            });
         }
         if spec.pattern.is_none() && spec.hinted_pattern.is_none() {
-            return Err(CatalogueError::NoPattern { file: file.into(), id });
+            return Err(CatalogueError::NoPattern {
+                file: file.into(),
+                id,
+            });
         }
         let validator = match &spec.validator {
-            Some(name) => Some(Validator::from_name(name).ok_or_else(|| CatalogueError::UnknownValidator {
-                file: file.into(),
-                id: id.clone(),
-                name: name.clone(),
+            Some(name) => Some(Validator::from_name(name).ok_or_else(|| {
+                CatalogueError::UnknownValidator {
+                    file: file.into(),
+                    id: id.clone(),
+                    name: name.clone(),
+                }
             })?),
             None => None,
         };
-        let hinted_src = spec.hinted_pattern.as_ref().map(|p| format!("^(?:{})$", p.trim_start_matches('^').trim_end_matches('$')));
+        let hinted_src = spec
+            .hinted_pattern
+            .as_ref()
+            .map(|p| format!("^(?:{})$", p.trim_start_matches('^').trim_end_matches('$')));
         Ok(Detector {
             pattern: compile(file, &id, "pattern", &spec.pattern)?,
             hinted: compile(file, &id, "hinted_pattern", &hinted_src)?,
@@ -397,8 +360,12 @@ impl Catalogue {
         self.hints.for_each_match(scratch, |i| {
             let hint = self.hints.hint(i);
             match hint.kind {
-                HintKind::Supports if ctx.support(hint.detector).is_none() => ctx.supports.push((hint.detector, i)),
-                HintKind::Contradicts if !ctx.contradicts.contains(&hint.detector) => ctx.contradicts.push(hint.detector),
+                HintKind::Supports if ctx.support(hint.detector).is_none() => {
+                    ctx.supports.push((hint.detector, i))
+                }
+                HintKind::Contradicts if !ctx.contradicts.contains(&hint.detector) => {
+                    ctx.contradicts.push(hint.detector)
+                }
                 _ => {}
             }
         });
@@ -409,13 +376,13 @@ impl Catalogue {
     /// in order of position to `out`.
     pub fn scan_value(&self, ctx: &FieldContext, value: &[u8], out: &mut Vec<Match>) {
         let base = out.len();
-        let stats = ValueStats::of(value);
+        let stats = ValueStats::with_needs(value, self.needs);
         for (i, d) in self.detectors.iter().enumerate() {
             let hint = ctx.support(i);
             if hint.is_none() && ctx.contradicted(i) {
                 continue;
             }
-            if stats.meets(&d.requires) {
+            if meets(&stats, &d.requires) {
                 self.scan_clear(i, d, hint, value, out);
             }
             if stats.mask >= 3
@@ -426,7 +393,11 @@ impl Catalogue {
                         detector: i,
                         start: m.start(),
                         end: m.end(),
-                        confidence: if hint.is_some() { Confidence::High } else { d.confidence },
+                        confidence: if hint.is_some() {
+                            Confidence::High
+                        } else {
+                            d.confidence
+                        },
                         status: Status::Masked,
                         evidence: Evidence {
                             rule: MatchRule::MaskedShape,
@@ -443,7 +414,14 @@ impl Catalogue {
         }
     }
 
-    fn scan_clear(&self, i: usize, d: &Detector, hint: Option<usize>, value: &[u8], out: &mut Vec<Match>) {
+    fn scan_clear(
+        &self,
+        i: usize,
+        d: &Detector,
+        hint: Option<usize>,
+        value: &[u8],
+        out: &mut Vec<Match>,
+    ) {
         if let (Some(h), Some(re)) = (hint, &d.hinted) {
             let (s, e) = trim(value);
             if re.is_match(&value[s..e])
@@ -474,8 +452,14 @@ impl Catalogue {
                 self.scan_value(&ctx, value.as_bytes(), &mut found);
                 let hit = found.iter().any(|m| m.detector == i);
                 if hit != expect {
-                    let what = if expect { "example not found" } else { "negative example matched" };
-                    let field = field.map(|f| format!(" in field `{f}`")).unwrap_or_default();
+                    let what = if expect {
+                        "example not found"
+                    } else {
+                        "negative example matched"
+                    };
+                    let field = field
+                        .map(|f| format!(" in field `{f}`"))
+                        .unwrap_or_default();
                     failures.push(format!("{}: {what}: {value:?}{field}", d.id));
                 }
             };
@@ -497,8 +481,14 @@ impl Catalogue {
 }
 
 fn trim(value: &[u8]) -> (usize, usize) {
-    let start = value.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(value.len());
-    let end = value.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    let start = value
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(value.len());
+    let end = value
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
     (start, end)
 }
 
@@ -532,7 +522,11 @@ fn confirm(
         start,
         end,
         confidence,
-        status: if test { Status::TestValue } else { Status::Clear },
+        status: if test {
+            Status::TestValue
+        } else {
+            Status::Clear
+        },
         evidence: Evidence {
             rule,
             validator: d.validator,
@@ -552,7 +546,11 @@ fn resolve_overlaps(out: &mut Vec<Match>, base: usize) {
         match kept.last_mut() {
             Some(last) if m.start < last.end => {
                 let stronger = (m.confidence, std::cmp::Reverse(m.detector), m.end - m.start)
-                    > (last.confidence, std::cmp::Reverse(last.detector), last.end - last.start);
+                    > (
+                        last.confidence,
+                        std::cmp::Reverse(last.detector),
+                        last.end - last.start,
+                    );
                 if stronger {
                     *last = *m;
                 }
@@ -598,7 +596,12 @@ mod tests {
         let mut out = Vec::new();
         cat.scan_value(&ctx, value.as_bytes(), &mut out);
         out.iter()
-            .map(|m| (cat.detectors()[m.detector].id.clone(), value[m.start..m.end].to_string()))
+            .map(|m| {
+                (
+                    cat.detectors()[m.detector].id.clone(),
+                    value[m.start..m.end].to_string(),
+                )
+            })
             .collect()
     }
 
@@ -620,14 +623,21 @@ mod tests {
     #[test]
     fn the_same_nine_digits_are_an_ssn_only_in_an_ssn_field() {
         let cat = Catalogue::builtin().unwrap();
-        assert_eq!(scan(&cat, Some("ssn"), "512440133"), vec![("us_ssn".into(), "512440133".into())]);
+        assert_eq!(
+            scan(&cat, Some("ssn"), "512440133"),
+            vec![("us_ssn".into(), "512440133".into())]
+        );
         assert!(scan(&cat, Some("invoice_number"), "512440133").is_empty());
     }
 
     #[test]
     fn free_text_yields_every_value_in_position_order() {
         let cat = Catalogue::builtin().unwrap();
-        let found = scan(&cat, None, "mail jane@example.com or call +1 212 555 0142, ssn 512-44-0133");
+        let found = scan(
+            &cat,
+            None,
+            "mail jane@example.com or call +1 212 555 0142, ssn 512-44-0133",
+        );
         let ids: Vec<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
         assert_eq!(ids, ["email", "phone", "us_ssn"]);
     }
@@ -644,15 +654,11 @@ mod tests {
 
     #[test]
     fn a_bad_user_regex_names_the_file_and_detector() {
-        let src = "[[detector]]\nid='x'\nname='x'\ncategory='contact'\nconfidence='low'\npattern='(['\n";
-        let err = Catalogue::from_sources([("mine.toml".to_string(), src.to_string())]).unwrap_err();
+        let src =
+            "[[detector]]\nid='x'\nname='x'\ncategory='contact'\nconfidence='low'\npattern='(['\n";
+        let err =
+            Catalogue::from_sources([("mine.toml".to_string(), src.to_string())]).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("mine.toml") && msg.contains("`x`"), "{msg}");
-    }
-
-    #[test]
-    fn value_stats_count_the_longest_separated_digit_run() {
-        assert_eq!(ValueStats::of(b"2026-10-01T12:30:45Z").digit_run, 8);
-        assert_eq!(ValueStats::of(b"+1 (212) 555-0142").digit_run, 11);
     }
 }

@@ -66,27 +66,31 @@ pub struct DetectorSpec {
 }
 
 /// Minimum byte-class counts a value must have before a detector's regexes
-/// run. `digits` counts the longest run of digits joined only by
-/// separators (space, `-`, `.`, `(`, `)`, `+`), so a timestamp's scattered
-/// digits do not wake up the card detector.
+/// run (see [`super::ValueStats`]). They are necessary conditions of the
+/// pattern, so a value that misses one cannot match: most values (UUIDs,
+/// timestamps, prices) wake no regex at all.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Requires {
-    /// Digits in the longest separated digit run.
+    /// Digits in the longest run of digits joined only by separators
+    /// (space, `-`, `.`, `(`, `)`, `+`).
     #[serde(default)]
     pub digits: u32,
     /// `@` characters.
     #[serde(default)]
     pub at: u32,
-    /// `.` characters.
+    /// Dots inside one run of digits and dots.
     #[serde(default)]
     pub dot: u32,
-    /// `:` characters.
+    /// `:` characters, each `::` adding five more.
     #[serde(default)]
     pub colon: u32,
-    /// ASCII upper-case letters.
+    /// ASCII capital letters.
     #[serde(default)]
     pub upper: u32,
+    /// Places where two capitals are followed by two digits.
+    #[serde(default)]
+    pub letters_digits: u32,
 }
 
 /// Category of personal data.

@@ -123,7 +123,14 @@ const FILE_EXTENSIONS: &[&[u8]] = &[
     b"tiff", b"pdf", b"html", b"htm", b"json", b"xml", b"txt",
 ];
 
-const TEST_DOMAINS: &[&[u8]] = &[b"example.com", b"example.org", b"example.net", b"test", b"invalid", b"example"];
+const TEST_DOMAINS: &[&[u8]] = &[
+    b"example.com",
+    b"example.org",
+    b"example.net",
+    b"test",
+    b"invalid",
+    b"example",
+];
 
 fn email(value: &[u8]) -> Verdict {
     let Some(at) = memchr::memrchr(b'@', value) else {
@@ -169,7 +176,7 @@ fn phone(value: &[u8]) -> Verdict {
     }
     // A NANP number: optional country code 1, then NPA-NXX-XXXX.
     let nanp = match (international, n) {
-        (false, 10) => Some(&d[..]),
+        (false, 10) => Some(d),
         (_, 11) if d[0] == 1 => Some(&d[1..]),
         _ => None,
     };
@@ -235,26 +242,26 @@ fn us_ssn(value: &[u8]) -> Verdict {
 /// Issuer prefixes and the lengths they issue, as (prefix low, prefix high,
 /// prefix digits, min length, max length).
 const ISSUERS: &[(u32, u32, usize, usize, usize)] = &[
-    (4, 4, 1, 13, 19),           // Visa
-    (51, 55, 2, 16, 16),         // Mastercard
-    (2221, 2720, 4, 16, 16),     // Mastercard 2-series
-    (34, 34, 2, 15, 15),         // American Express
-    (37, 37, 2, 15, 15),         // American Express
-    (6011, 6011, 4, 16, 19),     // Discover
-    (644, 649, 3, 16, 19),       // Discover
-    (65, 65, 2, 16, 19),         // Discover
-    (3528, 3589, 4, 16, 19),     // JCB
-    (300, 305, 3, 14, 19),       // Diners Club
-    (36, 36, 2, 14, 19),         // Diners Club
-    (38, 39, 2, 16, 19),         // Diners Club
-    (62, 62, 2, 16, 19),         // UnionPay
-    (5018, 5018, 4, 12, 19),     // Maestro
-    (5020, 5020, 4, 12, 19),     // Maestro
-    (5038, 5038, 4, 12, 19),     // Maestro
-    (6304, 6304, 4, 12, 19),     // Maestro
-    (6759, 6759, 4, 12, 19),     // Maestro
-    (6761, 6763, 4, 12, 19),     // Maestro
-    (2200, 2204, 4, 16, 19),     // Mir
+    (4, 4, 1, 13, 19),       // Visa
+    (51, 55, 2, 16, 16),     // Mastercard
+    (2221, 2720, 4, 16, 16), // Mastercard 2-series
+    (34, 34, 2, 15, 15),     // American Express
+    (37, 37, 2, 15, 15),     // American Express
+    (6011, 6011, 4, 16, 19), // Discover
+    (644, 649, 3, 16, 19),   // Discover
+    (65, 65, 2, 16, 19),     // Discover
+    (3528, 3589, 4, 16, 19), // JCB
+    (300, 305, 3, 14, 19),   // Diners Club
+    (36, 36, 2, 14, 19),     // Diners Club
+    (38, 39, 2, 16, 19),     // Diners Club
+    (62, 62, 2, 16, 19),     // UnionPay
+    (5018, 5018, 4, 12, 19), // Maestro
+    (5020, 5020, 4, 12, 19), // Maestro
+    (5038, 5038, 4, 12, 19), // Maestro
+    (6304, 6304, 4, 12, 19), // Maestro
+    (6759, 6759, 4, 12, 19), // Maestro
+    (6761, 6763, 4, 12, 19), // Maestro
+    (2200, 2204, 4, 16, 19), // Mir
 ];
 
 /// Card numbers published by payment processors for testing.
@@ -307,19 +314,83 @@ fn credit_card(value: &[u8]) -> Verdict {
 
 /// IBAN length per country (ISO 13616 registry).
 const IBAN_LENGTHS: &[(&[u8; 2], usize)] = &[
-    (b"AD", 24), (b"AE", 23), (b"AL", 28), (b"AT", 20), (b"AZ", 28), (b"BA", 20),
-    (b"BE", 16), (b"BG", 22), (b"BH", 22), (b"BR", 29), (b"BY", 28), (b"CH", 21),
-    (b"CR", 22), (b"CY", 28), (b"CZ", 24), (b"DE", 22), (b"DK", 18), (b"DO", 28),
-    (b"EE", 20), (b"EG", 29), (b"ES", 24), (b"FI", 18), (b"FO", 18), (b"FR", 27),
-    (b"GB", 22), (b"GE", 22), (b"GI", 23), (b"GL", 18), (b"GR", 27), (b"GT", 28),
-    (b"HR", 21), (b"HU", 28), (b"IE", 22), (b"IL", 23), (b"IQ", 23), (b"IS", 26),
-    (b"IT", 27), (b"JO", 30), (b"KW", 30), (b"KZ", 20), (b"LB", 28), (b"LC", 32),
-    (b"LI", 21), (b"LT", 20), (b"LU", 20), (b"LV", 21), (b"MC", 27), (b"MD", 24),
-    (b"ME", 22), (b"MK", 19), (b"MR", 27), (b"MT", 31), (b"MU", 30), (b"NL", 18),
-    (b"NO", 15), (b"PK", 24), (b"PL", 28), (b"PS", 29), (b"PT", 25), (b"QA", 29),
-    (b"RO", 24), (b"RS", 22), (b"SA", 24), (b"SC", 31), (b"SE", 24), (b"SI", 19),
-    (b"SK", 24), (b"SM", 27), (b"ST", 25), (b"SV", 28), (b"TL", 23), (b"TN", 24),
-    (b"TR", 26), (b"UA", 29), (b"VA", 22), (b"VG", 24), (b"XK", 20),
+    (b"AD", 24),
+    (b"AE", 23),
+    (b"AL", 28),
+    (b"AT", 20),
+    (b"AZ", 28),
+    (b"BA", 20),
+    (b"BE", 16),
+    (b"BG", 22),
+    (b"BH", 22),
+    (b"BR", 29),
+    (b"BY", 28),
+    (b"CH", 21),
+    (b"CR", 22),
+    (b"CY", 28),
+    (b"CZ", 24),
+    (b"DE", 22),
+    (b"DK", 18),
+    (b"DO", 28),
+    (b"EE", 20),
+    (b"EG", 29),
+    (b"ES", 24),
+    (b"FI", 18),
+    (b"FO", 18),
+    (b"FR", 27),
+    (b"GB", 22),
+    (b"GE", 22),
+    (b"GI", 23),
+    (b"GL", 18),
+    (b"GR", 27),
+    (b"GT", 28),
+    (b"HR", 21),
+    (b"HU", 28),
+    (b"IE", 22),
+    (b"IL", 23),
+    (b"IQ", 23),
+    (b"IS", 26),
+    (b"IT", 27),
+    (b"JO", 30),
+    (b"KW", 30),
+    (b"KZ", 20),
+    (b"LB", 28),
+    (b"LC", 32),
+    (b"LI", 21),
+    (b"LT", 20),
+    (b"LU", 20),
+    (b"LV", 21),
+    (b"MC", 27),
+    (b"MD", 24),
+    (b"ME", 22),
+    (b"MK", 19),
+    (b"MR", 27),
+    (b"MT", 31),
+    (b"MU", 30),
+    (b"NL", 18),
+    (b"NO", 15),
+    (b"PK", 24),
+    (b"PL", 28),
+    (b"PS", 29),
+    (b"PT", 25),
+    (b"QA", 29),
+    (b"RO", 24),
+    (b"RS", 22),
+    (b"SA", 24),
+    (b"SC", 31),
+    (b"SE", 24),
+    (b"SI", 19),
+    (b"SK", 24),
+    (b"SM", 27),
+    (b"ST", 25),
+    (b"SV", 28),
+    (b"TL", 23),
+    (b"TN", 24),
+    (b"TR", 26),
+    (b"UA", 29),
+    (b"VA", 22),
+    (b"VG", 24),
+    (b"XK", 20),
 ];
 
 /// IBANs printed in standards and bank documentation as examples.
@@ -411,7 +482,8 @@ fn ipv4(hay: &[u8], start: usize, end: usize) -> Verdict {
         return Verdict::Invalid;
     };
     let [a, b, c, _] = ip.octets();
-    let documentation = (a, b, c) == (192, 0, 2) || (a, b, c) == (198, 51, 100) || (a, b, c) == (203, 0, 113);
+    let documentation =
+        (a, b, c) == (192, 0, 2) || (a, b, c) == (198, 51, 100) || (a, b, c) == (203, 0, 113);
     if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() || a == 0 {
         return Verdict::Invalid;
     }
@@ -466,49 +538,124 @@ mod tests {
 
     #[test]
     fn ssn_rules_reject_reserved_areas_groups_and_serials() {
-        assert!(matches!(check(Validator::UsSsn, "512-44-0133"), Verdict::Valid { test: false, .. }));
-        assert!(matches!(check(Validator::UsSsn, "078-05-1120"), Verdict::Valid { test: true, .. }));
-        for bad in ["000-12-3456", "666-12-3456", "900-12-3456", "123-00-4567", "123-45-0000"] {
+        assert!(matches!(
+            check(Validator::UsSsn, "512-44-0133"),
+            Verdict::Valid { test: false, .. }
+        ));
+        assert!(matches!(
+            check(Validator::UsSsn, "078-05-1120"),
+            Verdict::Valid { test: true, .. }
+        ));
+        for bad in [
+            "000-12-3456",
+            "666-12-3456",
+            "900-12-3456",
+            "123-00-4567",
+            "123-45-0000",
+        ] {
             assert_eq!(check(Validator::UsSsn, bad), Verdict::Invalid, "{bad}");
         }
     }
 
     #[test]
     fn cards_need_luhn_issuer_and_length() {
-        assert!(matches!(check(Validator::CreditCard, "4111 1111 1111 1111"), Verdict::Valid { test: true, .. }));
-        assert!(matches!(check(Validator::CreditCard, "4539578534561045"), Verdict::Valid { test: false, weak: true }));
+        assert!(matches!(
+            check(Validator::CreditCard, "4111 1111 1111 1111"),
+            Verdict::Valid { test: true, .. }
+        ));
+        assert!(matches!(
+            check(Validator::CreditCard, "4539578534561045"),
+            Verdict::Valid {
+                test: false,
+                weak: true
+            }
+        ));
         // Luhn-valid but no issuer starts with 9.
-        assert_eq!(check(Validator::CreditCard, "9111111111111111"), Verdict::Invalid);
+        assert_eq!(
+            check(Validator::CreditCard, "9111111111111111"),
+            Verdict::Invalid
+        );
         // Amex is 15 digits, never 16.
-        assert_eq!(check(Validator::CreditCard, "3782822463100050"), Verdict::Invalid);
+        assert_eq!(
+            check(Validator::CreditCard, "3782822463100050"),
+            Verdict::Invalid
+        );
     }
 
     #[test]
     fn iban_checks_mod97_and_country_length() {
-        assert!(matches!(check(Validator::Iban, "GB82 WEST 1234 5698 7654 32"), Verdict::Valid { test: true, .. }));
-        assert_eq!(check(Validator::Iban, "GB82WEST12345698765433"), Verdict::Invalid);
-        assert_eq!(check(Validator::Iban, "GB82WEST1234569876543"), Verdict::Invalid);
+        assert!(matches!(
+            check(Validator::Iban, "GB82 WEST 1234 5698 7654 32"),
+            Verdict::Valid { test: true, .. }
+        ));
+        assert_eq!(
+            check(Validator::Iban, "GB82WEST12345698765433"),
+            Verdict::Invalid
+        );
+        assert_eq!(
+            check(Validator::Iban, "GB82WEST1234569876543"),
+            Verdict::Invalid
+        );
     }
 
     #[test]
     fn ipv4_rejects_versions_and_flags_private_ranges_as_weak() {
         assert_eq!(check(Validator::Ipv4, "01.2.3.4"), Verdict::Invalid);
         assert_eq!(Validator::Ipv4.check(b"1.2.3.4.5", 0, 7), Verdict::Invalid);
-        assert_eq!(check(Validator::Ipv4, "10.0.0.1"), Verdict::Valid { test: false, weak: true });
-        assert_eq!(check(Validator::Ipv4, "203.0.113.9"), Verdict::Valid { test: true, weak: false });
+        assert_eq!(
+            check(Validator::Ipv4, "10.0.0.1"),
+            Verdict::Valid {
+                test: false,
+                weak: true
+            }
+        );
+        assert_eq!(
+            check(Validator::Ipv4, "203.0.113.9"),
+            Verdict::Valid {
+                test: true,
+                weak: false
+            }
+        );
     }
 
     #[test]
     fn ipv6_rejects_identifiers_that_look_like_addresses() {
-        assert_eq!(Validator::Ipv6.check(b"std::vector", 2, 5), Verdict::Invalid);
-        assert!(matches!(check(Validator::Ipv6, "2606:4700:4700::1111"), Verdict::Valid { test: false, weak: false }));
+        assert_eq!(
+            Validator::Ipv6.check(b"std::vector", 2, 5),
+            Verdict::Invalid
+        );
+        assert!(matches!(
+            check(Validator::Ipv6, "2606:4700:4700::1111"),
+            Verdict::Valid {
+                test: false,
+                weak: false
+            }
+        ));
     }
 
     #[test]
     fn phone_marks_fictional_555_numbers_as_test_values() {
-        assert_eq!(check(Validator::Phone, "(212) 555-0187"), Verdict::Valid { test: true, weak: false });
-        assert_eq!(check(Validator::Phone, "(212) 555-1234"), Verdict::Valid { test: false, weak: false });
+        assert_eq!(
+            check(Validator::Phone, "(212) 555-0187"),
+            Verdict::Valid {
+                test: true,
+                weak: false
+            }
+        );
+        assert_eq!(
+            check(Validator::Phone, "(212) 555-1234"),
+            Verdict::Valid {
+                test: false,
+                weak: false
+            }
+        );
         assert_eq!(check(Validator::Phone, "(112) 555-1234"), Verdict::Invalid);
-        assert_eq!(check(Validator::Phone, "+44 20 7946 0958"), Verdict::Valid { test: true, weak: false });
+        assert_eq!(
+            check(Validator::Phone, "+44 20 7946 0958"),
+            Verdict::Valid {
+                test: true,
+                weak: false
+            }
+        );
     }
 }

@@ -6,7 +6,7 @@
 //! not where each field does, so a field's raw span is worked out only when
 //! a finding needs it ([`map_field_range`]), by re-reading that one record.
 
-use super::path::{FieldId, FieldTable, push_key};
+use super::path::{FieldId, FieldTable, Segment};
 use super::{Format, Problem, RawSpan, Value, ValueSink};
 
 /// The header row of a delimited file.
@@ -55,30 +55,24 @@ pub fn read_header(data: &[u8], delimiter: u8) -> Header {
     }
 }
 
-fn column_path(header: &Header, index: usize, path: &mut Vec<u8>) -> Vec<u8> {
-    path.clear();
-    path.push(b'$');
+fn column(header: &Header, index: usize, fields: &mut FieldTable) -> FieldId {
     match header.names.get(index) {
-        Some(name) if !name.is_empty() => {
-            push_key(path, name);
-            name.clone()
-        }
-        _ => {
-            path.extend_from_slice(format!("[{index}]").as_bytes());
-            Vec::new()
-        }
+        Some(name) if !name.is_empty() => fields.child(FieldTable::ROOT, Segment::Key(name)),
+        _ => fields.child(FieldTable::ROOT, Segment::Column(index)),
     }
 }
 
 /// Extracts every non-empty field of the rows in `data` (a body slice: no
 /// header row, starting at a record boundary).
-pub fn extract<S: ValueSink>(data: &[u8], header: &Header, delimiter: u8, fields: &mut FieldTable, sink: &mut S) {
-    let mut path = Vec::new();
+pub fn extract<S: ValueSink>(
+    data: &[u8],
+    header: &Header,
+    delimiter: u8,
+    fields: &mut FieldTable,
+    sink: &mut S,
+) {
     let mut columns: Vec<FieldId> = (0..header.names.len())
-        .map(|i| {
-            let key = column_path(header, i, &mut path);
-            fields.intern(&path, &key)
-        })
+        .map(|i| column(header, i, fields))
         .collect();
     let mut rdr = reader(data, delimiter);
     let mut rec = csv::ByteRecord::new();
@@ -100,7 +94,11 @@ pub fn extract<S: ValueSink>(data: &[u8], header: &Header, delimiter: u8, fields
         if rec.len() != header.names.len() {
             sink.problem(Problem {
                 offset: record_start,
-                message: format!("ragged row: {} fields, the header has {}", rec.len(), header.names.len()),
+                message: format!(
+                    "ragged row: {} fields, the header has {}",
+                    rec.len(),
+                    header.names.len()
+                ),
             });
         }
         for (index, bytes) in rec.iter().enumerate() {
@@ -108,8 +106,7 @@ pub fn extract<S: ValueSink>(data: &[u8], header: &Header, delimiter: u8, fields
                 continue;
             }
             while columns.len() <= index {
-                let key = column_path(header, columns.len(), &mut path);
-                columns.push(fields.intern(&path, &key));
+                columns.push(column(header, columns.len(), fields));
             }
             sink.value(
                 fields,
@@ -140,7 +137,14 @@ fn describe(e: &csv::Error) -> String {
 
 /// Maps `start..end` of the decoded field `index` of the record at
 /// `record_start` to a raw `(offset, length)` in `data`.
-pub fn map_field_range(data: &[u8], record_start: usize, index: usize, delimiter: u8, start: usize, end: usize) -> (usize, usize) {
+pub fn map_field_range(
+    data: &[u8],
+    record_start: usize,
+    index: usize,
+    delimiter: u8,
+    start: usize,
+    end: usize,
+) -> (usize, usize) {
     let mut pos = record_start;
     for _ in 0..index {
         pos = skip_field(data, pos, delimiter) + 1;
@@ -203,7 +207,9 @@ pub fn record_boundaries(data: &[u8], target: usize) -> Vec<usize> {
     let mut quoted = false;
     let mut pos = 0;
     while next < data.len() {
-        let Some(i) = memchr::memchr2(b'"', b'\n', &data[pos..]) else { break };
+        let Some(i) = memchr::memchr2(b'"', b'\n', &data[pos..]) else {
+            break;
+        };
         pos += i;
         if data[pos] == b'"' {
             quoted = !quoted;
@@ -220,9 +226,17 @@ pub fn record_boundaries(data: &[u8], target: usize) -> Vec<usize> {
 /// Recognises CSV or TSV: the first lines have the same non-zero number of
 /// delimiters outside quotes.
 pub fn sniff_delimited(head: &[u8]) -> Option<Format> {
-    let lines: Vec<&[u8]> = head.split(|&b| b == b'\n').filter(|l| !l.is_empty()).take(6).collect();
+    let lines: Vec<&[u8]> = head
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .take(6)
+        .collect();
     // The last line of a head may be cut short.
-    let complete = if lines.len() > 2 { &lines[..lines.len() - 1] } else { &lines[..] };
+    let complete = if lines.len() > 2 {
+        &lines[..lines.len() - 1]
+    } else {
+        &lines[..]
+    };
     if complete.len() < 2 {
         return None;
     }
@@ -296,7 +310,10 @@ mod tests {
     fn ragged_rows_are_reported_and_extra_columns_get_an_index() {
         let c = run(b"a,b\n1,2,3\n4\n");
         assert_eq!(c.problems.len(), 2);
-        assert_eq!(c.pairs(), [("$.a", "1"), ("$.b", "2"), ("$[2]", "3"), ("$.a", "4")]);
+        assert_eq!(
+            c.pairs(),
+            [("$.a", "1"), ("$.b", "2"), ("$[2]", "3"), ("$.a", "4")]
+        );
     }
 
     #[test]
@@ -305,7 +322,11 @@ mod tests {
         for target in 1..data.len() {
             for cut in record_boundaries(data, target) {
                 let before = &data[..cut];
-                assert_eq!(before.iter().filter(|&&b| b == b'"').count() % 2, 0, "target {target} cut {cut}");
+                assert_eq!(
+                    before.iter().filter(|&&b| b == b'"').count() % 2,
+                    0,
+                    "target {target} cut {cut}"
+                );
                 assert_eq!(data[cut - 1], b'\n');
             }
         }

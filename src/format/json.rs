@@ -12,18 +12,16 @@
 
 use jiter::{Jiter, JiterError, Peek};
 
-use super::path::{FieldTable, push_key};
+use super::path::{FieldId, FieldTable, Segment};
 use super::{Problem, RawSpan, Value, ValueSink};
 
-/// Deeper levels than this share one field path ending in `…`.
+/// Deeper levels than this share the field path of this level.
 pub const MAX_PATH_DEPTH: usize = 64;
 
 /// Reused buffers for the walk.
 #[derive(Debug, Default)]
 pub struct JsonScratch {
-    path: Vec<u8>,
     stack: Vec<Frame>,
-    keys: Vec<u8>,
     decoded: Vec<u8>,
     key_decoded: Vec<u8>,
 }
@@ -31,9 +29,10 @@ pub struct JsonScratch {
 #[derive(Debug, Clone, Copy)]
 struct Frame {
     object: bool,
-    path_len: usize,
-    keys_len: usize,
-    key_start: usize,
+    /// The container's own field.
+    field: FieldId,
+    /// The field of the element or member being read.
+    current: FieldId,
 }
 
 /// Extracts every scalar of one JSON value in `data` (which may carry
@@ -65,35 +64,36 @@ pub(crate) fn walk<S: ValueSink>(
         offset: base + e.index,
         message: format!("invalid JSON: {}", e.error_type),
     };
-    scratch.path.clear();
-    scratch.path.push(b'$');
     scratch.stack.clear();
-    scratch.keys.clear();
     let mut peek = jiter.peek().map_err(err)?;
-    let top_array = peek == Peek::Array;
-    if !(top_array && top_records) {
+    if !(peek == Peek::Array && top_records) {
         sink.record();
     }
     loop {
+        let here = scratch.stack.last().map_or(FieldTable::ROOT, |f| f.current);
         // Descend into containers or emit a scalar.
         let mut descended = false;
         match peek {
             Peek::Object => {
                 if let Some(key) = jiter.next_object_bytes().map_err(err)? {
-                    let key_start = scratch.keys.len();
-                    open(scratch, true, key_start);
-                    enter_key(scratch, key);
+                    let current = member(fields, scratch, here, key);
+                    scratch.stack.push(Frame {
+                        object: true,
+                        field: here,
+                        current,
+                    });
                     peek = jiter.peek().map_err(err)?;
                     descended = true;
                 }
             }
             Peek::Array => {
                 if let Some(p) = jiter.known_array().map_err(err)? {
-                    let key_start = scratch.stack.last().map_or(0, |f| f.key_start);
-                    open(scratch, false, key_start);
-                    if scratch.stack.len() <= MAX_PATH_DEPTH {
-                        scratch.path.extend_from_slice(b"[*]");
-                    }
+                    let current = element(fields, scratch, here);
+                    scratch.stack.push(Frame {
+                        object: false,
+                        field: here,
+                        current,
+                    });
                     if top_records && scratch.stack.len() == 1 {
                         sink.record();
                     }
@@ -104,7 +104,7 @@ pub(crate) fn walk<S: ValueSink>(
             Peek::String => {
                 let raw = jiter.known_bytes().map_err(err)?;
                 let start = raw.as_ptr() as usize - data.as_ptr() as usize;
-                emit_string(data, start, raw.len(), fields, scratch, sink);
+                emit_string(data, start, raw.len(), here, fields, scratch, sink);
             }
             Peek::Null => jiter.known_null().map_err(err)?,
             Peek::True | Peek::False => {
@@ -113,11 +113,10 @@ pub(crate) fn walk<S: ValueSink>(
             _ => {
                 let raw = jiter.known_number_bytes(peek).map_err(err)?;
                 let start = raw.as_ptr() as usize - data.as_ptr() as usize;
-                let field = Some(intern(fields, scratch));
                 sink.value(
                     fields,
                     &Value {
-                        field,
+                        field: Some(here),
                         bytes: &data[start..start + raw.len()],
                         raw: RawSpan::Verbatim { start },
                     },
@@ -132,94 +131,66 @@ pub(crate) fn walk<S: ValueSink>(
             let Some(&frame) = scratch.stack.last() else {
                 return jiter.finish().map_err(err);
             };
-            scratch.path.truncate(frame.path_len);
             if frame.object {
-                scratch.keys.truncate(frame.keys_len);
                 if let Some(key) = jiter.next_key_bytes().map_err(err)? {
-                    enter_key(scratch, key);
+                    let current = member(fields, scratch, frame.field, key);
+                    if let Some(top) = scratch.stack.last_mut() {
+                        top.current = current;
+                    }
                     peek = jiter.peek().map_err(err)?;
                     break;
                 }
             } else if let Some(p) = jiter.array_step().map_err(err)? {
-                if scratch.stack.len() <= MAX_PATH_DEPTH {
-                    scratch.path.extend_from_slice(b"[*]");
-                }
                 if top_records && scratch.stack.len() == 1 {
                     sink.record();
                 }
                 peek = p;
                 break;
             }
-            scratch.keys.truncate(frame.keys_len);
             scratch.stack.pop();
         }
     }
 }
 
-fn open(scratch: &mut JsonScratch, object: bool, key_start: usize) {
-    scratch.stack.push(Frame {
-        object,
-        path_len: scratch.path.len(),
-        keys_len: scratch.keys.len(),
-        key_start,
-    });
-}
-
-/// Makes `raw` (an object key, escapes decoded only if it has any) the
-/// current key.
-fn enter_key(scratch: &mut JsonScratch, raw: &[u8]) {
+/// The field of member `raw` (an object key, escapes decoded only if it
+/// has any) of the object whose field is `parent`.
+fn member(
+    fields: &mut FieldTable,
+    scratch: &mut JsonScratch,
+    parent: FieldId,
+    raw: &[u8],
+) -> FieldId {
+    if scratch.stack.len() >= MAX_PATH_DEPTH {
+        return parent;
+    }
+    if memchr::memchr(b'\\', raw).is_none() {
+        return fields.child(parent, Segment::Key(raw));
+    }
     let mut buf = std::mem::take(&mut scratch.key_decoded);
-    let key = if memchr::memchr(b'\\', raw).is_none() {
-        raw
-    } else {
-        unescape(raw, &mut buf);
-        &buf[..]
-    };
-    let depth = scratch.stack.len();
-    if !scratch.keys.is_empty() {
-        scratch.keys.push(b'.');
-    }
-    if let Some(top) = scratch.stack.last_mut() {
-        top.key_start = scratch.keys.len();
-    }
-    scratch.keys.extend_from_slice(key);
-    if depth <= MAX_PATH_DEPTH {
-        push_key(&mut scratch.path, key);
-    } else if depth == MAX_PATH_DEPTH + 1 {
-        scratch.path.extend_from_slice(".…".as_bytes());
-    }
+    unescape(raw, &mut buf);
+    let id = fields.child(parent, Segment::Key(&buf));
     scratch.key_decoded = buf;
+    id
 }
 
-/// Interns the current path. The name the field hints see is the last two
-/// object keys (`contact.email`, `card.number`), so a generic key takes its
-/// meaning from its parent.
-fn intern(fields: &mut FieldTable, scratch: &JsonScratch) -> super::FieldId {
-    let keys = &scratch.keys;
-    let key = match scratch.stack.last() {
-        Some(f) => {
-            let last = f.key_start.min(keys.len());
-            let parent = match last.checked_sub(1) {
-                Some(dot) => memchr::memrchr(b'.', &keys[..dot]).map_or(0, |i| i + 1),
-                None => last,
-            };
-            &keys[parent..]
-        }
-        None => &[][..],
-    };
-    fields.intern(&scratch.path, key)
+fn element(fields: &mut FieldTable, scratch: &JsonScratch, parent: FieldId) -> FieldId {
+    if scratch.stack.len() >= MAX_PATH_DEPTH {
+        return parent;
+    }
+    fields.child(parent, Segment::Element)
 }
 
 fn emit_string<S: ValueSink>(
     data: &[u8],
     start: usize,
     len: usize,
+    field: FieldId,
     fields: &mut FieldTable,
     scratch: &mut JsonScratch,
     sink: &mut S,
 ) {
     let raw = &data[start..start + len];
-    let field = Some(intern(fields, scratch));
+    let field = Some(field);
     if memchr::memchr(b'\\', raw).is_none() {
         sink.value(
             fields,
@@ -266,14 +237,17 @@ fn escape_at(raw: &[u8], i: usize) -> (usize, [u8; 4], usize) {
             let Some(hi) = hex(i + 2) else {
                 return (1, [b'\\', 0, 0, 0], 1);
             };
-            let (code, used) = if (0xD800..0xDC00).contains(&hi) && raw.get(i + 6..i + 8) == Some(b"\\u") {
-                match hex(i + 8) {
-                    Some(lo) if (0xDC00..0xE000).contains(&lo) => (0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00), 12),
-                    _ => (0xFFFD, 6),
-                }
-            } else {
-                (hi, 6)
-            };
+            let (code, used) =
+                if (0xD800..0xDC00).contains(&hi) && raw.get(i + 6..i + 8) == Some(b"\\u") {
+                    match hex(i + 8) {
+                        Some(lo) if (0xDC00..0xE000).contains(&lo) => {
+                            (0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00), 12)
+                        }
+                        _ => (0xFFFD, 6),
+                    }
+                } else {
+                    (hi, 6)
+                };
             let c = char::from_u32(code).unwrap_or('\u{FFFD}');
             let n = c.encode_utf8(&mut buf).len();
             (used, buf, n)
@@ -325,8 +299,20 @@ mod tests {
     fn paths_follow_the_design_table() {
         let doc = br#"{"customers":[{"contact":{"email":"a@example.com"},"age":41}],"ok":true}"#;
         let mut c = Collect::default();
-        extract(doc, &mut FieldTable::default(), &mut JsonScratch::default(), &mut c).unwrap();
-        assert_eq!(c.pairs(), [("$.customers[*].contact.email", "a@example.com"), ("$.customers[*].age", "41")]);
+        extract(
+            doc,
+            &mut FieldTable::default(),
+            &mut JsonScratch::default(),
+            &mut c,
+        )
+        .unwrap();
+        assert_eq!(
+            c.pairs(),
+            [
+                ("$.customers[*].contact.email", "a@example.com"),
+                ("$.customers[*].age", "41")
+            ]
+        );
         assert_eq!(c.keys(), ["contact.email", "customers.age"]);
     }
 
@@ -334,13 +320,25 @@ mod tests {
     fn top_level_arrays_count_each_element_as_a_record() {
         let doc = br#"[{"a":"x"},{"a":"y"},{"a":["p","q"]}]"#;
         let mut c = Collect::default();
-        extract(doc, &mut FieldTable::default(), &mut JsonScratch::default(), &mut c).unwrap();
+        extract(
+            doc,
+            &mut FieldTable::default(),
+            &mut JsonScratch::default(),
+            &mut c,
+        )
+        .unwrap();
         assert_eq!(c.records, 3);
         assert_eq!(c.pairs().last().unwrap(), &("$[*].a[*]", "q"));
         assert_eq!(*c.keys().last().unwrap(), "a");
         let mut c = Collect::default();
         let doc = br#"{"x":{"a":{"b":1},"c":{"d":2}},"e":3}"#;
-        extract(doc, &mut FieldTable::default(), &mut JsonScratch::default(), &mut c).unwrap();
+        extract(
+            doc,
+            &mut FieldTable::default(),
+            &mut JsonScratch::default(),
+            &mut c,
+        )
+        .unwrap();
         assert_eq!(c.keys(), ["a.b", "c.d", "e"]);
     }
 
@@ -348,7 +346,13 @@ mod tests {
     fn escaped_strings_are_decoded_and_spans_map_back() {
         let doc = br#"{"n":"jane\u0040example.com \"x\""}"#;
         let mut c = Collect::default();
-        extract(doc, &mut FieldTable::default(), &mut JsonScratch::default(), &mut c).unwrap();
+        extract(
+            doc,
+            &mut FieldTable::default(),
+            &mut JsonScratch::default(),
+            &mut c,
+        )
+        .unwrap();
         assert_eq!(c.values[0].1, "jane@example.com \"x\"");
         let (off, len) = c.spans[0];
         // "jane@example.com" is decoded bytes 0..16, raw `jane\u0040example.com`.
@@ -360,7 +364,13 @@ mod tests {
     #[test]
     fn truncated_documents_report_where_they_broke() {
         let mut c = Collect::default();
-        let err = extract(br#"{"a":"x","b":"#, &mut FieldTable::default(), &mut JsonScratch::default(), &mut c).unwrap_err();
+        let err = extract(
+            br#"{"a":"x","b":"#,
+            &mut FieldTable::default(),
+            &mut JsonScratch::default(),
+            &mut c,
+        )
+        .unwrap_err();
         assert_eq!(c.values.len(), 1);
         assert!(err.message.starts_with("invalid JSON"), "{}", err.message);
         assert_eq!(err.offset, 13);
@@ -373,7 +383,13 @@ mod tests {
         doc.push_str("\"v\"");
         doc.push_str(&"]".repeat(depth));
         let mut c = Collect::default();
-        extract(doc.as_bytes(), &mut FieldTable::default(), &mut JsonScratch::default(), &mut c).unwrap();
+        extract(
+            doc.as_bytes(),
+            &mut FieldTable::default(),
+            &mut JsonScratch::default(),
+            &mut c,
+        )
+        .unwrap();
         assert_eq!(c.values.len(), 1);
         assert!(c.values[0].0.len() <= 3 * MAX_PATH_DEPTH + 8);
     }

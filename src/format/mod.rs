@@ -84,7 +84,10 @@ pub fn detect_format(path: &Path, head: &[u8]) -> Format {
 /// Guesses a format from the first bytes of a file.
 pub fn sniff(head: &[u8]) -> Format {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
     let body = &head[start..];
     match body.first() {
         Some(b'{') => {
@@ -190,17 +193,29 @@ mod tests {
         assert_eq!(sniff(b"  {\"a\": 1,\n \"b\": 2}\n"), Format::Json);
         assert_eq!(sniff(b"[1, 2]"), Format::Json);
         assert_eq!(sniff(b"{\"a\":1}\n{\"a\":2}\n"), Format::Ndjson);
-        assert_eq!(sniff(b"id,email,name\n1,a@example.com,A\n2,b@example.com,B\n"), Format::Csv);
+        assert_eq!(
+            sniff(b"id,email,name\n1,a@example.com,A\n2,b@example.com,B\n"),
+            Format::Csv
+        );
         assert_eq!(sniff(b"id\temail\n1\ta@example.com\n"), Format::Tsv);
-        assert_eq!(sniff(b"2026-10-01 INFO started, all good\nnext line\n"), Format::Text);
+        assert_eq!(
+            sniff(b"2026-10-01 INFO started, all good\nnext line\n"),
+            Format::Text
+        );
     }
 
     #[test]
     fn the_extension_wins_but_a_json_file_of_lines_is_ndjson() {
         let p = Path::new;
         assert_eq!(detect_format(p("a.csv"), b"hello"), Format::Csv);
-        assert_eq!(detect_format(p("a.json.gz"), b"{\"a\":1}\n{\"a\":2}\n"), Format::Ndjson);
-        assert_eq!(detect_format(p("a.txt"), b"{\"a\":1}\n{\"a\":2}\n"), Format::Ndjson);
+        assert_eq!(
+            detect_format(p("a.json.gz"), b"{\"a\":1}\n{\"a\":2}\n"),
+            Format::Ndjson
+        );
+        assert_eq!(
+            detect_format(p("a.txt"), b"{\"a\":1}\n{\"a\":2}\n"),
+            Format::Ndjson
+        );
         assert_eq!(detect_format(p("events"), b"plain words"), Format::Text);
     }
 }
@@ -222,7 +237,10 @@ pub(crate) mod tests_support {
 
     impl Collect {
         pub fn pairs(&self) -> Vec<(&str, &str)> {
-            self.values.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
+            self.values
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .collect()
         }
 
         pub fn keys(&self) -> Vec<&str> {
@@ -233,13 +251,21 @@ pub(crate) mod tests_support {
     impl ValueSink for Collect {
         fn value(&mut self, fields: &FieldTable, v: &Value<'_>) {
             let (path, key) = match v.field {
-                Some(id) => (fields.get(id).path.clone(), String::from_utf8_lossy(&fields.get(id).key).into_owned()),
+                Some(id) => (
+                    fields.get(id).path.clone(),
+                    String::from_utf8_lossy(&fields.get(id).key).into_owned(),
+                ),
                 None => ("null".to_string(), String::new()),
             };
-            self.values.push((path, String::from_utf8_lossy(v.bytes).into_owned()));
+            self.values
+                .push((path, String::from_utf8_lossy(v.bytes).into_owned()));
             self.field_keys.push(key);
             self.spans.push(v.raw.map(0, v.bytes.len()));
-            let word = v.bytes.iter().position(|&b| b == b' ').unwrap_or(v.bytes.len());
+            let word = v
+                .bytes
+                .iter()
+                .position(|&b| b == b' ')
+                .unwrap_or(v.bytes.len());
             self.first_words.push(v.raw.map(0, word));
         }
 

@@ -8,16 +8,27 @@ use super::path::FieldTable;
 use super::{Problem, ValueSink};
 
 /// Extracts every line of `data`. Blank lines are skipped.
-pub fn extract<S: ValueSink>(data: &[u8], fields: &mut FieldTable, scratch: &mut JsonScratch, sink: &mut S) {
+pub fn extract<S: ValueSink>(
+    data: &[u8],
+    fields: &mut FieldTable,
+    scratch: &mut JsonScratch,
+    sink: &mut S,
+) {
     let mut start = 0;
     while start < data.len() {
         let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
         let line = &data[..end];
-        let first = data[start..end].iter().position(|b| !b.is_ascii_whitespace());
+        let first = data[start..end]
+            .iter()
+            .position(|b| !b.is_ascii_whitespace());
         if let Some(first) = first {
             let line_start = start + first;
             // A BOM on the first line of a file is not part of the record.
-            let skip = if line[line_start..].starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+            let skip = if line[line_start..].starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
             if let Err(p) = json::walk(line, line_start + skip, fields, scratch, sink, false) {
                 sink.problem(Problem {
                     offset: p.offset,
@@ -55,7 +66,12 @@ mod tests {
     fn a_malformed_line_is_reported_and_the_rest_is_scanned() {
         let data = b"{\"user\":{\"email\":\"a@example.com\"}}\n{\"user\": oops}\n\n{\"n\":5}\n";
         let mut c = Collect::default();
-        extract(data, &mut FieldTable::default(), &mut JsonScratch::default(), &mut c);
+        extract(
+            data,
+            &mut FieldTable::default(),
+            &mut JsonScratch::default(),
+            &mut c,
+        );
         assert_eq!(c.pairs(), [("$.user.email", "a@example.com"), ("$.n", "5")]);
         assert_eq!(c.problems.len(), 1);
         assert!(c.problems[0].offset > 36 && c.problems[0].offset < 50);
@@ -68,7 +84,12 @@ mod tests {
     fn crlf_line_endings_are_accepted() {
         let data = b"{\"a\":\"x\"}\r\n{\"a\":\"y\"}\r\n";
         let mut c = Collect::default();
-        extract(data, &mut FieldTable::default(), &mut JsonScratch::default(), &mut c);
+        extract(
+            data,
+            &mut FieldTable::default(),
+            &mut JsonScratch::default(),
+            &mut c,
+        );
         assert!(c.problems.is_empty(), "{:?}", c.problems);
         assert_eq!(c.values.len(), 2);
     }

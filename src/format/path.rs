@@ -1,16 +1,29 @@
 //! Field paths and their interning.
 //!
 //! A field path says where in a record a value sits, the same way for every
-//! format (`$.customers[*].contact.email`, `$.email` for a CSV column). An
-//! extractor builds the path of each value in a reused buffer and interns it
-//! here, so each distinct path is stored once per unit of work and the
-//! detector's field context is computed once per path.
+//! format (`$.customers[*].contact.email`, `$.email` for a CSV column).
+//! Paths form a tree: an extractor holds the [`FieldId`] of the container
+//! it is in and asks for the child by key (or for the array-element
+//! child), so a value's field is one small lookup among its siblings, and a
+//! path string is built only the first time a field is seen. The
+//! detector's field context is then computed once per field.
 
 use rustc_hash::FxHashMap;
 
 /// Index of an interned field path in a [`FieldTable`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FieldId(pub u32);
+
+/// One step down a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segment<'a> {
+    /// An object key or a column name (decoded).
+    Key(&'a [u8]),
+    /// Any element of an array (`[*]`).
+    Element,
+    /// A column without a name, by zero-based index (`[7]`).
+    Column(usize),
+}
 
 /// One interned field.
 #[derive(Debug, Clone)]
@@ -21,28 +34,84 @@ pub struct Field {
     /// joined by `.` (`user.email` for `$.user.email`, `user.emails` for
     /// `$.user.emails[*]`); a CSV column's header name.
     pub key: Vec<u8>,
+    last: Vec<u8>,
+    children: FxHashMap<Box<[u8]>, FieldId>,
+    element: Option<FieldId>,
 }
 
-/// The distinct field paths seen in one unit of work.
-#[derive(Debug, Default)]
+/// The distinct field paths seen in one unit of work. Id 0 is the root `$`.
+#[derive(Debug)]
 pub struct FieldTable {
-    ids: FxHashMap<Vec<u8>, FieldId>,
     fields: Vec<Field>,
 }
 
+impl Default for FieldTable {
+    fn default() -> Self {
+        FieldTable {
+            fields: vec![Field {
+                path: "$".to_string(),
+                key: Vec::new(),
+                last: Vec::new(),
+                children: FxHashMap::default(),
+                element: None,
+            }],
+        }
+    }
+}
+
 impl FieldTable {
-    /// Returns the id of `path`, interning it (with its last `key`) on first
-    /// sight.
-    pub fn intern(&mut self, path: &[u8], key: &[u8]) -> FieldId {
-        if let Some(&id) = self.ids.get(path) {
+    /// The root field `$`.
+    pub const ROOT: FieldId = FieldId(0);
+
+    /// The child of `parent` one segment down, interned on first sight.
+    pub fn child(&mut self, parent: FieldId, segment: Segment<'_>) -> FieldId {
+        let p = &self.fields[parent.0 as usize];
+        let found = match segment {
+            Segment::Key(k) => p.children.get(k).copied(),
+            Segment::Element => p.element,
+            Segment::Column(i) => p.children.get(column_label(i).as_bytes()).copied(),
+        };
+        if let Some(id) = found {
             return id;
         }
         let id = FieldId(self.fields.len() as u32);
+        let mut path = p.path.clone().into_bytes();
+        let (key, last) = match segment {
+            Segment::Key(k) => {
+                push_key(&mut path, k);
+                let mut key = p.last.clone();
+                if !key.is_empty() {
+                    key.push(b'.');
+                }
+                key.extend_from_slice(k);
+                (key, k.to_vec())
+            }
+            Segment::Element => {
+                path.extend_from_slice(b"[*]");
+                (p.key.clone(), p.last.clone())
+            }
+            Segment::Column(i) => {
+                path.extend_from_slice(column_label(i).as_bytes());
+                (Vec::new(), Vec::new())
+            }
+        };
         self.fields.push(Field {
-            path: String::from_utf8_lossy(path).into_owned(),
-            key: key.to_vec(),
+            path: String::from_utf8_lossy(&path).into_owned(),
+            key,
+            last,
+            children: FxHashMap::default(),
+            element: None,
         });
-        self.ids.insert(path.to_vec(), id);
+        let p = &mut self.fields[parent.0 as usize];
+        match segment {
+            Segment::Key(k) => {
+                p.children.insert(k.into(), id);
+            }
+            Segment::Element => p.element = Some(id),
+            Segment::Column(i) => {
+                p.children.insert(column_label(i).into_bytes().into(), id);
+            }
+        }
         id
     }
 
@@ -51,24 +120,28 @@ impl FieldTable {
         &self.fields[id.0 as usize]
     }
 
-    /// Number of distinct fields.
+    /// Number of distinct fields, the root included.
     pub fn len(&self) -> usize {
         self.fields.len()
     }
 
-    /// True when no field was interned.
+    /// Always false: the root is always there.
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
     }
+}
+
+fn column_label(i: usize) -> String {
+    format!("[{i}]")
 }
 
 /// Appends an object key to a path: `.key` for plain identifiers,
 /// `['key']` (with `'` and `\` escaped) for anything else.
 pub fn push_key(path: &mut Vec<u8>, key: &[u8]) {
     let plain = !key.is_empty()
-        && key
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'@' || b == b'$');
+        && key.iter().all(|&b| {
+            b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'@' || b == b'$'
+        });
     if plain {
         path.push(b'.');
         path.extend_from_slice(key);
@@ -98,13 +171,19 @@ mod tests {
     }
 
     #[test]
-    fn interning_returns_the_same_id_for_the_same_path() {
+    fn children_are_interned_once_with_paths_and_hint_keys() {
         let mut t = FieldTable::default();
-        let a = t.intern(b"$.a", b"a");
-        let b = t.intern(b"$.b", b"b");
-        assert_ne!(a, b);
-        assert_eq!(t.intern(b"$.a", b"a"), a);
-        assert_eq!(t.get(b).path, "$.b");
-        assert_eq!(t.len(), 2);
+        let user = t.child(FieldTable::ROOT, Segment::Key(b"user"));
+        let emails = t.child(user, Segment::Key(b"emails"));
+        let each = t.child(emails, Segment::Element);
+        assert_eq!(t.child(FieldTable::ROOT, Segment::Key(b"user")), user);
+        assert_eq!(t.child(emails, Segment::Element), each);
+        assert_eq!(t.get(each).path, "$.user.emails[*]");
+        assert_eq!(t.get(each).key, b"user.emails");
+        let x = t.child(each, Segment::Key(b"x"));
+        assert_eq!(t.get(x).key, b"emails.x");
+        let col = t.child(FieldTable::ROOT, Segment::Column(7));
+        assert_eq!(t.get(col).path, "$[7]");
+        assert_eq!(t.len(), 6);
     }
 }

@@ -9,7 +9,11 @@ pub fn extract<S: ValueSink>(data: &[u8], fields: &FieldTable, sink: &mut S) {
     let mut start = 0;
     while start < data.len() {
         let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
-        let line_end = if end > start && data[end - 1] == b'\r' { end - 1 } else { end };
+        let line_end = if end > start && data[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
         let line = &data[start..line_end];
         sink.record();
         if !line.iter().all(u8::is_ascii_whitespace) {
@@ -53,7 +57,10 @@ mod tests {
         let data = b"first a@example.com\r\n\nthird\n";
         let mut c = Collect::default();
         extract(data, &FieldTable::default(), &mut c);
-        assert_eq!(c.pairs(), [("null", "first a@example.com"), ("null", "third")]);
+        assert_eq!(
+            c.pairs(),
+            [("null", "first a@example.com"), ("null", "third")]
+        );
         assert_eq!(c.records, 3);
         assert_eq!(c.spans[1], (22, 5));
     }

@@ -277,7 +277,11 @@ impl Report {
     pub fn add_finding(&mut self, f: &Finding) {
         self.summary.findings += 1;
         self.summary.status.add(f.status);
-        let vendor = self.building.vendors.entry(Arc::clone(&f.vendor)).or_default();
+        let vendor = self
+            .building
+            .vendors
+            .entry(Arc::clone(&f.vendor))
+            .or_default();
         vendor.findings += 1;
         vendor.status.add(f.status);
         let key = (f.field.clone(), Arc::clone(&f.detector));
@@ -330,7 +334,14 @@ impl Report {
     }
 
     /// Records a scanned file.
-    pub fn file_scanned(&mut self, vendor: &str, format: Format, bytes: u64, records: u64, values: u64) {
+    pub fn file_scanned(
+        &mut self,
+        vendor: &str,
+        format: Format,
+        bytes: u64,
+        records: u64,
+        values: u64,
+    ) {
         let s = &mut self.summary;
         s.files_seen += 1;
         s.files_scanned += 1;

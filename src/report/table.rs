@@ -35,7 +35,11 @@ pub fn human_bytes(bytes: u64) -> String {
         v /= 1000.0;
         unit += 1;
     }
-    if unit == 0 { format!("{bytes} B") } else { format!("{v:.1} {}", UNITS[unit]) }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
 }
 
 fn status_text(s: &StatusCounts) -> String {
@@ -56,7 +60,15 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-const HEADERS: [&str; 7] = ["FIELD", "DETECTOR", "COUNT", "FILES", "CONFIDENCE", "STATUS", "SAMPLE"];
+const HEADERS: [&str; 7] = [
+    "FIELD",
+    "DETECTOR",
+    "COUNT",
+    "FILES",
+    "CONFIDENCE",
+    "STATUS",
+    "SAMPLE",
+];
 
 fn row_cells(r: &FieldReport) -> [String; 7] {
     [
@@ -88,7 +100,11 @@ pub fn write(out: &mut dyn Write, report: &Report, colour: Colour) -> io::Result
         let what = if v.findings == 0 {
             "no personal data found".to_string()
         } else {
-            format!("{} ({})", plural(v.findings, "finding", "findings"), status_text(&v.status))
+            format!(
+                "{} ({})",
+                plural(v.findings, "finding", "findings"),
+                status_text(&v.status)
+            )
         };
         writeln!(
             out,
@@ -140,19 +156,31 @@ pub fn write(out: &mut dyn Write, report: &Report, colour: Colour) -> io::Result
 fn write_accounting(out: &mut dyn Write, report: &Report, paint: &Paint) -> io::Result<()> {
     let s = &report.summary;
     if !report.skipped.is_empty() {
-        writeln!(out, "\n{}", paint.wrap("1", &format!("Skipped ({})", report.skipped.len())))?;
+        writeln!(
+            out,
+            "\n{}",
+            paint.wrap("1", &format!("Skipped ({})", report.skipped.len()))
+        )?;
         for k in &report.skipped {
             writeln!(out, "  {} — {}", k.file, k.reason)?;
         }
     }
     if !report.failed.is_empty() {
-        writeln!(out, "\n{}", paint.wrap("1;31", &format!("Failed ({})", report.failed.len())))?;
+        writeln!(
+            out,
+            "\n{}",
+            paint.wrap("1;31", &format!("Failed ({})", report.failed.len()))
+        )?;
         for f in &report.failed {
             writeln!(out, "  {} — {}", f.file, f.error)?;
         }
     }
     if s.problems > 0 {
-        writeln!(out, "\n{}", paint.wrap("1;33", &format!("Problems in files ({})", s.problems)))?;
+        writeln!(
+            out,
+            "\n{}",
+            paint.wrap("1;33", &format!("Problems in files ({})", s.problems))
+        )?;
         for p in &report.problems {
             writeln!(out, "  {}:{}:{} — {}", p.file, p.line, p.column, p.message)?;
         }

@@ -15,7 +15,8 @@ pub fn fixtures() -> PathBuf {
 /// `sandsift` with a pinned fingerprint key and no progress output.
 pub fn sandsift() -> Command {
     let mut cmd = Command::cargo_bin("sandsift").expect("binary built");
-    cmd.env_remove("SANDSIFT_FINGERPRINT_KEY").env_remove("NO_COLOR");
+    cmd.env_remove("SANDSIFT_FINGERPRINT_KEY")
+        .env_remove("NO_COLOR");
     cmd
 }
 
@@ -41,10 +42,15 @@ pub fn scan_jsonl(dir: &Path, args: &[&str]) -> (Vec<Value>, i32) {
 pub fn tally(findings: &[Value]) -> BTreeMap<(String, String, String, String, String), u64> {
     let mut out = BTreeMap::new();
     for f in findings {
-        let s = |k: &str| f[k].as_str().map(str::to_string).unwrap_or_else(|| "null".to_string());
+        let s = |k: &str| {
+            f[k].as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| "null".to_string())
+        };
         let file = s("file");
         let name = file.rsplit('/').next().unwrap_or(&file).to_string();
-        *out.entry((s("vendor"), name, s("field"), s("detector"), s("status"))).or_default() += 1;
+        *out.entry((s("vendor"), name, s("field"), s("detector"), s("status")))
+            .or_default() += 1;
     }
     out
 }
