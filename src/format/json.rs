@@ -75,6 +75,7 @@ pub(crate) fn walk<S: ValueSink>(
         let mut descended = false;
         match peek {
             Peek::Object => {
+                fields.start_object(here);
                 if let Some(key) = jiter.next_object_bytes().map_err(err)? {
                     let current = member(fields, scratch, here, key);
                     scratch.stack.push(Frame {
@@ -163,7 +164,7 @@ fn member(
     if scratch.stack.len() >= MAX_PATH_DEPTH {
         return parent;
     }
-    if memchr::memchr(b'\\', raw).is_none() {
+    if !has_backslash(raw) {
         return fields.child(parent, Segment::Key(raw));
     }
     let mut buf = std::mem::take(&mut scratch.key_decoded);
@@ -191,7 +192,7 @@ fn emit_string<S: ValueSink>(
 ) {
     let raw = &data[start..start + len];
     let field = Some(field);
-    if memchr::memchr(b'\\', raw).is_none() {
+    if !has_backslash(raw) {
         sink.value(
             fields,
             &Value {
@@ -213,6 +214,17 @@ fn emit_string<S: ValueSink>(
         },
     );
     scratch.decoded = decoded;
+}
+
+/// Whether a string body has an escape; short strings (most keys and
+/// values) are checked inline, which beats a call into `memchr`.
+#[inline]
+fn has_backslash(raw: &[u8]) -> bool {
+    if raw.len() < 32 {
+        raw.iter().any(|&b| b == b'\\')
+    } else {
+        memchr::memchr(b'\\', raw).is_some()
+    }
 }
 
 /// Length of the escape sequence at `raw[i]` (a backslash) and the UTF-8

@@ -35,7 +35,12 @@ pub struct Field {
     /// `$.user.emails[*]`); a CSV column's header name.
     pub key: Vec<u8>,
     last: Vec<u8>,
-    children: FxHashMap<Box<[u8]>, FieldId>,
+    children: FxHashMap<Box<[u8]>, (FieldId, usize)>,
+    /// Keyed children in first-seen order, and where the next key of the
+    /// current object is expected: records of one shape repeat their keys
+    /// in the same order, so most lookups are one short comparison.
+    order: Vec<(Box<[u8]>, FieldId)>,
+    cursor: usize,
     element: Option<FieldId>,
 }
 
@@ -53,6 +58,8 @@ impl Default for FieldTable {
                 key: Vec::new(),
                 last: Vec::new(),
                 children: FxHashMap::default(),
+                order: Vec::new(),
+                cursor: 0,
                 element: None,
             }],
         }
@@ -63,18 +70,42 @@ impl FieldTable {
     /// The root field `$`.
     pub const ROOT: FieldId = FieldId(0);
 
+    /// Says that a new object of field `parent` starts: its first key is
+    /// expected to be the first key seen in earlier objects.
+    pub fn start_object(&mut self, parent: FieldId) {
+        self.fields[parent.0 as usize].cursor = 0;
+    }
+
     /// The child of `parent` one segment down, interned on first sight.
     pub fn child(&mut self, parent: FieldId, segment: Segment<'_>) -> FieldId {
-        let p = &self.fields[parent.0 as usize];
+        let p = &mut self.fields[parent.0 as usize];
         let found = match segment {
-            Segment::Key(k) => p.children.get(k).copied(),
+            Segment::Key(k) => match p.order.get(p.cursor) {
+                Some((key, id)) if **key == *k => {
+                    let id = *id;
+                    p.cursor += 1;
+                    Some(id)
+                }
+                _ => p.children.get(k).map(|&(id, at)| {
+                    p.cursor = at + 1;
+                    id
+                }),
+            },
             Segment::Element => p.element,
-            Segment::Column(i) => p.children.get(column_label(i).as_bytes()).copied(),
+            Segment::Column(i) => p
+                .children
+                .get(column_label(i).as_bytes())
+                .map(|&(id, _)| id),
         };
         if let Some(id) = found {
             return id;
         }
+        self.intern(parent, segment)
+    }
+
+    fn intern(&mut self, parent: FieldId, segment: Segment<'_>) -> FieldId {
         let id = FieldId(self.fields.len() as u32);
+        let p = &self.fields[parent.0 as usize];
         let mut path = p.path.clone().into_bytes();
         let (key, last) = match segment {
             Segment::Key(k) => {
@@ -100,16 +131,22 @@ impl FieldTable {
             key,
             last,
             children: FxHashMap::default(),
+            order: Vec::new(),
+            cursor: 0,
             element: None,
         });
         let p = &mut self.fields[parent.0 as usize];
         match segment {
             Segment::Key(k) => {
-                p.children.insert(k.into(), id);
+                let at = p.order.len();
+                p.children.insert(k.into(), (id, at));
+                p.order.push((k.into(), id));
+                p.cursor = at + 1;
             }
             Segment::Element => p.element = Some(id),
             Segment::Column(i) => {
-                p.children.insert(column_label(i).into_bytes().into(), id);
+                let label: Box<[u8]> = column_label(i).into_bytes().into();
+                p.children.insert(label, (id, usize::MAX - 1));
             }
         }
         id
@@ -185,5 +222,22 @@ mod tests {
         let col = t.child(FieldTable::ROOT, Segment::Column(7));
         assert_eq!(t.get(col).path, "$[7]");
         assert_eq!(t.len(), 6);
+    }
+
+    #[test]
+    fn keys_in_a_new_order_still_find_their_fields() {
+        let mut t = FieldTable::default();
+        let root = FieldTable::ROOT;
+        let ids: Vec<FieldId> = [b"a", b"b", b"c"]
+            .iter()
+            .map(|k| t.child(root, Segment::Key(&k[..])))
+            .collect();
+        for order in [[0, 1, 2], [2, 0, 1], [1, 1, 0], [0, 2, 1]] {
+            t.start_object(root);
+            for i in order {
+                assert_eq!(t.child(root, Segment::Key([b"a", b"b", b"c"][i])), ids[i]);
+            }
+        }
+        assert_eq!(t.len(), 4);
     }
 }
