@@ -221,7 +221,7 @@ fn emit_string<S: ValueSink>(
 #[inline]
 fn has_backslash(raw: &[u8]) -> bool {
     if raw.len() < 32 {
-        raw.iter().any(|&b| b == b'\\')
+        raw.contains(&b'\\')
     } else {
         memchr::memchr(b'\\', raw).is_some()
     }
