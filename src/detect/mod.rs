@@ -22,7 +22,7 @@ use regex::bytes::{Regex, RegexBuilder};
 
 use hints::{Hint, HintIndex, HintKind};
 pub use schema::{Category, Confidence, DetectorSpec, MaskStyle, PatternFile, Requires};
-pub use stats::{StatNeeds, ValueStats};
+pub use stats::ValueStats;
 pub use validate::{Validator, Verdict};
 
 /// The built-in detector files, embedded in the binary.
@@ -194,21 +194,6 @@ impl FieldContext {
     }
 }
 
-fn needs_of(detectors: &[Detector]) -> StatNeeds {
-    let min = |f: fn(&Requires) -> u32| {
-        detectors
-            .iter()
-            .map(|d| f(&d.requires))
-            .filter(|&v| v > 0)
-            .min()
-            .unwrap_or(u32::MAX)
-    };
-    StatNeeds {
-        digits: min(|r| r.digits),
-        dot: min(|r| r.dot),
-    }
-}
-
 fn meets(s: &ValueStats, r: &Requires) -> bool {
     s.digit_run >= r.digits
         && s.at >= r.at
@@ -223,7 +208,6 @@ fn meets(s: &ValueStats, r: &Requires) -> bool {
 pub struct Catalogue {
     detectors: Vec<Detector>,
     hints: HintIndex,
-    needs: StatNeeds,
 }
 
 fn compile(
@@ -286,12 +270,7 @@ impl Catalogue {
             }
         }
         let hints = HintIndex::new(hints).map_err(|e| CatalogueError::Hints(e.to_string()))?;
-        let needs = needs_of(&detectors);
-        Ok(Catalogue {
-            detectors,
-            hints,
-            needs,
-        })
+        Ok(Catalogue { detectors, hints })
     }
 
     fn compile_one(
@@ -376,7 +355,7 @@ impl Catalogue {
     /// in order of position to `out`.
     pub fn scan_value(&self, ctx: &FieldContext, value: &[u8], out: &mut Vec<Match>) {
         let base = out.len();
-        let stats = ValueStats::with_needs(value, self.needs);
+        let stats = ValueStats::of(value);
         for (i, d) in self.detectors.iter().enumerate() {
             let hint = ctx.support(i);
             if hint.is_none() && ctx.contradicted(i) {
