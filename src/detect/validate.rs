@@ -115,7 +115,7 @@ pub fn luhn(digits: &[u8]) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 const FILE_EXTENSIONS: &[&[u8]] = &[
