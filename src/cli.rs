@@ -20,6 +20,45 @@ pub enum Command {
     /// Scan files and folders and report, per vendor, which fields carry
     /// which kinds of personal data.
     Scan(ScanArgs),
+    /// List the detectors, or check detector files (`detectors check`).
+    Detectors(DetectorsArgs),
+}
+
+/// Arguments of `sandsift detectors`.
+#[derive(Debug, Args)]
+pub struct DetectorsArgs {
+    /// Check detector files instead of listing.
+    #[command(subcommand)]
+    pub action: Option<DetectorsAction>,
+
+    /// Output format of the list.
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+
+    /// Also list the detectors of these files or folders of `*.toml` files.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub patterns: Vec<PathBuf>,
+}
+
+/// What `sandsift detectors` can do besides listing.
+#[derive(Debug, Subcommand)]
+pub enum DetectorsAction {
+    /// Compile detector files and run their examples; exit 1 when an
+    /// example does not behave, 2 when a file does not compile.
+    Check {
+        /// Detector files or folders of `*.toml` files.
+        #[arg(value_name = "FILE|DIR", required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Formats of the detector list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns.
+    Table,
+    /// A JSON array.
+    Json,
 }
 
 /// Output formats.
@@ -107,6 +146,11 @@ pub struct ScanArgs {
     /// Assign every file to this vendor.
     #[arg(long, value_name = "NAME")]
     pub vendor: Option<String>,
+
+    /// Add the detectors of a file, or of every `*.toml` file in a folder
+    /// (repeatable; see docs/patterns.md).
+    #[arg(long, value_name = "FILE|DIR")]
+    pub patterns: Vec<PathBuf>,
 
     /// Include raw values in the output. Off by default: samples are masked.
     #[arg(long)]

@@ -22,7 +22,8 @@ use crate::cli::{ColorChoice, FailOn, OutputFormat, ScanArgs};
 
 /// Runs the scan subcommand.
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
-    let catalogue = Catalogue::builtin().context("compiling the built-in detectors")?;
+    let catalogue =
+        Catalogue::with_user_files(&args.patterns).context("compiling the detectors")?;
     let config = config(args);
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let format = args

@@ -3,6 +3,7 @@
 //! configuration or fatal error).
 
 mod cli;
+mod cmd_detectors;
 mod cmd_scan;
 
 use std::process::ExitCode;
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
     };
     let result = match &cli.command {
         cli::Command::Scan(args) => cmd_scan::run(args),
+        cli::Command::Detectors(args) => cmd_detectors::run(args),
     };
     match result {
         Ok(code) => code,

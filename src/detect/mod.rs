@@ -80,9 +80,59 @@ pub enum CatalogueError {
         /// The detector id.
         id: String,
     },
+    /// A pattern uses a Unicode class without `unicode = true`.
+    #[error(
+        "{file}: detector `{id}`: {which} uses a Unicode class (`\\p{{…}}` or `(?u)`); detectors match bytes with ASCII classes: write [0-9] or [A-Za-z], or set `unicode = true` if Unicode is meant"
+    )]
+    Unicode {
+        /// The file name.
+        file: String,
+        /// The detector id.
+        id: String,
+        /// Which regex.
+        which: &'static str,
+    },
+    /// A detector file or folder could not be read.
+    #[error("reading {file}: {message}")]
+    Read {
+        /// The path.
+        file: String,
+        /// The I/O error.
+        message: String,
+    },
     /// The hint automaton could not be built.
     #[error("building the field-hint automaton: {0}")]
     Hints(String),
+}
+
+/// Reads detector files: a file, or every `*.toml` file of a folder (sorted
+/// by name), as `(name, text)` sources for [`Catalogue::from_sources`].
+pub fn read_pattern_sources(
+    path: &std::path::Path,
+) -> Result<Vec<(String, String)>, CatalogueError> {
+    let read_err = |p: &std::path::Path, e: std::io::Error| CatalogueError::Read {
+        file: p.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut files = Vec::new();
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).map_err(|e| read_err(path, e))? {
+            let p = entry.map_err(|e| read_err(path, e))?.path();
+            if p.extension().is_some_and(|e| e == "toml") {
+                files.push(p);
+            }
+        }
+        files.sort();
+    } else {
+        files.push(path.to_path_buf());
+    }
+    files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).map_err(|e| read_err(&p, e))?;
+            Ok((p.display().to_string(), text))
+        })
+        .collect()
 }
 
 /// A compiled detector.
@@ -104,6 +154,8 @@ pub struct Detector {
     pub requires: Requires,
     /// The definition as written (examples, hints).
     pub spec: DetectorSpec,
+    /// The file it came from.
+    pub source: String,
     pattern: Option<Regex>,
     hinted: Option<Regex>,
     masked: Option<Regex>,
@@ -215,10 +267,18 @@ fn compile(
     id: &str,
     which: &'static str,
     src: &Option<String>,
+    unicode: bool,
 ) -> Result<Option<Regex>, CatalogueError> {
     let Some(src) = src else { return Ok(None) };
+    if !unicode && uses_unicode_class(src) {
+        return Err(CatalogueError::Unicode {
+            file: file.to_string(),
+            id: id.to_string(),
+            which,
+        });
+    }
     RegexBuilder::new(src)
-        .unicode(false)
+        .unicode(unicode)
         .build()
         .map(Some)
         .map_err(|e| CatalogueError::Regex {
@@ -229,7 +289,50 @@ fn compile(
         })
 }
 
+/// Whether a regex asks for Unicode classes (`\p{…}`, `\P{…}`, `(?u)`).
+fn uses_unicode_class(src: &str) -> bool {
+    let bytes = src.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'\\' {
+            if matches!(bytes[i + 1], b'p' | b'P') {
+                return true;
+            }
+            i += 2;
+            continue;
+        }
+        if bytes[i] == b'(' && bytes[i + 1] == b'?' {
+            let flags = bytes[i + 2..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphabetic() || **b == b'-');
+            let mut negated = false;
+            for &f in flags {
+                if f == b'-' {
+                    negated = true;
+                } else if f == b'u' && !negated {
+                    return true;
+                }
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
 impl Catalogue {
+    /// The built-in catalogue plus the detector files (or folders of
+    /// them) at `paths`.
+    pub fn with_user_files(paths: &[std::path::PathBuf]) -> Result<Self, CatalogueError> {
+        let mut sources: Vec<(String, String)> = BUILTIN_PATTERNS
+            .iter()
+            .map(|&(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        for p in paths {
+            sources.extend(read_pattern_sources(p)?);
+        }
+        Self::from_sources(sources)
+    }
+
     /// The built-in catalogue.
     pub fn builtin() -> Result<Self, CatalogueError> {
         Self::from_sources(
@@ -306,9 +409,16 @@ impl Catalogue {
             .as_ref()
             .map(|p| format!("^(?:{})$", p.trim_start_matches('^').trim_end_matches('$')));
         Ok(Detector {
-            pattern: compile(file, &id, "pattern", &spec.pattern)?,
-            hinted: compile(file, &id, "hinted_pattern", &hinted_src)?,
-            masked: compile(file, &id, "masked_pattern", &spec.masked_pattern)?,
+            pattern: compile(file, &id, "pattern", &spec.pattern, spec.unicode)?,
+            hinted: compile(file, &id, "hinted_pattern", &hinted_src, spec.unicode)?,
+            masked: compile(
+                file,
+                &id,
+                "masked_pattern",
+                &spec.masked_pattern,
+                spec.unicode,
+            )?,
+            source: file.to_string(),
             id,
             name: spec.name.clone(),
             category: spec.category,
@@ -421,10 +531,15 @@ impl Catalogue {
     /// Runs every detector's examples and negative examples; returns one
     /// message per example that does not behave.
     pub fn check_examples(&self) -> Vec<String> {
+        self.check_examples_where(|_| true)
+    }
+
+    /// Like [`Catalogue::check_examples`], for the detectors `select` picks.
+    pub fn check_examples_where(&self, select: impl Fn(&Detector) -> bool) -> Vec<String> {
         let mut failures = Vec::new();
         let mut scratch = Vec::new();
         let mut found = Vec::new();
-        for (i, d) in self.detectors.iter().enumerate() {
+        for (i, d) in self.detectors.iter().enumerate().filter(|(_, d)| select(d)) {
             let mut run = |field: Option<&str>, value: &str, expect: bool| {
                 let ctx = self.field_context(field.map(str::as_bytes), &mut scratch);
                 found.clear();
@@ -629,6 +744,23 @@ mod tests {
         cat.scan_value(&ctx, b"***-**-6789", &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].status, Status::Masked);
+    }
+
+    #[test]
+    fn unicode_classes_need_an_explicit_opt_in() {
+        assert!(uses_unicode_class(r"\p{L}+"));
+        assert!(uses_unicode_class(r"(?u:\w)"));
+        assert!(uses_unicode_class(r"(?iu)x"));
+        assert!(!uses_unicode_class(r"(?-u:\b)[0-9]"));
+        assert!(!uses_unicode_class(r"\\p"));
+        let src = |extra: &str| {
+            format!(
+                "[[detector]]\nid='x'\nname='x'\ncategory='contact'\nconfidence='low'\npattern='\\p{{Lu}}+'\n{extra}"
+            )
+        };
+        let err = Catalogue::from_sources([("u.toml".to_string(), src(""))]).unwrap_err();
+        assert!(err.to_string().contains("Unicode class"), "{err}");
+        assert!(Catalogue::from_sources([("u.toml".to_string(), src("unicode = true"))]).is_ok());
     }
 
     #[test]

@@ -63,6 +63,11 @@ pub struct DetectorSpec {
     /// `[field, value]` pairs that must not be found.
     #[serde(default)]
     pub field_negatives: Vec<(String, String)>,
+    /// Compile the regexes with Unicode classes. Off by default: detectors
+    /// match bytes with ASCII classes, and a Unicode class in a pattern is
+    /// an error unless this says it is meant.
+    #[serde(default)]
+    pub unicode: bool,
 }
 
 /// Minimum byte-class counts a value must have before a detector's regexes

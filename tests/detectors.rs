@@ -1,0 +1,190 @@
+//! `sandsift detectors` and user detector files, through the binary.
+
+mod common;
+
+use common::sandsift;
+use serde_json::Value;
+
+fn data(name: &str) -> String {
+    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn the_detector_list_is_pinned() {
+    let out = sandsift()
+        .args(["detectors", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let list: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let rows: Vec<String> = list
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {} {} {}",
+                d["id"], d["category"], d["confidence"], d["validator"]
+            )
+            .replace('"', "")
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "email contact high email_syntax",
+            "phone contact medium phone_plan",
+            "us_ssn government_id high ssn_rules",
+            "credit_card financial high luhn",
+            "iban financial high iban_mod97",
+            "ipv4 network medium ipv4",
+            "ipv6 network medium ipv6",
+        ]
+    );
+    let table = sandsift().arg("detectors").output().unwrap();
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(text.starts_with("ID") && text.contains("us_ssn"), "{text}");
+}
+
+#[test]
+fn user_detectors_are_listed_with_their_source() {
+    let out = sandsift()
+        .args([
+            "detectors",
+            "-f",
+            "json",
+            "--patterns",
+            &data("acme-customer.toml"),
+        ])
+        .output()
+        .unwrap();
+    let list: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let mine = list
+        .iter()
+        .find(|d| d["id"] == "acme_customer_number")
+        .unwrap();
+    assert!(
+        mine["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("acme-customer.toml")
+    );
+}
+
+#[test]
+fn check_passes_a_good_file_and_the_builtin_catalogue() {
+    sandsift()
+        .args(["detectors", "check", &data("acme-customer.toml")])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains(
+            "ok: 1 detector(s), 9 example(s) behave",
+        ));
+    sandsift()
+        .args([
+            "detectors",
+            "check",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/patterns"),
+        ])
+        .assert()
+        .code(0);
+}
+
+fn check_file(body: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.toml");
+    std::fs::write(&path, body).unwrap();
+    let out = sandsift()
+        .args(["detectors", "check"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+const HEAD: &str =
+    "[[detector]]\nid = 'ticket'\nname = 'Ticket'\ncategory = 'identity'\nconfidence = 'low'\n";
+
+#[test]
+fn check_fails_loudly_on_bad_files() {
+    let (code, text) = check_file(&format!(
+        "{HEAD}pattern = 'TCK-[0-9'\nexamples = ['TCK-1']\n"
+    ));
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("mine.toml")
+            && text.contains("`ticket`")
+            && text.contains("does not compile"),
+        "{text}"
+    );
+
+    let (code, text) = check_file(&format!(
+        "{HEAD}pattern = 'TCK-\\p{{Nd}}+'\nexamples = ['TCK-1']\n"
+    ));
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("Unicode class"), "{text}");
+
+    let (code, text) = check_file(&format!(
+        "{HEAD}pattern = 'TCK-[0-9]+'\nexamples = ['TCK-1', 'ticket 7']\nnegatives = ['TCK-22']\n"
+    ));
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("FAIL ticket: example not found: \"ticket 7\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("FAIL ticket: negative example matched: \"TCK-22\""),
+        "{text}"
+    );
+
+    let (code, text) = check_file(&format!("{HEAD}pattern = 'TCK-[0-9]+'\n"));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("has no examples"), "{text}");
+
+    let (code, text) = check_file(
+        "[[detector]]\nid = 'email'\nname = 'x'\ncategory = 'contact'\nconfidence = 'low'\npattern = 'x'\nexamples = ['x']\n",
+    );
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("defined twice"), "{text}");
+
+    let (code, text) = check_file(&format!("{HEAD}pattern = 'x'\nexampels = ['x']\n"));
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("unknown field"), "{text}");
+}
+
+#[test]
+fn scan_uses_user_detectors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("crm")).unwrap();
+    std::fs::write(
+        dir.path().join("crm/a.ndjson"),
+        "{\"customerNumber\":\"00412345\",\"note\":\"see ACME-99887766\",\"order_number\":\"00412345\"}\n",
+    )
+    .unwrap();
+    let (findings, _) = common::scan_jsonl(
+        dir.path(),
+        &[".", "--patterns", &data("acme-customer.toml")],
+    );
+    let got: Vec<(String, String)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["field"].as_str().unwrap().to_string(),
+                f["masked"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("$.customerNumber".to_string(), "****2345".to_string()),
+            ("$.note".to_string(), "****-****7766".to_string())
+        ]
+    );
+    // A missing patterns file is a configuration error.
+    sandsift()
+        .args(["scan", ".", "--patterns", "/nonexistent.toml"])
+        .current_dir(dir.path())
+        .assert()
+        .code(2);
+}
