@@ -140,6 +140,7 @@ pub fn scan(
     }
     let shared = Shared {
         catalogue,
+        free: catalogue.field_context(None, &mut Vec::new()),
         fingerprinter,
         detector_ids: catalogue
             .detectors()
@@ -228,6 +229,8 @@ pub fn scan(
 
 struct Shared<'c> {
     catalogue: &'c Catalogue,
+    /// The context of free text (no field name).
+    free: FieldContext,
     fingerprinter: Fingerprinter,
     detector_ids: Vec<Arc<str>>,
     reveal: bool,
@@ -586,10 +589,11 @@ impl ValueSink for UnitScanner<'_, '_> {
     fn value(&mut self, fields: &FieldTable, value: &Value<'_>) {
         self.result.values += 1;
         let slot = value.field.map(|id| self.context(fields, id));
-        let empty = FieldContext::default();
         let ctx = match slot {
-            Some(i) => self.contexts[i].as_ref().map_or(&empty, |c| &c.0),
-            None => &empty,
+            Some(i) => self.contexts[i]
+                .as_ref()
+                .map_or(&self.shared.free, |c| &c.0),
+            None => &self.shared.free,
         };
         let mut matches = std::mem::take(&mut self.matches);
         matches.clear();

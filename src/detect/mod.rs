@@ -226,24 +226,14 @@ pub struct Match {
     pub evidence: Evidence,
 }
 
-/// What a field name says to each detector; computed once per field.
+/// What a field name says to each detector, computed once per field: the
+/// detectors worth running on its values, each with the hint that agreed.
+/// A detector contradicted by the name (an SSN shape in `invoice_number`)
+/// is left out, and so is one that only counts under a hint when no hint
+/// agrees, so values pay only for the detectors that can fire.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldContext {
-    supports: Vec<(usize, usize)>,
-    contradicts: Vec<usize>,
-}
-
-impl FieldContext {
-    fn support(&self, detector: usize) -> Option<usize> {
-        self.supports
-            .iter()
-            .find(|(d, _)| *d == detector)
-            .map(|&(_, h)| h)
-    }
-
-    fn contradicted(&self, detector: usize) -> bool {
-        self.contradicts.contains(&detector)
-    }
+    active: Vec<(usize, Option<usize>)>,
 }
 
 fn meets(s: &ValueStats, r: &Requires) -> bool {
@@ -441,23 +431,36 @@ impl Catalogue {
     }
 
     /// What a field name says to each detector. `scratch` is reused for the
-    /// normalised name. `None` (free text) says nothing.
+    /// normalised name. `None` (free text) says nothing: every detector with
+    /// a free pattern runs.
     pub fn field_context(&self, name: Option<&[u8]>, scratch: &mut Vec<u8>) -> FieldContext {
+        let mut supports: Vec<(usize, usize)> = Vec::new();
+        let mut contradicts: Vec<usize> = Vec::new();
+        if let Some(name) = name {
+            hints::normalise_into(name, scratch);
+            self.hints.for_each_match(scratch, |i| {
+                let hint = self.hints.hint(i);
+                match hint.kind {
+                    HintKind::Supports if !supports.iter().any(|&(d, _)| d == hint.detector) => {
+                        supports.push((hint.detector, i))
+                    }
+                    HintKind::Contradicts => contradicts.push(hint.detector),
+                    _ => {}
+                }
+            });
+        }
         let mut ctx = FieldContext::default();
-        let Some(name) = name else { return ctx };
-        hints::normalise_into(name, scratch);
-        self.hints.for_each_match(scratch, |i| {
-            let hint = self.hints.hint(i);
-            match hint.kind {
-                HintKind::Supports if ctx.support(hint.detector).is_none() => {
-                    ctx.supports.push((hint.detector, i))
-                }
-                HintKind::Contradicts if !ctx.contradicts.contains(&hint.detector) => {
-                    ctx.contradicts.push(hint.detector)
-                }
-                _ => {}
+        for (i, d) in self.detectors.iter().enumerate() {
+            let hint = supports.iter().find(|&&(d, _)| d == i).map(|&(_, h)| h);
+            let free = d.pattern.is_some() || d.masked.is_some();
+            let applies = match hint {
+                Some(_) => true,
+                None => free && !contradicts.contains(&i),
+            };
+            if applies {
+                ctx.active.push((i, hint));
             }
-        });
+        }
         ctx
     }
 
@@ -466,11 +469,8 @@ impl Catalogue {
     pub fn scan_value(&self, ctx: &FieldContext, value: &[u8], out: &mut Vec<Match>) {
         let base = out.len();
         let stats = ValueStats::of(value);
-        for (i, d) in self.detectors.iter().enumerate() {
-            let hint = ctx.support(i);
-            if hint.is_none() && ctx.contradicted(i) {
-                continue;
-            }
+        for &(i, hint) in &ctx.active {
+            let d = &self.detectors[i];
             if meets(&stats, &d.requires) {
                 self.scan_clear(i, d, hint, value, out);
             }
