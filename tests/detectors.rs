@@ -37,6 +37,17 @@ fn the_detector_list_is_pinned() {
             "iban financial high iban_mod97",
             "ipv4 network medium ipv4",
             "ipv6 network medium ipv6",
+            "uk_nino government_id high nino_rules",
+            "in_aadhaar government_id medium verhoeff",
+            "br_cpf government_id high cpf_check_digits",
+            "nl_bsn government_id high eleven_proof",
+            "es_dni_nie government_id high dni_check_letter",
+            "ca_sin government_id high sin_luhn",
+            "aba_routing financial high aba_checksum",
+            "mac_address network medium mac",
+            "imei network high luhn",
+            "aws_access_key credential high aws_key_id",
+            "jwt credential high jwt_header",
         ]
     );
     let table = sandsift().arg("detectors").output().unwrap();

@@ -26,10 +26,28 @@ pub use stats::ValueStats;
 pub use validate::{Validator, Verdict};
 
 /// The built-in detector files, embedded in the binary.
-pub const BUILTIN_PATTERNS: &[(&str, &str)] = &[(
-    "patterns/core.toml",
-    include_str!("../../patterns/core.toml"),
-)];
+pub const BUILTIN_PATTERNS: &[(&str, &str)] = &[
+    (
+        "patterns/core.toml",
+        include_str!("../../patterns/core.toml"),
+    ),
+    (
+        "patterns/government_ids.toml",
+        include_str!("../../patterns/government_ids.toml"),
+    ),
+    (
+        "patterns/financial.toml",
+        include_str!("../../patterns/financial.toml"),
+    ),
+    (
+        "patterns/network.toml",
+        include_str!("../../patterns/network.toml"),
+    ),
+    (
+        "patterns/credentials.toml",
+        include_str!("../../patterns/credentials.toml"),
+    ),
+];
 
 /// An error compiling a detector file.
 #[derive(Debug, thiserror::Error)]
@@ -471,9 +489,7 @@ impl Catalogue {
         let stats = ValueStats::of(value);
         for &(i, hint) in &ctx.active {
             let d = &self.detectors[i];
-            if meets(&stats, &d.requires) {
-                self.scan_clear(i, d, hint, value, out);
-            }
+            self.scan_clear(i, d, hint, value, meets(&stats, &d.requires), out);
             if stats.mask >= 3
                 && let Some(re) = &d.masked
             {
@@ -503,12 +519,16 @@ impl Catalogue {
         }
     }
 
+    /// Runs the field-only pattern (under a hint, whatever the prefilter
+    /// says: hinted fields are few) and, where the prefilter passed, the
+    /// free pattern.
     fn scan_clear(
         &self,
         i: usize,
         d: &Detector,
         hint: Option<usize>,
         value: &[u8],
+        gate: bool,
         out: &mut Vec<Match>,
     ) {
         if let (Some(h), Some(re)) = (hint, &d.hinted) {
@@ -519,6 +539,9 @@ impl Catalogue {
                 out.push(m);
                 return;
             }
+        }
+        if !gate {
+            return;
         }
         let Some(re) = &d.pattern else { return };
         for m in re.find_iter(value) {
@@ -709,8 +732,16 @@ mod tests {
     #[test]
     fn every_builtin_detector_has_five_examples_and_five_negatives() {
         for d in Catalogue::builtin().unwrap().detectors() {
-            assert!(d.spec.examples.len() >= 5, "{}", d.id);
-            assert!(d.spec.negatives.len() >= 5, "{}", d.id);
+            assert!(
+                d.spec.examples.len() + d.spec.field_examples.len() >= 5,
+                "{}",
+                d.id
+            );
+            assert!(
+                d.spec.negatives.len() + d.spec.field_negatives.len() >= 5,
+                "{}",
+                d.id
+            );
         }
     }
 

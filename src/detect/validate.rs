@@ -24,6 +24,28 @@ pub enum Validator {
     Ipv4,
     /// RFC 4291 text form.
     Ipv6,
+    /// The Luhn checksum alone (IMEI and other Luhn-checked ids).
+    Luhn,
+    /// ABA routing number: prefix ranges and the 3-7-1 checksum.
+    AbaRouting,
+    /// UK National Insurance number prefix and suffix rules.
+    UkNino,
+    /// Aadhaar: 12 digits, no leading 0 or 1, Verhoeff checksum.
+    Aadhaar,
+    /// Brazilian CPF check digits.
+    BrCpf,
+    /// Dutch BSN eleven-proof.
+    NlBsn,
+    /// Spanish DNI / NIE check letter.
+    EsDniNie,
+    /// Canadian SIN: Luhn, and a first digit that is issued.
+    CaSin,
+    /// MAC address: not all zero, not broadcast or multicast.
+    Mac,
+    /// AWS access key id (documentation examples are test values).
+    AwsAccessKey,
+    /// JWT: the header decodes (base64url) to a JSON object with `alg`.
+    Jwt,
 }
 
 /// What a validator concluded about a candidate.
@@ -49,10 +71,21 @@ impl Validator {
             "email" => Validator::Email,
             "phone" => Validator::Phone,
             "us_ssn" => Validator::UsSsn,
-            "credit_card" | "luhn" => Validator::CreditCard,
+            "credit_card" => Validator::CreditCard,
             "iban" => Validator::Iban,
             "ipv4" => Validator::Ipv4,
             "ipv6" => Validator::Ipv6,
+            "luhn" => Validator::Luhn,
+            "aba_routing" => Validator::AbaRouting,
+            "uk_nino" => Validator::UkNino,
+            "in_aadhaar" => Validator::Aadhaar,
+            "br_cpf" => Validator::BrCpf,
+            "nl_bsn" => Validator::NlBsn,
+            "es_dni_nie" => Validator::EsDniNie,
+            "ca_sin" => Validator::CaSin,
+            "mac_address" => Validator::Mac,
+            "aws_access_key" => Validator::AwsAccessKey,
+            "jwt" => Validator::Jwt,
             _ => return None,
         })
     }
@@ -67,6 +100,17 @@ impl Validator {
             Validator::Iban => "validator:iban_mod97",
             Validator::Ipv4 => "validator:ipv4",
             Validator::Ipv6 => "validator:ipv6",
+            Validator::Luhn => "validator:luhn",
+            Validator::AbaRouting => "validator:aba_checksum",
+            Validator::UkNino => "validator:nino_rules",
+            Validator::Aadhaar => "validator:verhoeff",
+            Validator::BrCpf => "validator:cpf_check_digits",
+            Validator::NlBsn => "validator:eleven_proof",
+            Validator::EsDniNie => "validator:dni_check_letter",
+            Validator::CaSin => "validator:sin_luhn",
+            Validator::Mac => "validator:mac",
+            Validator::AwsAccessKey => "validator:aws_key_id",
+            Validator::Jwt => "validator:jwt_header",
         }
     }
 
@@ -81,6 +125,22 @@ impl Validator {
             Validator::Iban => iban(value),
             Validator::Ipv4 => ipv4(hay, start, end),
             Validator::Ipv6 => ipv6(hay, start, end),
+            Validator::Luhn => {
+                digits_check(value, 8..=19, |d| luhn(d) && !d.iter().all(|&x| x == d[0]))
+            }
+            Validator::AbaRouting => digits_check(value, 9..=9, aba_routing),
+            Validator::UkNino => uk_nino(value),
+            Validator::Aadhaar => digits_check(value, 12..=12, |d| d[0] >= 2 && verhoeff(d)),
+            Validator::BrCpf => digits_check(value, 11..=11, br_cpf),
+            Validator::NlBsn => digits_check(value, 9..=9, nl_bsn),
+            Validator::EsDniNie => es_dni_nie(value),
+            Validator::CaSin => digits_check(value, 9..=9, |d| d[0] != 0 && d[0] != 8 && luhn(d)),
+            Validator::Mac => mac(value),
+            Validator::AwsAccessKey => Verdict::Valid {
+                test: value.ends_with(b"EXAMPLE"),
+                weak: false,
+            },
+            Validator::Jwt => jwt(value),
         }
     }
 }
@@ -100,6 +160,197 @@ fn digits_of(value: &[u8]) -> Option<([u8; 32], usize)> {
         }
     }
     Some((out, n))
+}
+
+/// Runs `rule` on the digits of `value` when their count is in `counts`.
+fn digits_check(
+    value: &[u8],
+    counts: std::ops::RangeInclusive<usize>,
+    rule: impl Fn(&[u8]) -> bool,
+) -> Verdict {
+    match digits_of(value) {
+        Some((digits, n)) if counts.contains(&n) && rule(&digits[..n]) => Verdict::Valid {
+            test: false,
+            weak: false,
+        },
+        _ => Verdict::Invalid,
+    }
+}
+
+/// ABA routing numbers: Federal Reserve prefixes and the 3-7-1 weights.
+fn aba_routing(d: &[u8]) -> bool {
+    let prefix = d[0] * 10 + d[1];
+    let issued = matches!(prefix, 0..=12 | 21..=32 | 61..=72 | 80);
+    let sum: u32 = d
+        .iter()
+        .zip([3, 7, 1].iter().cycle())
+        .map(|(&x, &w)| u32::from(x) * w)
+        .sum();
+    issued && sum.is_multiple_of(10) && d.iter().any(|&x| x != 0)
+}
+
+/// The Verhoeff checksum (dihedral group D5).
+fn verhoeff(d: &[u8]) -> bool {
+    const MUL: [[u8; 10]; 10] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+        [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+        [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+        [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+        [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+        [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+    ];
+    const PERM: [[u8; 10]; 8] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+        [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+        [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+        [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+        [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+        [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+    ];
+    let mut c = 0u8;
+    for (i, &x) in d.iter().rev().enumerate() {
+        c = MUL[c as usize][PERM[i % 8][x as usize] as usize];
+    }
+    c == 0
+}
+
+/// Brazilian CPF: two mod-11 check digits; all-equal numbers are invalid.
+fn br_cpf(d: &[u8]) -> bool {
+    if d.iter().all(|&x| x == d[0]) {
+        return false;
+    }
+    let check = |len: usize| {
+        let sum: u32 = d[..len]
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| u32::from(x) * (len as u32 + 1 - i as u32))
+            .sum();
+        ((sum * 10) % 11 % 10) as u8
+    };
+    check(9) == d[9] && check(10) == d[10]
+}
+
+/// Dutch BSN: weights 9..2 and -1 sum to a multiple of 11.
+fn nl_bsn(d: &[u8]) -> bool {
+    let sum: i32 = d[..8]
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| i32::from(x) * (9 - i as i32))
+        .sum::<i32>()
+        - i32::from(d[8]);
+    sum % 11 == 0 && d.iter().any(|&x| x != 0)
+}
+
+const DNI_LETTERS: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";
+
+/// Spanish DNI (8 digits) or NIE (X/Y/Z and 7 digits) and its check letter.
+fn es_dni_nie(value: &[u8]) -> Verdict {
+    let compact: Vec<u8> = value
+        .iter()
+        .copied()
+        .filter(|&b| b != b'-' && b != b' ')
+        .collect();
+    let Some((&letter, body)) = compact.split_last() else {
+        return Verdict::Invalid;
+    };
+    let (lead, digits) = match body.first() {
+        Some(b'X') => (0u64, &body[1..]),
+        Some(b'Y') => (1, &body[1..]),
+        Some(b'Z') => (2, &body[1..]),
+        _ => (0, body),
+    };
+    if digits.is_empty()
+        || !digits.iter().all(u8::is_ascii_digit)
+        || digits.len() + usize::from(body.len() != digits.len()) != 8
+    {
+        return Verdict::Invalid;
+    }
+    let n = digits
+        .iter()
+        .fold(lead, |acc, &b| acc * 10 + u64::from(b - b'0'));
+    if DNI_LETTERS[(n % 23) as usize] == letter.to_ascii_uppercase() {
+        Verdict::Valid {
+            test: false,
+            weak: false,
+        }
+    } else {
+        Verdict::Invalid
+    }
+}
+
+/// UK National Insurance number: letters that HMRC never issues are
+/// rejected; the QQ prefix is reserved for examples.
+fn uk_nino(value: &[u8]) -> Verdict {
+    let letters: Vec<u8> = value
+        .iter()
+        .copied()
+        .filter(u8::is_ascii_alphabetic)
+        .collect();
+    let [a, b, .., suffix] = letters[..] else {
+        return Verdict::Invalid;
+    };
+    let prefix = [a, b];
+    let bad_first = b"DFIQUV".contains(&a) && prefix != *b"QQ";
+    let bad_second = b"DFIOQUV".contains(&b) && prefix != *b"QQ";
+    let reserved = [*b"BG", *b"GB", *b"KN", *b"NK", *b"NT", *b"TN", *b"ZZ"].contains(&prefix);
+    if bad_first || bad_second || reserved || !(b'A'..=b'D').contains(&suffix) {
+        return Verdict::Invalid;
+    }
+    Verdict::Valid {
+        test: prefix == *b"QQ",
+        weak: false,
+    }
+}
+
+/// MAC-48: six octets; the all-zero, broadcast and multicast addresses
+/// identify no device.
+fn mac(value: &[u8]) -> Verdict {
+    let hex: Vec<u8> = value
+        .iter()
+        .copied()
+        .filter(u8::is_ascii_hexdigit)
+        .collect();
+    if hex.len() != 12 {
+        return Verdict::Invalid;
+    }
+    let nibble = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+    let first = nibble(hex[0]) << 4 | nibble(hex[1]);
+    if hex.iter().all(|&c| c == b'0') || first & 1 == 1 {
+        return Verdict::Invalid;
+    }
+    // Locally administered addresses are often randomised per network.
+    Verdict::Valid {
+        test: false,
+        weak: first & 2 == 2,
+    }
+}
+
+/// The JSON Web Token the jwt.io debugger shows as its example.
+const SAMPLE_JWT_HEADER_PAYLOAD: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ";
+
+/// JWT: three dot-separated base64url segments whose header is a JSON
+/// object naming its algorithm.
+fn jwt(value: &[u8]) -> Verdict {
+    use base64::Engine as _;
+    let mut parts = value.split(|&b| b == b'.');
+    let (Some(header), Some(payload)) = (parts.next(), parts.next()) else {
+        return Verdict::Invalid;
+    };
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let decodes = |seg: &[u8]| engine.decode(seg).ok().filter(|d| d.first() == Some(&b'{'));
+    match (decodes(header), decodes(payload)) {
+        (Some(h), Some(_)) if memchr::memmem::find(&h, b"\"alg\"").is_some() => Verdict::Valid {
+            test: value.starts_with(SAMPLE_JWT_HEADER_PAYLOAD.as_bytes()),
+            weak: false,
+        },
+        _ => Verdict::Invalid,
+    }
 }
 
 /// The Luhn checksum over digits (most significant first).
