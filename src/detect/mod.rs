@@ -18,6 +18,7 @@ pub mod schema;
 pub mod stats;
 pub mod validate;
 
+use aho_corasick::AhoCorasick;
 use regex::bytes::{Regex, RegexBuilder};
 
 use hints::{Hint, HintIndex, HintKind};
@@ -174,6 +175,8 @@ pub struct Detector {
     pub spec: DetectorSpec,
     /// The file it came from.
     pub source: String,
+    /// The `requires.literals` automaton.
+    literals: Option<AhoCorasick>,
     pattern: Option<Regex>,
     hinted: Option<Regex>,
     masked: Option<Regex>,
@@ -261,6 +264,7 @@ fn meets(s: &ValueStats, r: &Requires) -> bool {
         && s.colon >= r.colon
         && s.upper >= r.upper
         && s.letters_digits >= r.letters_digits
+        && s.streak >= r.streak
 }
 
 /// The compiled catalogue: detectors plus one hint automaton.
@@ -427,13 +431,19 @@ impl Catalogue {
                 spec.unicode,
             )?,
             source: file.to_string(),
+            literals: match spec.requires.literals.as_slice() {
+                [] => None,
+                words => Some(
+                    AhoCorasick::new(words).map_err(|e| CatalogueError::Hints(e.to_string()))?,
+                ),
+            },
             id,
             name: spec.name.clone(),
             category: spec.category,
             confidence: spec.confidence,
             mask: spec.mask,
             validator,
-            requires: spec.requires,
+            requires: spec.requires.clone(),
             spec,
         })
     }
@@ -489,7 +499,9 @@ impl Catalogue {
         let stats = ValueStats::of(value);
         for &(i, hint) in &ctx.active {
             let d = &self.detectors[i];
-            self.scan_clear(i, d, hint, value, meets(&stats, &d.requires), out);
+            let gate = meets(&stats, &d.requires)
+                && d.literals.as_ref().is_none_or(|ac| ac.is_match(value));
+            self.scan_clear(i, d, hint, value, gate, out);
             if stats.mask >= 3
                 && let Some(re) = &d.masked
             {

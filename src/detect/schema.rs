@@ -74,7 +74,7 @@ pub struct DetectorSpec {
 /// run (see [`super::ValueStats`]). They are necessary conditions of the
 /// pattern, so a value that misses one cannot match: most values (UUIDs,
 /// timestamps, prices) wake no regex at all.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Requires {
     /// Digits in the longest run of digits joined only by separators
@@ -96,6 +96,13 @@ pub struct Requires {
     /// Places where two capitals are followed by two digits.
     #[serde(default)]
     pub letters_digits: u32,
+    /// Digits in the longest run of digits with nothing between them.
+    #[serde(default)]
+    pub streak: u32,
+    /// Literal strings of which the value must contain at least one
+    /// (searched with one Aho-Corasick automaton per detector).
+    #[serde(default)]
+    pub literals: Vec<String>,
 }
 
 /// Category of personal data.

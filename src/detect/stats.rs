@@ -77,6 +77,8 @@ pub struct ValueStats {
     pub upper: u32,
     /// Places where two capitals are followed by two digits (`DE89`).
     pub letters_digits: u32,
+    /// The longest run of digits with nothing between them.
+    pub streak: u32,
     /// Mask characters (`*`, `#`, `X`).
     pub mask: u32,
 }
@@ -91,6 +93,31 @@ struct RunMax {
 }
 
 impl RunMax {
+    /// Like `feed` where every byte of a run is marked: the count is the
+    /// run's length, with no popcount.
+    fn feed_lengths(&mut self, runs: u64) {
+        let mut rest = runs;
+        let mut open = None;
+        while rest != 0 {
+            let start = rest.trailing_zeros();
+            let len = (rest >> start).trailing_ones();
+            let carried = if start == 0 {
+                self.open.unwrap_or(0)
+            } else {
+                0
+            };
+            let n = len + carried;
+            if start + len == 64 {
+                open = Some(n);
+                rest = 0;
+            } else {
+                rest &= !(((1u64 << len) - 1) << start);
+            }
+            self.max = self.max.max(n);
+        }
+        self.open = open;
+    }
+
     fn feed(&mut self, runs: u64, marked: u64) {
         let mut rest = runs;
         let mut open = None;
@@ -122,7 +149,8 @@ impl ValueStats {
     /// Computes the statistics of `value`.
     pub fn of(value: &[u8]) -> Self {
         let mut totals = [0u32; 6];
-        let (mut digit_run, mut dotted) = (RunMax::default(), RunMax::default());
+        let (mut digit_run, mut dotted, mut streak) =
+            (RunMax::default(), RunMax::default(), RunMax::default());
         let (mut ld, mut carry_upper, mut carry_digit) = (0u32, 0u128, 0u128);
         for block in value.chunks(64) {
             let b = classify(block);
@@ -130,6 +158,7 @@ impl ValueStats {
                 *t += c;
             }
             digit_run.feed(b.keep, b.digit);
+            streak.feed_lengths(b.digit);
             dotted.feed(b.dotted, b.dot);
             // Two capitals then two digits, with the last three bytes of
             // the previous block in front.
@@ -160,6 +189,7 @@ impl ValueStats {
             colon,
             upper,
             letters_digits: ld,
+            streak: streak.max,
             mask,
         }
     }
@@ -356,6 +386,11 @@ mod tests {
             },
             upper: count(u8::is_ascii_uppercase),
             letters_digits: ld,
+            streak: value
+                .split(|b| !b.is_ascii_digit())
+                .map(|r| r.len() as u32)
+                .max()
+                .unwrap_or(0),
             mask: count(|&b| b == b'*' || b == b'#' || b == b'X'),
         }
     }
