@@ -371,6 +371,8 @@ enum Outcome {
 struct UnitResult {
     outcome: Outcome,
     findings: Vec<Finding>,
+    /// Values seen per field (`None`: free text), for prevalence.
+    field_values: Vec<(Option<Arc<str>>, u64)>,
     problems: Vec<FileProblem>,
     problems_total: u64,
     newlines: u64,
@@ -384,6 +386,7 @@ impl UnitResult {
         UnitResult {
             outcome,
             findings: Vec::new(),
+            field_values: Vec::new(),
             problems: Vec::new(),
             problems_total: 0,
             newlines: 0,
@@ -481,6 +484,8 @@ fn scan_slice(
         base,
         shift: 0,
         contexts: Vec::new(),
+        field_counts: Vec::new(),
+        text_values: 0,
         matches: std::mem::take(matches),
         text: std::mem::take(text),
         cursor: LineCursor::default(),
@@ -519,7 +524,21 @@ fn scan_slice(
     }
     *matches = std::mem::take(&mut scanner.matches);
     *text = std::mem::take(&mut scanner.text);
-    scanner.result
+    let mut result = scanner.result;
+    result.field_values = scanner
+        .contexts
+        .iter()
+        .zip(&scanner.field_counts)
+        .filter_map(|(c, &n)| {
+            c.as_ref()
+                .filter(|_| n > 0)
+                .map(|c| (Some(Arc::clone(&c.1)), n))
+        })
+        .collect();
+    if scanner.text_values > 0 {
+        result.field_values.push((None, scanner.text_values));
+    }
+    result
 }
 
 /// Finds lines and columns for increasing offsets without rescanning.
@@ -561,6 +580,9 @@ struct UnitScanner<'a, 'c> {
     base: u64,
     shift: usize,
     contexts: Vec<Option<(FieldContext, Arc<str>)>>,
+    /// Values seen per context slot, and in free text.
+    field_counts: Vec<u64>,
+    text_values: u64,
     matches: Vec<Match>,
     text: Vec<u8>,
     cursor: LineCursor,
@@ -572,6 +594,7 @@ impl UnitScanner<'_, '_> {
         let i = id.0 as usize;
         if self.contexts.len() <= i {
             self.contexts.resize_with(i + 1, || None);
+            self.field_counts.resize(i + 1, 0);
         }
         if self.contexts[i].is_none() {
             let field = fields.get(id);
@@ -589,6 +612,10 @@ impl ValueSink for UnitScanner<'_, '_> {
     fn value(&mut self, fields: &FieldTable, value: &Value<'_>) {
         self.result.values += 1;
         let slot = value.field.map(|id| self.context(fields, id));
+        match slot {
+            Some(i) => self.field_counts[i] += 1,
+            None => self.text_values += 1,
+        }
         let ctx = match slot {
             Some(i) => self.contexts[i]
                 .as_ref()
@@ -688,6 +715,9 @@ fn emit(
         f.line += base;
         on_finding(f)?;
         report.add_finding(f);
+    }
+    for (field, n) in result.field_values.drain(..) {
+        report.add_field_values(&candidate.vendor, field, n);
     }
     for mut p in result.problems {
         p.line += base;

@@ -234,6 +234,35 @@ fn json_report_has_schema_summary_inventory_and_accounting() {
         .unwrap();
     assert_eq!(cards["count"], 5);
     assert_eq!(cards["examples"].as_array().unwrap().len(), 2);
+    // Prevalence: three of the four values of the TSV's iban column are
+    // IBANs (one fails mod-97); distinct values by fingerprint.
+    let iban = report["vendors"][2]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["field"] == "$.iban")
+        .unwrap();
+    assert_eq!(
+        (
+            iban["count"].as_u64(),
+            iban["values"].as_u64(),
+            iban["prevalence"].as_f64()
+        ),
+        (Some(3), Some(4), Some(0.75))
+    );
+    assert_eq!(iban["distinct"], 3);
+    // Two different emails in one field: two distinct values.
+    let tracklytics = &report["vendors"][4]["fields"];
+    let emails = tracklytics
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["field"] == "$.user.email")
+        .unwrap();
+    assert_eq!(
+        (emails["count"].as_u64(), emails["distinct"].as_u64()),
+        (Some(2), Some(2))
+    );
     assert_eq!(cards["status"]["masked"], 1);
 }
 

@@ -11,7 +11,7 @@ pub mod json;
 pub mod jsonl;
 pub mod table;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +21,10 @@ use crate::detect::{Category, Confidence, Status};
 use crate::discover::{Failed, Skipped};
 use crate::finding::Finding;
 use crate::format::Format;
+
+/// Distinct values counted exactly per row; beyond it `distinct` is a
+/// lower bound.
+pub const DISTINCT_LIMIT: usize = 100_000;
 
 /// The version of the JSON report schema. Bump it on any incompatible
 /// change.
@@ -155,6 +159,16 @@ pub struct FieldReport {
     pub count: u64,
     /// Distinct files with findings.
     pub files: u64,
+    /// Values seen in this field (for free text: lines) in the vendor's
+    /// files.
+    pub values: u64,
+    /// Share of the field's values with a finding of this detector.
+    pub prevalence: f64,
+    /// Distinct values found, by keyed fingerprint; exact up to
+    /// [`DISTINCT_LIMIT`], a lower bound beyond (`distinct_capped`).
+    pub distinct: u64,
+    /// True when `distinct` stopped counting at the limit.
+    pub distinct_capped: bool,
     /// Findings per status.
     pub status: StatusCounts,
     /// Findings per confidence.
@@ -223,6 +237,7 @@ struct VendorAcc {
     findings: u64,
     status: StatusCounts,
     rows: BTreeMap<(Option<Arc<str>>, Arc<str>), RowAcc>,
+    values: BTreeMap<Option<Arc<str>>, u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -237,6 +252,8 @@ struct RowAcc {
     examples: Vec<Location>,
     first: Location,
     sample: Option<String>,
+    distinct: HashSet<u64>,
+    distinct_capped: bool,
 }
 
 fn location(f: &Finding) -> Location {
@@ -296,7 +313,15 @@ impl Report {
             examples: Vec::new(),
             first: location(f),
             sample: None,
+            distinct: HashSet::new(),
+            distinct_capped: false,
         });
+        let print = u64::from_str_radix(f.fingerprint.get(..16).unwrap_or("0"), 16).unwrap_or(0);
+        if row.distinct.len() < DISTINCT_LIMIT {
+            row.distinct.insert(print);
+        } else if !row.distinct.contains(&print) {
+            row.distinct_capped = true;
+        }
         // The sample shows a leak when there is one.
         if row.sample.is_none() && f.status == Status::Clear {
             row.sample = Some(f.masked.clone());
@@ -320,6 +345,13 @@ impl Report {
         if row.examples.len() < self.building.examples {
             row.examples.push(location(f));
         }
+    }
+
+    /// Adds `n` values seen in `field` (`None`: free text) of a vendor's
+    /// files.
+    pub fn add_field_values(&mut self, vendor: &str, field: Option<Arc<str>>, n: u64) {
+        let v = self.building.vendors.entry(Arc::from(vendor)).or_default();
+        *v.values.entry(field).or_default() += n;
     }
 
     /// Adds a listed problem (it is also counted).
@@ -392,19 +424,30 @@ impl Report {
                 fields: acc
                     .rows
                     .into_iter()
-                    .map(|((field, detector), r)| FieldReport {
-                        field,
-                        detector,
-                        category: r.category,
-                        count: r.count,
-                        files: r.files.len() as u64,
-                        status: r.status,
-                        confidence: r.confidence,
-                        max_confidence: r.max_confidence,
-                        evidence: r.evidence.into_iter().collect(),
-                        sample: r.sample.unwrap_or_else(|| r.first.masked.clone()),
-                        first: r.first,
-                        examples: r.examples,
+                    .map(|((field, detector), r)| {
+                        // A field's values are counted in every file that has it;
+                        // findings can outnumber values only in free text, where
+                        // one line holds several.
+                        let values = acc.values.get(&field).copied().unwrap_or(0).max(r.count);
+                        FieldReport {
+                            field,
+                            detector,
+                            category: r.category,
+                            count: r.count,
+                            files: r.files.len() as u64,
+                            values,
+                            prevalence: (r.count as f64 / values.max(1) as f64 * 10_000.0).round()
+                                / 10_000.0,
+                            distinct: r.distinct.len() as u64,
+                            distinct_capped: r.distinct_capped,
+                            status: r.status,
+                            confidence: r.confidence,
+                            max_confidence: r.max_confidence,
+                            evidence: r.evidence.into_iter().collect(),
+                            sample: r.sample.unwrap_or_else(|| r.first.masked.clone()),
+                            first: r.first,
+                            examples: r.examples,
+                        }
                     })
                     .collect(),
             })
@@ -414,5 +457,48 @@ impl Report {
     /// True when the scan found anything of any status.
     pub fn has_findings(&self) -> bool {
         self.summary.findings > 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::Format;
+
+    fn finding(fingerprint: &str, line: u64) -> Finding {
+        Finding {
+            vendor: Arc::from("v"),
+            file: Arc::from("f.ndjson"),
+            format: Format::Ndjson,
+            field: Some(Arc::from("$.email")),
+            detector: Arc::from("email"),
+            category: Category::Contact,
+            confidence: Confidence::High,
+            evidence: vec!["pattern".into()],
+            status: Status::Clear,
+            offset: 0,
+            length: 1,
+            line,
+            column: 1,
+            masked: "a***@example.com".into(),
+            fingerprint: fingerprint.into(),
+            value: None,
+        }
+    }
+
+    #[test]
+    fn rows_count_values_prevalence_and_distinct_values() {
+        let mut r = Report::new(1);
+        r.add_finding(&finding("00000000000000aa", 1));
+        r.add_finding(&finding("00000000000000aa", 2));
+        r.add_finding(&finding("00000000000000bb", 3));
+        r.add_field_values("v", Some(Arc::from("$.email")), 12);
+        r.file_scanned("v", Format::Ndjson, 100, 12, 12);
+        r.finish(Duration::from_millis(5), 1);
+        let row = &r.vendors[0].fields[0];
+        assert_eq!((row.count, row.values, row.distinct), (3, 12, 2));
+        assert_eq!(row.prevalence, 0.25);
+        assert_eq!(row.examples.len(), 1);
+        assert_eq!((r.summary.files_seen, r.summary.findings), (1, 3));
     }
 }

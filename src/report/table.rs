@@ -60,21 +60,32 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-const HEADERS: [&str; 7] = [
+const HEADERS: [&str; 8] = [
     "FIELD",
     "DETECTOR",
     "COUNT",
+    "SHARE",
     "FILES",
     "CONFIDENCE",
     "STATUS",
     "SAMPLE",
 ];
 
-fn row_cells(r: &FieldReport) -> [String; 7] {
+/// A share of values as people read it: `100%`, `2.5%`, `<0.1%`.
+fn share(p: f64) -> String {
+    match p * 100.0 {
+        x if x >= 10.0 => format!("{x:.0}%"),
+        x if x >= 0.1 => format!("{x:.1}%"),
+        _ => "<0.1%".to_string(),
+    }
+}
+
+fn row_cells(r: &FieldReport) -> [String; 8] {
     [
         r.field.as_deref().unwrap_or("(text)").to_string(),
         r.detector.to_string(),
         r.count.to_string(),
+        share(r.prevalence),
         r.files.to_string(),
         r.max_confidence.as_str().to_string(),
         status_text(&r.status),
@@ -116,20 +127,20 @@ pub fn write(out: &mut dyn Write, report: &Report, colour: Colour) -> io::Result
         if v.fields.is_empty() {
             continue;
         }
-        let rows: Vec<[String; 7]> = v.fields.iter().map(row_cells).collect();
+        let rows: Vec<[String; 8]> = v.fields.iter().map(row_cells).collect();
         let mut widths = HEADERS.map(|h| h.chars().count());
         for r in &rows {
             for (w, c) in widths.iter_mut().zip(r) {
                 *w = (*w).max(c.chars().count());
             }
         }
-        let line = |cells: [&str; 7]| -> String {
+        let line = |cells: [&str; 8]| -> String {
             let mut s = String::from(" ");
             for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
                 let pad = w.saturating_sub(c.chars().count());
                 s.push(' ');
                 // Counts are right-aligned.
-                if i == 2 || i == 3 {
+                if (2..=4).contains(&i) {
                     s.push_str(&" ".repeat(pad));
                     s.push_str(c);
                 } else if i + 1 == cells.len() {
@@ -144,7 +155,7 @@ pub fn write(out: &mut dyn Write, report: &Report, colour: Colour) -> io::Result
         };
         writeln!(out, "{}", paint.wrap("2", &line(HEADERS)))?;
         for (r, field) in rows.iter().zip(&v.fields) {
-            let text = line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6]]);
+            let text = line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6], &r[7]]);
             let code = if field.status.clear > 0 { "31" } else { "33" };
             let (first, rest) = text.split_at(text.find(&r[1][..]).unwrap_or(0));
             writeln!(out, "{first}{}", paint.wrap(code, rest))?;
@@ -201,5 +212,12 @@ mod tests {
         assert_eq!(human_bytes(999), "999 B");
         assert_eq!(human_bytes(12_345), "12.3 KB");
         assert_eq!(human_bytes(2_500_000_000), "2.5 GB");
+    }
+
+    #[test]
+    fn shares_are_rounded_for_reading() {
+        assert_eq!(share(1.0), "100%");
+        assert_eq!(share(0.025), "2.5%");
+        assert_eq!(share(0.0001), "<0.1%");
     }
 }
