@@ -83,6 +83,17 @@ pub enum ColorChoice {
     Never,
 }
 
+/// A confidence threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MinConfidence {
+    /// Everything, weak evidence included.
+    Low,
+    /// Validated shapes and field-supported matches.
+    Medium,
+    /// Only corroborated matches.
+    High,
+}
+
 /// What makes the exit code 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
@@ -165,6 +176,11 @@ pub struct ScanArgs {
         hide_env_values = true
     )]
     pub fingerprint_key: Option<String>,
+
+    /// Report only findings of at least this confidence (the others are
+    /// counted in the summary).
+    #[arg(long, value_enum, default_value_t = MinConfidence::Medium)]
+    pub min_confidence: MinConfidence,
 
     /// Example locations kept per field and detector in the json report.
     #[arg(long, value_name = "N", default_value_t = 5)]

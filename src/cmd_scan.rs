@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
+use sandsift::detect::Confidence;
 use sandsift::discover::DiscoverOptions;
 use sandsift::load::LoadOptions;
 use sandsift::report::table::{self, Colour, human_bytes};
@@ -18,7 +19,7 @@ use sandsift::report::{json, jsonl};
 use sandsift::vendor::VendorMap;
 use sandsift::{Catalogue, Progress, Report, ScanConfig};
 
-use crate::cli::{ColorChoice, FailOn, OutputFormat, ScanArgs};
+use crate::cli::{ColorChoice, FailOn, MinConfidence, OutputFormat, ScanArgs};
 
 /// Runs the scan subcommand.
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
@@ -106,6 +107,11 @@ fn config(args: &ScanArgs) -> ScanConfig {
         reveal: args.reveal,
         fingerprint_key: args.fingerprint_key.as_ref().map(|k| k.as_bytes().to_vec()),
         examples: args.examples,
+        min_confidence: match args.min_confidence {
+            MinConfidence::Low => Confidence::Low,
+            MinConfidence::Medium => Confidence::Medium,
+            MinConfidence::High => Confidence::High,
+        },
     }
 }
 
@@ -150,6 +156,12 @@ fn summary_line(r: &Report) -> String {
         s.status.test_value,
         r.vendors.len(),
     );
+    if s.below_min_confidence > 0 {
+        line.push_str(&format!(
+            "; {} below --min-confidence not shown",
+            s.below_min_confidence
+        ));
+    }
     if s.files_skipped + s.files_failed + s.problems > 0 {
         let problems = if s.problems == 1 {
             "problem"

@@ -21,7 +21,7 @@ use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
 use crate::detect::mask::mask;
-use crate::detect::{Catalogue, FieldContext, Match, Status};
+use crate::detect::{Catalogue, Confidence, FieldContext, Match, Status};
 use crate::discover::{self, Candidate, DiscoverOptions, Failed, Skipped};
 use crate::finding::{Finding, Fingerprinter};
 use crate::format::csv::{self as csvfmt, Header};
@@ -55,6 +55,8 @@ pub struct ScanConfig {
     pub fingerprint_key: Option<Vec<u8>>,
     /// Example locations kept per field and detector in the report.
     pub examples: usize,
+    /// Findings below this confidence are counted, not reported.
+    pub min_confidence: Confidence,
 }
 
 impl Default for ScanConfig {
@@ -69,6 +71,7 @@ impl Default for ScanConfig {
             reveal: false,
             fingerprint_key: None,
             examples: 5,
+            min_confidence: Confidence::Medium,
         }
     }
 }
@@ -149,6 +152,7 @@ pub fn scan(
             .collect(),
         reveal: config.reveal,
         load: config.load,
+        min_confidence: config.min_confidence,
     };
     let files: Vec<FileInfo> = discovery
         .candidates
@@ -235,6 +239,7 @@ struct Shared<'c> {
     detector_ids: Vec<Arc<str>>,
     reveal: bool,
     load: LoadOptions,
+    min_confidence: Confidence,
 }
 
 struct FileInfo {
@@ -375,6 +380,7 @@ struct UnitResult {
     field_values: Vec<(Option<Arc<str>>, u64)>,
     problems: Vec<FileProblem>,
     problems_total: u64,
+    below_min_confidence: u64,
     newlines: u64,
     records: u64,
     values: u64,
@@ -389,6 +395,7 @@ impl UnitResult {
             field_values: Vec::new(),
             problems: Vec::new(),
             problems_total: 0,
+            below_min_confidence: 0,
             newlines: 0,
             records: 0,
             values: 0,
@@ -628,6 +635,10 @@ impl ValueSink for UnitScanner<'_, '_> {
             .catalogue
             .scan_value(ctx, value.bytes, &mut matches);
         for m in &matches {
+            if m.confidence < self.shared.min_confidence {
+                self.result.below_min_confidence += 1;
+                continue;
+            }
             let finding = self.finding(m, value, slot);
             self.result.findings.push(finding);
         }
@@ -716,6 +727,7 @@ fn emit(
         on_finding(f)?;
         report.add_finding(f);
     }
+    report.add_below_min_confidence(result.below_min_confidence);
     for (field, n) in result.field_values.drain(..) {
         report.add_field_values(&candidate.vendor, field, n);
     }

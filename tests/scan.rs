@@ -493,3 +493,40 @@ fn version_and_help_work() {
         .success()
         .stdout(predicates::str::contains("--fingerprint-key"));
 }
+
+#[test]
+fn min_confidence_hides_weak_findings_and_counts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("v")).unwrap();
+    // A private address in free text is weak evidence (low); a public one
+    // in free text is medium; an email is high.
+    std::fs::write(
+        dir.path().join("v/app.log"),
+        "from 10.1.2.3 and 81.2.69.160 by a@example.com\n",
+    )
+    .unwrap();
+    let ids = |args: &[&str]| -> Vec<String> {
+        let (findings, _) = scan_jsonl(dir.path(), &[&["."][..], args].concat());
+        findings
+            .iter()
+            .map(|f| {
+                f["detector"].as_str().unwrap().to_string()
+                    + ":"
+                    + f["confidence"].as_str().unwrap()
+            })
+            .collect()
+    };
+    assert_eq!(ids(&[]), ["ipv4:medium", "email:high"]);
+    assert_eq!(
+        ids(&["--min-confidence", "low"]),
+        ["ipv4:low", "ipv4:medium", "email:high"]
+    );
+    assert_eq!(ids(&["--min-confidence", "high"]), ["email:high"]);
+    let out = sandsift()
+        .current_dir(dir.path())
+        .args(["scan", ".", "-f", "json", "-q"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["below_min_confidence"], 1);
+}

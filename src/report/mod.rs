@@ -117,6 +117,8 @@ pub struct Summary {
     pub status: StatusCounts,
     /// Problems inside files (all of them, listed or not).
     pub problems: u64,
+    /// Matches below `--min-confidence`, counted and not reported.
+    pub below_min_confidence: u64,
     /// Wall-clock duration in milliseconds.
     pub duration_ms: u64,
     /// Scanned bytes per second of wall-clock time, in MB (10^6 bytes).
@@ -358,6 +360,11 @@ impl Report {
     pub fn add_problem(&mut self, p: FileProblem) {
         self.summary.problems += 1;
         self.problems.push(p);
+    }
+
+    /// Counts matches below the confidence threshold.
+    pub fn add_below_min_confidence(&mut self, n: u64) {
+        self.summary.below_min_confidence += n;
     }
 
     /// Counts problems that were not listed.
