@@ -46,9 +46,7 @@ pub fn looks_like_ndjson(head: &[u8]) -> bool {
     let Some(nl) = memchr::memchr(b'\n', head) else {
         return false;
     };
-    let first = &head[..nl];
-    let mut jiter = jiter::Jiter::new(first);
-    if jiter.next_skip().is_err() || jiter.finish().is_err() {
+    if !json::is_one_value(&head[..nl]) {
         return false;
     }
     head[nl + 1..]
