@@ -257,20 +257,46 @@ pub struct FieldContext {
     active: Vec<(usize, Option<usize>)>,
 }
 
-fn meets(s: &ValueStats, r: &Requires) -> bool {
-    s.digit_run >= r.digits
-        && s.at >= r.at
-        && s.dotted >= r.dot
-        && s.colon >= r.colon
-        && s.upper >= r.upper
-        && s.letters_digits >= r.letters_digits
-        && s.streak >= r.streak
+/// A detector's statistic thresholds, packed for the per-value loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Gate([u32; 7]);
+
+impl Gate {
+    fn of(r: &Requires) -> Self {
+        Gate([
+            r.digits,
+            r.at,
+            r.dot,
+            r.colon,
+            r.upper,
+            r.letters_digits,
+            r.streak,
+        ])
+    }
+
+    #[inline]
+    fn passes(&self, s: &[u32; 7]) -> bool {
+        self.0.iter().zip(s).all(|(need, have)| have >= need)
+    }
+}
+
+fn stat_array(s: &ValueStats) -> [u32; 7] {
+    [
+        s.digit_run,
+        s.at,
+        s.dotted,
+        s.colon,
+        s.upper,
+        s.letters_digits,
+        s.streak,
+    ]
 }
 
 /// The compiled catalogue: detectors plus one hint automaton.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
     detectors: Vec<Detector>,
+    gates: Vec<Gate>,
     hints: HintIndex,
 }
 
@@ -385,7 +411,12 @@ impl Catalogue {
             }
         }
         let hints = HintIndex::new(hints).map_err(|e| CatalogueError::Hints(e.to_string()))?;
-        Ok(Catalogue { detectors, hints })
+        let gates = detectors.iter().map(|d| Gate::of(&d.requires)).collect();
+        Ok(Catalogue {
+            detectors,
+            gates,
+            hints,
+        })
     }
 
     fn compile_one(
@@ -497,14 +528,19 @@ impl Catalogue {
     pub fn scan_value(&self, ctx: &FieldContext, value: &[u8], out: &mut Vec<Match>) {
         let base = out.len();
         let stats = ValueStats::of(value);
+        let have = stat_array(&stats);
+        let masks = stats.mask >= 3;
         for &(i, hint) in &ctx.active {
+            let passes = self.gates[i].passes(&have);
+            // Most detectors fail their gate on most values and have
+            // nothing else to try: skip them without touching them.
+            if !passes && hint.is_none() && !masks {
+                continue;
+            }
             let d = &self.detectors[i];
-            let gate = meets(&stats, &d.requires)
-                && d.literals.as_ref().is_none_or(|ac| ac.is_match(value));
+            let gate = passes && d.literals.as_ref().is_none_or(|ac| ac.is_match(value));
             self.scan_clear(i, d, hint, value, gate, out);
-            if stats.mask >= 3
-                && let Some(re) = &d.masked
-            {
+            if masks && let Some(re) = &d.masked {
                 for m in re.find_iter(value) {
                     out.push(Match {
                         detector: i,
