@@ -101,6 +101,8 @@ pub enum FailOn {
     Never,
     /// Exit 1 when a leak is found: a clear (not masked, not test) value.
     Findings,
+    /// Exit 1 when the vendor policy is violated.
+    Violations,
 }
 
 /// Arguments of `sandsift scan`.
@@ -186,9 +188,15 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub examples: usize,
 
-    /// What makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Findings)]
-    pub fail_on: FailOn,
+    /// What makes the exit code 1 [default: violations with a policy,
+    /// findings without].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+
+    /// Vendor policy file (see docs/policy.md) [default: ./sandsift.toml or
+    /// ./vendors.toml when present].
+    #[arg(long, value_name = "FILE")]
+    pub vendors: Option<PathBuf>,
 
     /// No progress bar and no summary line.
     #[arg(long, short = 'q')]

@@ -14,6 +14,7 @@ use anyhow::Context;
 use sandsift::detect::Confidence;
 use sandsift::discover::DiscoverOptions;
 use sandsift::load::LoadOptions;
+use sandsift::policy::Policy;
 use sandsift::report::table::{self, Colour, human_bytes};
 use sandsift::report::{json, jsonl};
 use sandsift::vendor::VendorMap;
@@ -25,6 +26,10 @@ use crate::cli::{ColorChoice, FailOn, MinConfidence, OutputFormat, ScanArgs};
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let catalogue =
         Catalogue::with_user_files(&args.patterns).context("compiling the detectors")?;
+    let policy = policy_file(args.vendors.as_deref())
+        .map(|p| Policy::load(&p, &catalogue))
+        .transpose()
+        .context("loading the vendor policy")?;
     let config = config(args);
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let format = args
@@ -58,13 +63,16 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(bar) = bar {
         bar.stop();
     }
-    let report = match result {
+    let mut report = match result {
         Ok(r) => r,
         Err(sandsift::ScanError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
             return Ok(ExitCode::SUCCESS);
         }
         Err(e) => return Err(e.into()),
     };
+    if let Some(policy) = &policy {
+        report.policy = Some(policy.evaluate(&report));
+    }
     let written = match format {
         OutputFormat::Table => table::write(&mut out, &report, colour),
         OutputFormat::Json => json::write(&mut out, &report),
@@ -79,8 +87,18 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         eprintln!("{}", summary_line(&report));
     }
     let leaks = report.summary.status.clear > 0;
-    Ok(match args.fail_on {
+    let violated = report
+        .policy
+        .as_ref()
+        .is_some_and(|p| !p.violations.is_empty());
+    let fail_on = args.fail_on.unwrap_or(if policy.is_some() {
+        FailOn::Violations
+    } else {
+        FailOn::Findings
+    });
+    Ok(match fail_on {
         FailOn::Findings if leaks => ExitCode::from(1),
+        FailOn::Violations if violated => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     })
 }
@@ -113,6 +131,18 @@ fn config(args: &ScanArgs) -> ScanConfig {
             MinConfidence::High => Confidence::High,
         },
     }
+}
+
+/// The policy file: the one given, else `./sandsift.toml` or
+/// `./vendors.toml` when present.
+fn policy_file(given: Option<&Path>) -> Option<std::path::PathBuf> {
+    if let Some(p) = given {
+        return Some(p.to_path_buf());
+    }
+    ["sandsift.toml", "vendors.toml"]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.is_file())
 }
 
 fn default_format(output: Option<&Path>, to_terminal: bool) -> OutputFormat {

@@ -19,3 +19,4 @@ pub use detect::Catalogue;
 pub use engine::{Progress, ScanConfig, ScanError, scan};
 pub use finding::Finding;
 pub use report::Report;
+pub mod policy;

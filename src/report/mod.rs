@@ -222,6 +222,9 @@ pub struct Report {
     /// Problems inside files (the first ones per file; all are counted in
     /// the summary).
     pub problems: Vec<FileProblem>,
+    /// The comparison with a vendor policy, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<crate::policy::PolicyOutcome>,
     #[serde(skip)]
     building: Building,
 }
@@ -285,6 +288,7 @@ impl Report {
             skipped: Vec::new(),
             failed: Vec::new(),
             problems: Vec::new(),
+            policy: None,
             building: Building {
                 examples,
                 vendors: BTreeMap::new(),

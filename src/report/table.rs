@@ -106,6 +106,9 @@ pub fn write(out: &mut dyn Write, report: &Report, colour: Colour) -> io::Result
         plural(report.vendors.len() as u64, "vendor", "vendors"),
         human_bytes(s.bytes_scanned),
     )?;
+    if let Some(policy) = &report.policy {
+        write_policy(out, policy, &paint)?;
+    }
     for v in &report.vendors {
         writeln!(out)?;
         let what = if v.findings == 0 {
@@ -124,6 +127,24 @@ pub fn write(out: &mut dyn Write, report: &Report, colour: Colour) -> io::Result
             plural(v.files, "file", "files"),
             what
         )?;
+        if let Some(items) = report
+            .policy
+            .as_ref()
+            .and_then(|p| p.checklist.get(&v.vendor))
+            && !items.is_empty()
+        {
+            let parts: Vec<String> = items
+                .iter()
+                .map(|i| match i.verdict {
+                    "fail" => paint.wrap(
+                        "31",
+                        &format!("{} FAIL ({})", i.category.as_str(), i.violations),
+                    ),
+                    _ => paint.wrap("32", &format!("{} pass", i.category.as_str())),
+                })
+                .collect();
+            writeln!(out, "  policy: {}", parts.join(", "))?;
+        }
         if v.fields.is_empty() {
             continue;
         }
@@ -162,6 +183,95 @@ pub fn write(out: &mut dyn Write, report: &Report, colour: Colour) -> io::Result
         }
     }
     write_accounting(out, report, &paint)
+}
+
+fn write_policy(
+    out: &mut dyn Write,
+    policy: &crate::policy::PolicyOutcome,
+    paint: &Paint,
+) -> io::Result<()> {
+    let mut by_severity: Vec<(&str, usize)> = Vec::new();
+    for v in &policy.violations {
+        match by_severity
+            .iter_mut()
+            .find(|(s, _)| *s == v.severity.as_str())
+        {
+            Some((_, n)) => *n += 1,
+            None => by_severity.push((v.severity.as_str(), 1)),
+        }
+    }
+    let counts: Vec<String> = by_severity
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    writeln!(out)?;
+    if policy.violations.is_empty() {
+        writeln!(
+            out,
+            "{} {} — no violations",
+            paint.wrap("1", "Policy"),
+            policy.source
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{} {} — {} ({})",
+            paint.wrap("1;31", "Policy"),
+            policy.source,
+            plural(policy.violations.len() as u64, "violation", "violations"),
+            counts.join(", ")
+        )?;
+        let rows: Vec<[String; 7]> = policy
+            .violations
+            .iter()
+            .map(|v| {
+                [
+                    v.severity.as_str().to_string(),
+                    v.vendor.clone(),
+                    v.field.clone().unwrap_or_else(|| "(text)".to_string()),
+                    v.detector.clone(),
+                    v.count.to_string(),
+                    v.rule.to_string(),
+                    v.sample.clone(),
+                ]
+            })
+            .collect();
+        let header = [
+            "SEVERITY", "VENDOR", "FIELD", "DETECTOR", "COUNT", "RULE", "SAMPLE",
+        ]
+        .map(String::from);
+        let mut widths = [0usize; 7];
+        for r in std::iter::once(&header).chain(&rows) {
+            for (w, c) in widths.iter_mut().zip(r) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        for (i, r) in std::iter::once(&header).chain(&rows).enumerate() {
+            let mut line = String::from(" ");
+            for (c, w) in r.iter().zip(widths) {
+                line.push(' ');
+                line.push_str(c);
+                line.push_str(&" ".repeat(w - c.chars().count() + 1));
+            }
+            let line = line.trim_end();
+            match i {
+                0 => writeln!(out, "{}", paint.wrap("2", line))?,
+                _ => writeln!(out, "{}", paint.wrap("31", line))?,
+            }
+        }
+    }
+    for s in &policy.suppressed {
+        writeln!(
+            out,
+            "  suppressed: {} {} {} ({}) — {}",
+            s.vendor,
+            s.field.as_deref().unwrap_or("(text)"),
+            s.detector,
+            s.count,
+            s.reason
+        )?;
+    }
+    Ok(())
 }
 
 fn write_accounting(out: &mut dyn Write, report: &Report, paint: &Paint) -> io::Result<()> {
