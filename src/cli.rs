@@ -70,6 +70,13 @@ pub enum OutputFormat {
     Json,
     /// One finding per line, streamed (default when not a terminal).
     Jsonl,
+    /// SARIF 2.1.0, one result per field and kind, for code-scanning
+    /// dashboards.
+    Sarif,
+    /// One row per vendor, field and kind.
+    Csv,
+    /// A summary to paste into a ticket or a vendor review.
+    Markdown,
 }
 
 /// When to colour the table.

@@ -16,7 +16,7 @@ use sandsift::discover::DiscoverOptions;
 use sandsift::load::LoadOptions;
 use sandsift::policy::Policy;
 use sandsift::report::table::{self, Colour, human_bytes};
-use sandsift::report::{json, jsonl};
+use sandsift::report::{csv, json, jsonl, markdown, sarif};
 use sandsift::vendor::VendorMap;
 use sandsift::{Catalogue, Progress, Report, ScanConfig};
 
@@ -76,6 +76,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let written = match format {
         OutputFormat::Table => table::write(&mut out, &report, colour),
         OutputFormat::Json => json::write(&mut out, &report),
+        OutputFormat::Sarif => sarif::write(&mut out, &report),
+        OutputFormat::Csv => csv::write(&mut out, &report),
+        OutputFormat::Markdown => markdown::write(&mut out, &report),
         OutputFormat::Jsonl => Ok(()),
     }
     .and_then(|()| out.flush());
@@ -152,6 +155,9 @@ fn default_format(output: Option<&Path>, to_terminal: bool) -> OutputFormat {
         .map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("json") => OutputFormat::Json,
+        Some("sarif") => OutputFormat::Sarif,
+        Some("csv") => OutputFormat::Csv,
+        Some("md") => OutputFormat::Markdown,
         Some("txt") => OutputFormat::Table,
         Some(_) => OutputFormat::Jsonl,
         None if to_terminal => OutputFormat::Table,

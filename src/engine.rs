@@ -135,6 +135,15 @@ pub fn scan(
     );
 
     let mut report = Report::new(config.examples);
+    report.detectors = catalogue
+        .detectors()
+        .iter()
+        .map(|d| crate::report::DetectorInfo {
+            id: d.id.clone(),
+            name: d.name.clone(),
+            category: d.category,
+        })
+        .collect();
     for s in discovery.skipped {
         report.file_skipped(s);
     }

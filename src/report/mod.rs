@@ -7,8 +7,11 @@
 //! files it was seen in, its first location, a masked sample and at most
 //! `examples` example locations.
 
+pub mod csv;
 pub mod json;
 pub mod jsonl;
+pub mod markdown;
+pub mod sarif;
 pub mod table;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -42,6 +45,27 @@ pub struct FileProblem {
     pub column: u64,
     /// What is wrong; never quotes content.
     pub message: String,
+}
+
+/// A detector the scan ran, as reports describe it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DetectorInfo {
+    /// The detector id.
+    pub id: String,
+    /// Its human-readable name.
+    pub name: String,
+    /// Its category.
+    pub category: Category,
+}
+
+/// A stable id for a (vendor, field, detector) row.
+pub fn row_id(vendor: &str, field: Option<&str>, detector: &str) -> String {
+    let mut h = blake3::Hasher::new();
+    for part in [vendor, field.unwrap_or("\u{0}null"), detector] {
+        h.update(part.as_bytes());
+        h.update(&[0]);
+    }
+    h.finalize().to_hex()[..32].to_string()
 }
 
 /// The tool that wrote a report.
@@ -151,6 +175,9 @@ pub struct Location {
 /// One row of the inventory: a detector in a field of a vendor.
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldReport {
+    /// A stable id of the row: a hash of vendor, field and detector (no
+    /// value goes into it), the same in every scan.
+    pub id: String,
     /// The field path; `null` for free text.
     pub field: Option<Arc<str>>,
     /// The detector id.
@@ -222,6 +249,8 @@ pub struct Report {
     /// Problems inside files (the first ones per file; all are counted in
     /// the summary).
     pub problems: Vec<FileProblem>,
+    /// The detectors the scan ran.
+    pub detectors: Vec<DetectorInfo>,
     /// The comparison with a vendor policy, when one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<crate::policy::PolicyOutcome>,
@@ -289,6 +318,7 @@ impl Report {
             failed: Vec::new(),
             problems: Vec::new(),
             policy: None,
+            detectors: Vec::new(),
             building: Building {
                 examples,
                 vendors: BTreeMap::new(),
@@ -441,6 +471,7 @@ impl Report {
                         // one line holds several.
                         let values = acc.values.get(&field).copied().unwrap_or(0).max(r.count);
                         FieldReport {
+                            id: row_id(&name, field.as_deref(), &detector),
                             field,
                             detector,
                             category: r.category,

@@ -1,0 +1,139 @@
+//! The sarif, csv and markdown outputs, through the binary.
+
+mod common;
+
+use common::{fixtures, sandsift};
+use serde_json::Value;
+
+fn scan(format: &str, extra: &[&str]) -> String {
+    let out = sandsift()
+        .current_dir(fixtures())
+        .args(["scan", ".", "-q", "--fail-on", "never", "--format", format])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json_rows() -> usize {
+    let report: Value = serde_json::from_str(&scan("json", &[])).unwrap();
+    report["vendors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["fields"].as_array().unwrap().len())
+        .sum()
+}
+
+#[test]
+fn sarif_validates_against_the_oasis_schema() {
+    let schema: Value = serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
+    let validator = jsonschema::draft4::new(&schema).expect("the schema compiles");
+    for extra in [&[][..], &["--vendors", "../docs/vendors.example.toml"][..]] {
+        let log: Value = serde_json::from_str(&scan("sarif", extra)).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&log)
+            .map(|e| format!("{e} at {}", e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        assert_eq!(log["version"], "2.1.0");
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), json_rows(), "one result per inventory row");
+        let rules = log["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap();
+        for r in results {
+            let i = r["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(rules[i]["id"], r["ruleId"]);
+            let region = &r["locations"][0]["physicalLocation"]["region"];
+            assert!(region["startLine"].as_u64().unwrap() >= 1);
+        }
+    }
+}
+
+#[test]
+fn sarif_levels_follow_the_policy_and_fingerprints_are_stable() {
+    let with = |key: &str| -> Value {
+        serde_json::from_str(&scan(
+            "sarif",
+            &[
+                "--vendors",
+                "../docs/vendors.example.toml",
+                "--fingerprint-key",
+                key,
+            ],
+        ))
+        .unwrap()
+    };
+    let (a, b) = (with("one"), with("two"));
+    let prints = |log: &Value| -> Vec<String> {
+        log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["sandsift/row/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(
+        prints(&a),
+        prints(&b),
+        "row ids do not depend on the fingerprint key"
+    );
+    let level = |vendor: &str, field: &str, rule: &str| -> String {
+        a["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| {
+                r["properties"]["vendor"] == vendor
+                    && r["properties"]["field"] == field
+                    && r["ruleId"] == rule
+            })
+            .map(|r| r["level"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(level("tracklytics", "$.auth.token", "jwt"), "error");
+    assert_eq!(level("tracklytics", "$.user.phone", "phone"), "warning");
+    assert_eq!(level("acme-crm", "$.email", "email"), "note", "allowed");
+}
+
+#[test]
+fn csv_has_one_row_per_field_and_kind() {
+    let text = scan("csv", &["--vendors", "../docs/vendors.example.toml"]);
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(&header[..4], ["vendor", "field", "detector", "category"]);
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), json_rows());
+    let jwt = rows.iter().find(|r| &r[2] == "jwt").unwrap();
+    assert_eq!(
+        (&jwt[0], &jwt[1], &jwt[16]),
+        ("tracklytics", "$.auth.token", "critical")
+    );
+}
+
+#[test]
+fn markdown_summarises_for_a_ticket() {
+    let text = scan("markdown", &["--vendors", "../docs/vendors.example.toml"]);
+    assert!(text.starts_with("# sandsift report\n"), "{text}");
+    assert!(text.contains("## Policy violations (12)"), "{text}");
+    assert!(
+        text.contains("| critical | tracklytics | `$.auth.token` | jwt | 1 |"),
+        "{text}"
+    );
+    assert!(text.contains("## peoplehub"), "{text}");
+    assert!(
+        text.contains("| `$.nino` | uk_nino | 3 | 100.0% | 2 clear, 1 test |"),
+        "{text}"
+    );
+}
