@@ -22,6 +22,23 @@ pub enum Command {
     Scan(ScanArgs),
     /// List the detectors, or check detector files (`detectors check`).
     Detectors(DetectorsArgs),
+    /// Compare two JSON reports: new leaks, resolved ones, changed volumes,
+    /// per vendor. Exit 1 when the new report has news.
+    Diff(DiffArgs),
+}
+
+/// Arguments of `sandsift diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report (`sandsift scan --format json`).
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+    /// The later report.
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
 }
 
 /// Arguments of `sandsift detectors`.
@@ -199,6 +216,12 @@ pub struct ScanArgs {
     /// findings without].
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
+
+    /// Report only what is new since this earlier JSON report (by vendor,
+    /// field and kind; by value too when both scans pin the same
+    /// --fingerprint-key).
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub baseline: Option<PathBuf>,
 
     /// Vendor policy file (see docs/policy.md) [default: ./sandsift.toml or
     /// ./vendors.toml when present].

@@ -15,6 +15,7 @@ use sandsift::detect::Confidence;
 use sandsift::discover::DiscoverOptions;
 use sandsift::load::LoadOptions;
 use sandsift::policy::Policy;
+use sandsift::report::baseline::Baseline;
 use sandsift::report::table::{self, Colour, human_bytes};
 use sandsift::report::{csv, json, jsonl, markdown, sarif};
 use sandsift::vendor::VendorMap;
@@ -30,7 +31,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         .map(|p| Policy::load(&p, &catalogue))
         .transpose()
         .context("loading the vendor policy")?;
-    let config = config(args);
+    let mut config = config(args);
+    if let Some(path) = &args.baseline {
+        config.baseline = Some(std::sync::Arc::new(
+            Baseline::load(path).context("loading the baseline")?,
+        ));
+    }
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let format = args
         .format
@@ -128,6 +134,7 @@ fn config(args: &ScanArgs) -> ScanConfig {
         reveal: args.reveal,
         fingerprint_key: args.fingerprint_key.as_ref().map(|k| k.as_bytes().to_vec()),
         examples: args.examples,
+        baseline: None,
         min_confidence: match args.min_confidence {
             MinConfidence::Low => Confidence::Low,
             MinConfidence::Medium => Confidence::Medium,

@@ -28,6 +28,7 @@ use crate::format::csv::{self as csvfmt, Header};
 use crate::format::json::JsonScratch;
 use crate::format::{self, FieldTable, Format, Problem, Value, ValueSink};
 use crate::load::{self, Bytes, LoadOptions};
+use crate::report::baseline::Baseline;
 use crate::report::{FileProblem, Report};
 use crate::vendor::VendorMap;
 
@@ -57,6 +58,8 @@ pub struct ScanConfig {
     pub examples: usize,
     /// Findings below this confidence are counted, not reported.
     pub min_confidence: Confidence,
+    /// A previous report: findings it already had are left out.
+    pub baseline: Option<Arc<Baseline>>,
 }
 
 impl Default for ScanConfig {
@@ -72,6 +75,7 @@ impl Default for ScanConfig {
             fingerprint_key: None,
             examples: 5,
             min_confidence: Confidence::Medium,
+            baseline: None,
         }
     }
 }
@@ -135,6 +139,12 @@ pub fn scan(
     );
 
     let mut report = Report::new(config.examples);
+    if config.fingerprint_key.is_some() {
+        report.fingerprint_key_id = Some(fingerprinter.key_id());
+    }
+    if let Some(b) = &config.baseline {
+        report.baseline = Some(b.source.clone());
+    }
     report.detectors = catalogue
         .detectors()
         .iter()
@@ -225,6 +235,7 @@ pub fn scan(
                         &mut states,
                         &mut report,
                         progress,
+                        config.baseline.as_deref(),
                         on_finding,
                     )
                 {
@@ -726,6 +737,7 @@ fn emit(
     states: &mut [FileState],
     report: &mut Report,
     progress: &Progress,
+    baseline: Option<&Baseline>,
     on_finding: &mut dyn FnMut(&Finding) -> io::Result<()>,
 ) -> io::Result<()> {
     let state = &mut states[unit.file];
@@ -733,6 +745,10 @@ fn emit(
     let base = state.lines;
     for f in &mut result.findings {
         f.line += base;
+        if baseline.is_some_and(|b| b.knows(f, report.fingerprint_key_id.as_deref())) {
+            report.add_baseline_known();
+            continue;
+        }
         on_finding(f)?;
         report.add_finding(f);
     }

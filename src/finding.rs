@@ -74,6 +74,12 @@ impl Fingerprinter {
         }
     }
 
+    /// A short id of the key (a keyed hash of a constant), so reports can
+    /// tell whether they share a key without revealing it.
+    pub fn key_id(&self) -> String {
+        blake3::keyed_hash(&self.key, b"sandsift fingerprint key id").to_hex()[..16].to_string()
+    }
+
     /// A fingerprinter with a random key.
     pub fn random() -> Result<Self, getrandom::Error> {
         let mut secret = [0u8; 32];

@@ -4,6 +4,7 @@
 
 mod cli;
 mod cmd_detectors;
+mod cmd_diff;
 mod cmd_scan;
 
 use std::process::ExitCode;
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         cli::Command::Scan(args) => cmd_scan::run(args),
         cli::Command::Detectors(args) => cmd_detectors::run(args),
+        cli::Command::Diff(args) => cmd_diff::run(args),
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@
 //! files it was seen in, its first location, a masked sample and at most
 //! `examples` example locations.
 
+pub mod baseline;
 pub mod csv;
 pub mod json;
 pub mod jsonl;
@@ -28,6 +29,9 @@ use crate::format::Format;
 /// Distinct values counted exactly per row; beyond it `distinct` is a
 /// lower bound.
 pub const DISTINCT_LIMIT: usize = 100_000;
+
+/// Fingerprints listed per row when the key is pinned.
+pub const FINGERPRINTS_LISTED: usize = 10_000;
 
 /// The version of the JSON report schema. Bump it on any incompatible
 /// change.
@@ -143,6 +147,8 @@ pub struct Summary {
     pub problems: u64,
     /// Matches below `--min-confidence`, counted and not reported.
     pub below_min_confidence: u64,
+    /// Findings left out because the baseline report already had them.
+    pub baseline_known: u64,
     /// Wall-clock duration in milliseconds.
     pub duration_ms: u64,
     /// Scanned bytes per second of wall-clock time, in MB (10^6 bytes).
@@ -198,6 +204,12 @@ pub struct FieldReport {
     pub distinct: u64,
     /// True when `distinct` stopped counting at the limit.
     pub distinct_capped: bool,
+    /// The distinct keyed fingerprints (first 16 hex digits), sorted; only
+    /// when the fingerprint key was pinned, so a later scan with the same
+    /// key can tell new values from old (`--baseline`, `sandsift diff`).
+    /// At most [`FINGERPRINTS_LISTED`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fingerprints: Vec<String>,
     /// Findings per status.
     pub status: StatusCounts,
     /// Findings per confidence.
@@ -251,6 +263,14 @@ pub struct Report {
     pub problems: Vec<FileProblem>,
     /// The detectors the scan ran.
     pub detectors: Vec<DetectorInfo>,
+    /// Identifies the pinned fingerprint key (never the key itself); `null`
+    /// when the key was random, so fingerprints compare within this report
+    /// only.
+    pub fingerprint_key_id: Option<String>,
+    /// The baseline report this one was compared with: findings known to
+    /// it are left out (counted in `summary.baseline_known`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
     /// The comparison with a vendor policy, when one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<crate::policy::PolicyOutcome>,
@@ -319,6 +339,8 @@ impl Report {
             problems: Vec::new(),
             policy: None,
             detectors: Vec::new(),
+            fingerprint_key_id: None,
+            baseline: None,
             building: Building {
                 examples,
                 vendors: BTreeMap::new(),
@@ -396,6 +418,11 @@ impl Report {
         self.problems.push(p);
     }
 
+    /// Counts a finding the baseline already had.
+    pub fn add_baseline_known(&mut self) {
+        self.summary.baseline_known += 1;
+    }
+
     /// Counts matches below the confidence threshold.
     pub fn add_below_min_confidence(&mut self, n: u64) {
         self.summary.below_min_confidence += n;
@@ -454,6 +481,7 @@ impl Report {
         self.skipped.sort_by(|a, b| a.file.cmp(&b.file));
         self.failed.sort_by(|a, b| a.file.cmp(&b.file));
         let vendors = std::mem::take(&mut self.building.vendors);
+        let listed = self.fingerprint_key_id.is_some();
         self.vendors = vendors
             .into_iter()
             .map(|(name, acc)| VendorReport {
@@ -482,6 +510,15 @@ impl Report {
                                 / 10_000.0,
                             distinct: r.distinct.len() as u64,
                             distinct_capped: r.distinct_capped,
+                            fingerprints: if listed {
+                                let mut prints: Vec<String> =
+                                    r.distinct.iter().map(|p| format!("{p:016x}")).collect();
+                                prints.sort_unstable();
+                                prints.truncate(FINGERPRINTS_LISTED);
+                                prints
+                            } else {
+                                Vec::new()
+                            },
                             status: r.status,
                             confidence: r.confidence,
                             max_confidence: r.max_confidence,
