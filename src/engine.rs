@@ -233,10 +233,12 @@ pub fn scan(
                         result,
                         candidates,
                         &mut states,
-                        &mut report,
-                        progress,
-                        config.baseline.as_deref(),
-                        on_finding,
+                        &mut Destination {
+                            report: &mut report,
+                            progress,
+                            baseline: config.baseline.as_deref(),
+                            on_finding: &mut *on_finding,
+                        },
                     )
                 {
                     failure = Some(e);
@@ -730,16 +732,27 @@ struct FileState {
     bytes: u64,
 }
 
+/// Where emitted results go, on the calling thread.
+struct Destination<'a, 'f> {
+    report: &'a mut Report,
+    progress: &'a Progress,
+    baseline: Option<&'a Baseline>,
+    on_finding: &'a mut (dyn FnMut(&Finding) -> io::Result<()> + 'f),
+}
+
 fn emit(
     unit: &Unit,
     mut result: UnitResult,
     candidates: &[Candidate],
     states: &mut [FileState],
-    report: &mut Report,
-    progress: &Progress,
-    baseline: Option<&Baseline>,
-    on_finding: &mut dyn FnMut(&Finding) -> io::Result<()>,
+    dest: &mut Destination<'_, '_>,
 ) -> io::Result<()> {
+    let Destination {
+        report,
+        progress,
+        baseline,
+        on_finding,
+    } = dest;
     let state = &mut states[unit.file];
     let candidate = &candidates[unit.file];
     let base = state.lines;
