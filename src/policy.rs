@@ -86,7 +86,7 @@ pub enum PolicyError {
         line: usize,
         /// The vendor table.
         vendor: String,
-        /// `allow`, `deny` or `suppress`.
+        /// `allow`, `deny`, `suppress` or `claims`.
         key: &'static str,
         /// The unknown name.
         name: String,
@@ -123,6 +123,21 @@ struct VendorSpec {
     severity: BTreeMap<Category, Severity>,
     #[serde(default)]
     suppress: Vec<Spanned<SuppressSpec>>,
+    #[serde(default)]
+    claims: ClaimsSpec,
+}
+
+/// What a vendor says of the data it holds, to be checked against the
+/// scan.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimsSpec {
+    /// Kinds or categories that appear only masked ("cards are tokenised").
+    #[serde(default)]
+    masked_only: Vec<Spanned<String>>,
+    /// Kinds or categories that never appear ("we hold no government ids").
+    #[serde(default)]
+    never: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -171,6 +186,39 @@ struct VendorRules {
     deny: Vec<Kind>,
     severity: BTreeMap<Category, Severity>,
     suppress: Vec<Suppression>,
+    claims: Vec<(ClaimRule, String, Kind)>,
+}
+
+/// The two kinds of claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimRule {
+    /// The kind appears only masked.
+    MaskedOnly,
+    /// The kind never appears.
+    Never,
+}
+
+/// A claim tested against the scan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClaimCheck {
+    /// The vendor.
+    pub vendor: String,
+    /// The claim in words.
+    pub claim: String,
+    /// The rule.
+    pub rule: ClaimRule,
+    /// The kind or category, as written.
+    pub kind: String,
+    /// `holds` (findings agree), `broken` (findings contradict it) or
+    /// `no_evidence` (no finding of the kind either way).
+    pub verdict: &'static str,
+    /// Findings of the kind per status.
+    pub status: StatusCounts,
+    /// Fields with findings that break the claim.
+    pub fields: Vec<String>,
+    /// A masked sample of a breaking finding.
+    pub sample: Option<String>,
 }
 
 /// A loaded, validated policy.
@@ -255,6 +303,8 @@ pub struct PolicyOutcome {
     pub suppressed: Vec<Suppressed>,
     /// Per vendor, pass or fail per category seen.
     pub checklist: BTreeMap<String, Vec<CheckItem>>,
+    /// The vendors' claims, tested.
+    pub claims: Vec<ClaimCheck>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -320,7 +370,17 @@ impl Policy {
                     reason: s.reason.trim().to_string(),
                 });
             }
+            let mut claims = Vec::new();
+            for (rule, names) in [
+                (ClaimRule::MaskedOnly, &spec.claims.masked_only),
+                (ClaimRule::Never, &spec.claims.never),
+            ] {
+                for n in names {
+                    claims.push((rule, n.get_ref().clone(), kind("claims", n)?));
+                }
+            }
             Ok(VendorRules {
+                claims,
                 allow: spec
                     .allow
                     .iter()
@@ -439,6 +499,7 @@ impl Policy {
             }
             checklist.insert(v.vendor.clone(), items.into_values().collect());
         }
+        let claims = self.check_claims(report);
         violations.sort_by(|a, b| {
             b.severity
                 .cmp(&a.severity)
@@ -451,7 +512,60 @@ impl Policy {
             violations,
             suppressed,
             checklist,
+            claims,
         }
+    }
+
+    /// Tests every vendor's claims against the report's rows.
+    fn check_claims(&self, report: &Report) -> Vec<ClaimCheck> {
+        let mut out = Vec::new();
+        for (vendor, rules) in &self.vendors {
+            let rows: Vec<&crate::report::FieldReport> = report
+                .vendors
+                .iter()
+                .filter(|v| &v.vendor == vendor)
+                .flat_map(|v| v.fields.iter())
+                .collect();
+            for (rule, name, kind) in &rules.claims {
+                let mut status = StatusCounts::default();
+                let mut fields = Vec::new();
+                let mut sample = None;
+                for row in rows.iter().filter(|r| kind.covers(&r.detector, r.category)) {
+                    status.clear += row.status.clear;
+                    status.masked += row.status.masked;
+                    status.test_value += row.status.test_value;
+                    let breaks = match rule {
+                        ClaimRule::MaskedOnly => row.status.clear + row.status.test_value > 0,
+                        ClaimRule::Never => row.count > 0,
+                    };
+                    if breaks {
+                        fields.push(row.field.as_deref().unwrap_or("(text)").to_string());
+                        sample.get_or_insert_with(|| row.sample.clone());
+                    }
+                }
+                let any = status.clear + status.masked + status.test_value > 0;
+                let verdict = match (fields.is_empty(), any) {
+                    (false, _) => "broken",
+                    (true, true) => "holds",
+                    (true, false) => "no_evidence",
+                };
+                let claim = match rule {
+                    ClaimRule::MaskedOnly => format!("{name} appears only masked"),
+                    ClaimRule::Never => format!("{name} never appears"),
+                };
+                out.push(ClaimCheck {
+                    vendor: vendor.clone(),
+                    claim,
+                    rule: *rule,
+                    kind: name.clone(),
+                    verdict,
+                    status,
+                    fields,
+                    sample,
+                });
+            }
+        }
+        out
     }
 }
 
@@ -511,6 +625,56 @@ mod tests {
             .to_string();
         assert!(err.starts_with("vendors.toml:2:"), "{err}");
         assert!(err.contains("reason"), "{err}");
+    }
+
+    #[test]
+    fn claims_hold_break_or_lack_evidence() {
+        use crate::finding::Finding;
+        use crate::format::Format;
+        use std::sync::Arc;
+        let p = policy("[vendors.v.claims]\nmasked_only = [\"credit_card\", \"us_ssn\"]\nnever = [\"credential\", \"contact\"]\n").unwrap();
+        let mut r = Report::new(1);
+        let mut add =
+            |detector: &str, category: Category, status: crate::detect::Status, field: &str| {
+                r.add_finding(&Finding {
+                    vendor: Arc::from("v"),
+                    file: Arc::from("f"),
+                    format: Format::Json,
+                    field: Some(Arc::from(field)),
+                    detector: Arc::from(detector),
+                    category,
+                    confidence: crate::detect::Confidence::High,
+                    evidence: Vec::new(),
+                    status,
+                    offset: 0,
+                    length: 1,
+                    line: 1,
+                    column: 1,
+                    masked: "****".into(),
+                    fingerprint: "0000000000000001".into(),
+                    value: None,
+                });
+            };
+        use crate::detect::Status::{Clear, Masked};
+        add("credit_card", Category::Financial, Masked, "$.card");
+        add("us_ssn", Category::GovernmentId, Masked, "$.ssn");
+        add("us_ssn", Category::GovernmentId, Clear, "$.notes");
+        add("email", Category::Contact, Masked, "$.email");
+        r.finish(std::time::Duration::ZERO, 1);
+        let claims = p.evaluate(&r).claims;
+        let verdicts: Vec<(&str, &str, Vec<String>)> = claims
+            .iter()
+            .map(|c| (c.kind.as_str(), c.verdict, c.fields.clone()))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("credit_card", "holds", vec![]),
+                ("us_ssn", "broken", vec!["$.notes".to_string()]),
+                ("credential", "no_evidence", vec![]),
+                ("contact", "broken", vec!["$.email".to_string()]),
+            ]
+        );
     }
 
     #[test]

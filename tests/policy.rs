@@ -231,4 +231,24 @@ fn the_documented_example_policy_works_on_the_fixtures() {
     assert_eq!(v.len(), 12, "{v:#?}");
     assert_eq!(v[0], "critical tracklytics $.auth.token jwt 1 denied");
     assert_eq!(report["policy"]["suppressed"][0]["field"], "$.user.email");
+    let claims: Vec<String> = report["policy"]["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} {} {}",
+                c["vendor"], c["claim"], c["verdict"], c["fields"]
+            )
+            .replace('"', "")
+        })
+        .collect();
+    assert_eq!(
+        claims,
+        [
+            "paystream credit_card appears only masked broken [$.card.number]",
+            "paystream government_id never appears broken [$.customer.ssn]",
+            "peoplehub credential never appears no_evidence []",
+        ]
+    );
 }

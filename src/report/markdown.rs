@@ -74,6 +74,28 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 )?;
             }
         }
+        if !policy.claims.is_empty() {
+            writeln!(out, "\n## Vendor claims\n")?;
+            writeln!(out, "| Vendor | Claim | Verdict | Evidence |")?;
+            writeln!(out, "| --- | --- | --- | --- |")?;
+            for c in &policy.claims {
+                let evidence = if c.fields.is_empty() {
+                    status(&c.status)
+                } else {
+                    let fields: Vec<String> =
+                        c.fields.iter().map(|f| format!("`{}`", cell(f))).collect();
+                    format!("{} in {}", status(&c.status), fields.join(", "))
+                };
+                writeln!(
+                    out,
+                    "| {} | {} | {} | {} |",
+                    cell(&c.vendor),
+                    cell(&c.claim),
+                    c.verdict.replace('_', " "),
+                    evidence
+                )?;
+            }
+        }
         for x in &policy.suppressed {
             writeln!(
                 out,

@@ -260,6 +260,27 @@ fn write_policy(
             }
         }
     }
+    for c in &policy.claims {
+        let verdict = match c.verdict {
+            "broken" => paint.wrap("1;31", "BROKEN"),
+            "holds" => paint.wrap("32", "holds"),
+            _ => paint.wrap("33", "no evidence"),
+        };
+        let evidence = if c.fields.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " — in {} (e.g. {})",
+                c.fields.join(", "),
+                c.sample.as_deref().unwrap_or("")
+            )
+        };
+        writeln!(
+            out,
+            "  claim: {}: {} {}{}",
+            c.vendor, c.claim, verdict, evidence
+        )?;
+    }
     for s in &policy.suppressed {
         writeln!(
             out,
