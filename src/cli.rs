@@ -27,6 +27,23 @@ pub enum Command {
     /// Compare two JSON reports: new leaks, resolved ones, changed volumes,
     /// per vendor. Exit 1 when the new report has news.
     Diff(DiffArgs),
+    /// Write a starter vendor policy from a scan: every vendor found,
+    /// nothing allowed yet.
+    Init(InitArgs),
+}
+
+/// Arguments of `sandsift init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Files and folders to scan for vendors.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Write the policy to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Overwrite FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Arguments of `sandsift diff`.

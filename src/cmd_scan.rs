@@ -32,6 +32,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         .transpose()
         .context("loading the vendor policy")?;
     let mut config = config(args);
+    if let Some(policy) = &policy
+        && args.vendor.is_none()
+    {
+        config.vendors = config
+            .vendors
+            .with_paths(&policy.vendor_paths())
+            .context("loading the vendor policy")?;
+    }
     if let Some(path) = &args.baseline {
         config.baseline = Some(std::sync::Arc::new(
             Baseline::load(path).context("loading the baseline")?,

@@ -5,6 +5,7 @@
 mod cli;
 mod cmd_detectors;
 mod cmd_diff;
+mod cmd_init;
 mod cmd_scan;
 
 use std::process::ExitCode;
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         cli::Command::Scan(args) => cmd_scan::run(args),
         cli::Command::Detectors(args) => cmd_detectors::run(args),
         cli::Command::Diff(args) => cmd_diff::run(args),
+        cli::Command::Init(args) => cmd_init::run(args),
     };
     match result {
         Ok(code) => code,

@@ -125,6 +125,9 @@ struct VendorSpec {
     suppress: Vec<Spanned<SuppressSpec>>,
     #[serde(default)]
     claims: ClaimsSpec,
+    /// Globs of files that belong to this vendor, whatever their folder.
+    #[serde(default)]
+    paths: Vec<String>,
 }
 
 /// What a vendor says of the data it holds, to be checked against the
@@ -226,6 +229,7 @@ pub struct ClaimCheck {
 pub struct Policy {
     /// Where it came from.
     pub source: String,
+    paths: Vec<(String, Vec<String>)>,
     defaults: VendorRules,
     vendors: BTreeMap<String, VendorRules>,
 }
@@ -400,11 +404,24 @@ impl Policy {
         for (name, v) in &spec.vendors {
             vendors.insert(name.clone(), rules(name, v)?);
         }
+        let paths = spec
+            .vendors
+            .iter()
+            .map(|(name, v)| (name.clone(), v.paths.clone()))
+            .filter(|(_, p)| !p.is_empty())
+            .collect();
         Ok(Policy {
+            paths,
             source: file.to_string(),
             defaults,
             vendors,
         })
+    }
+
+    /// The `paths` globs per vendor, in vendor-name order, for
+    /// [`crate::vendor::VendorMap::with_paths`].
+    pub fn vendor_paths(&self) -> Vec<(String, Vec<String>)> {
+        self.paths.clone()
     }
 
     /// Whether the policy names this vendor (otherwise `defaults` apply).

@@ -4,28 +4,70 @@
 //! it was found under (`exports/acme-crm/2026-10/users.json`, scanned as
 //! `sandsift scan exports`, belongs to `acme-crm`). A file lying at the root,
 //! or given directly, takes the name of the directory that holds it.
-//! `--vendor NAME` forces one vendor for everything. The policy and HAR
-//! work extend this type with path globs and request hosts.
+//! `--vendor NAME` forces one vendor for everything. A policy file's
+//! `paths` globs come before the folder rule: the first vendor (in name
+//! order) with a glob matching the file's path, as shown or relative to the
+//! scan root, owns the file. The HAR work adds request hosts.
 
 use std::path::{Component, Path};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
 
 /// Decides vendors.
 #[derive(Debug, Clone, Default)]
 pub struct VendorMap {
     forced: Option<String>,
+    paths: Vec<(String, GlobSet)>,
+}
+
+/// An invalid vendor path glob.
+#[derive(Debug, thiserror::Error)]
+#[error("vendor `{vendor}`: invalid path glob `{glob}`: {message}")]
+pub struct VendorGlobError {
+    /// The vendor.
+    pub vendor: String,
+    /// The glob.
+    pub glob: String,
+    /// What is wrong.
+    pub message: String,
 }
 
 impl VendorMap {
     /// Vendors by directory layout.
     pub fn by_directory() -> Self {
-        VendorMap { forced: None }
+        VendorMap::default()
     }
 
     /// Every file belongs to `name`.
     pub fn forced(name: impl Into<String>) -> Self {
         VendorMap {
             forced: Some(name.into()),
+            paths: Vec::new(),
         }
+    }
+
+    /// Adds path globs per vendor; they win over the folder rule.
+    pub fn with_paths(mut self, rules: &[(String, Vec<String>)]) -> Result<Self, VendorGlobError> {
+        for (vendor, globs) in rules {
+            if globs.is_empty() {
+                continue;
+            }
+            let mut b = GlobSetBuilder::new();
+            for g in globs {
+                b.add(Glob::new(g).map_err(|e| VendorGlobError {
+                    vendor: vendor.clone(),
+                    glob: g.clone(),
+                    message: e.kind().to_string(),
+                })?);
+            }
+            let set = b.build().map_err(|e| VendorGlobError {
+                vendor: vendor.clone(),
+                glob: globs.join(", "),
+                message: e.to_string(),
+            })?;
+            self.paths.push((vendor.clone(), set));
+        }
+        Ok(self)
     }
 
     /// The vendor of `file`, found while walking `root` (`root` may be the
@@ -33,6 +75,14 @@ impl VendorMap {
     pub fn vendor_for(&self, root: &Path, file: &Path) -> String {
         if let Some(v) = &self.forced {
             return v.clone();
+        }
+        let rel = file.strip_prefix(root).unwrap_or(file);
+        if let Some((vendor, _)) = self
+            .paths
+            .iter()
+            .find(|(_, set)| set.is_match(file) || set.is_match(rel))
+        {
+            return vendor.clone();
         }
         if let Ok(rel) = file.strip_prefix(root) {
             let mut parts = rel

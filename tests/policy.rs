@@ -252,3 +252,68 @@ fn the_documented_example_policy_works_on_the_fixtures() {
         ]
     );
 }
+
+#[test]
+fn policy_paths_assign_files_to_vendors() {
+    let dir = sandbox();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        "[vendors.payments]\npaths = [\"**/orders.ndjson\"]\nallow = [\"financial\", \"contact\"]\n",
+    )
+    .unwrap();
+    let (report, code) = run(dir.path(), &["--vendors", "p.toml"]);
+    let vendors: Vec<&str> = report["vendors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["vendor"].as_str().unwrap())
+        .collect();
+    assert_eq!(vendors, ["alpha", "payments"]);
+    assert_eq!(
+        code, 1,
+        "alpha is not in the policy: nothing allowed by default"
+    );
+    assert!(violations(&report).iter().all(|v| v.contains(" alpha ")));
+}
+
+#[test]
+fn init_writes_a_starter_policy_that_loads() {
+    let dir = sandbox();
+    sandsift()
+        .current_dir(dir.path())
+        .args(["init", "exports", "-o", "vendors.toml"])
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(dir.path().join("vendors.toml")).unwrap();
+    assert!(
+        text.contains("[vendors.alpha]") && text.contains("[vendors.beta]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# found: email (contact, 2), us_ssn (government_id, 1)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("512-44-0133") && !text.contains("a@example.com"),
+        "no values in the starter file"
+    );
+    // It loads (found as ./vendors.toml) and allows nothing yet.
+    let (report, code) = run(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        violations(&report).len(),
+        4,
+        "alpha email and ssn, beta email and card; the masked email is no violation"
+    );
+    // An existing file is kept unless --force.
+    sandsift()
+        .current_dir(dir.path())
+        .args(["init", "exports", "-o", "vendors.toml"])
+        .assert()
+        .code(2);
+    sandsift()
+        .current_dir(dir.path())
+        .args(["init", "exports", "-o", "vendors.toml", "--force"])
+        .assert()
+        .code(0);
+}
