@@ -113,6 +113,8 @@ pub enum OutputFormat {
     Csv,
     /// A summary to paste into a ticket or a vendor review.
     Markdown,
+    /// One self-contained page for people (use with -o report.html).
+    Html,
 }
 
 /// When to colour the table.

@@ -17,7 +17,7 @@ use sandsift::load::LoadOptions;
 use sandsift::policy::Policy;
 use sandsift::report::baseline::Baseline;
 use sandsift::report::table::{self, Colour, human_bytes};
-use sandsift::report::{csv, json, jsonl, markdown, sarif};
+use sandsift::report::{csv, html, json, jsonl, markdown, sarif};
 use sandsift::vendor::VendorMap;
 use sandsift::{Catalogue, Progress, Report, ScanConfig};
 
@@ -93,6 +93,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         OutputFormat::Sarif => sarif::write(&mut out, &report),
         OutputFormat::Csv => csv::write(&mut out, &report),
         OutputFormat::Markdown => markdown::write(&mut out, &report),
+        OutputFormat::Html => html::write(&mut out, &report),
         OutputFormat::Jsonl => Ok(()),
     }
     .and_then(|()| out.flush());
@@ -173,6 +174,7 @@ fn default_format(output: Option<&Path>, to_terminal: bool) -> OutputFormat {
         Some("sarif") => OutputFormat::Sarif,
         Some("csv") => OutputFormat::Csv,
         Some("md") => OutputFormat::Markdown,
+        Some("html" | "htm") => OutputFormat::Html,
         Some("txt") => OutputFormat::Table,
         Some(_) => OutputFormat::Jsonl,
         None if to_terminal => OutputFormat::Table,

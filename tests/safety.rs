@@ -23,7 +23,7 @@ fn raw_values() -> Vec<String> {
 #[test]
 fn no_output_format_contains_a_raw_value_without_reveal() {
     let values = raw_values();
-    for format in ["table", "json", "jsonl", "sarif", "csv", "markdown"] {
+    for format in ["table", "json", "jsonl", "sarif", "csv", "markdown", "html"] {
         let out = sandsift()
             .current_dir(fixtures())
             .args([

@@ -9,6 +9,7 @@
 
 pub mod baseline;
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod jsonl;
 pub mod markdown;
