@@ -105,6 +105,9 @@ fn sarif_levels_follow_the_policy_and_fingerprints_are_stable() {
     assert_eq!(level("tracklytics", "$.auth.token", "jwt"), "error");
     assert_eq!(level("tracklytics", "$.user.phone", "phone"), "warning");
     assert_eq!(level("acme-crm", "$.email", "email"), "note", "allowed");
+    let policy = &a["runs"][0]["properties"]["policy"];
+    assert_eq!(policy["violations"], 12);
+    assert_eq!(policy["checklist"]["acme-crm"][1]["verdict"], "fail");
 }
 
 #[test]
@@ -134,6 +137,14 @@ fn markdown_summarises_for_a_ticket() {
     assert!(text.contains("## peoplehub"), "{text}");
     assert!(
         text.contains("| `$.nino` | uk_nino | 3 | 100.0% | 2 clear, 1 test |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Policy checklist: contact pass (13), government_id **FAIL** (5 of 6)."),
+        "{text}"
+    );
+    assert!(
+        text.contains("| paystream | government_id never appears | broken |"),
         "{text}"
     );
 }

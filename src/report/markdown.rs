@@ -42,7 +42,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     if s.files_skipped + s.files_failed + s.problems > 0 {
         writeln!(
             out,
-            "{} files skipped, {} failed, {} problems inside files.",
+            "{} file(s) skipped, {} failed, {} problem(s) inside files.",
             s.files_skipped, s.files_failed, s.problems
         )?;
     }
@@ -120,6 +120,25 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             v.findings,
             status(&v.status)
         )?;
+        if let Some(items) = report
+            .policy
+            .as_ref()
+            .and_then(|p| p.checklist.get(&v.vendor))
+        {
+            let checks: Vec<String> = items
+                .iter()
+                .map(|i| match i.verdict {
+                    "fail" => format!(
+                        "{} **FAIL** ({} of {})",
+                        i.category.as_str(),
+                        i.violations,
+                        i.findings
+                    ),
+                    _ => format!("{} pass ({})", i.category.as_str(), i.findings),
+                })
+                .collect();
+            writeln!(out, "Policy checklist: {}.\n", checks.join(", "))?;
+        }
         writeln!(out, "| Field | Kind | Count | Share | Status | Sample |")?;
         writeln!(out, "| --- | --- | ---: | ---: | --- | --- |")?;
         for r in &v.fields {

@@ -154,6 +154,14 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             "findings": report.summary.findings,
         }
     });
+    if let Some(policy) = &report.policy {
+        run["properties"]["policy"] = json!({
+            "source": policy.source,
+            "violations": policy.violations.len(),
+            "checklist": policy.checklist,
+            "claims": policy.claims,
+        });
+    }
     if total > MAX_RESULTS {
         run["invocations"] = json!([{
             "executionSuccessful": true,
