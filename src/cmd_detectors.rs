@@ -128,6 +128,10 @@ fn check(files: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    if let Err(e) = catalogue.compile_all() {
+        eprintln!("sandsift: error: {e}");
+        return Ok(ExitCode::from(2));
+    }
     let mine = |d: &Detector| checked.contains(&d.source);
     let detectors: Vec<&Detector> = catalogue.detectors().iter().filter(|d| mine(d)).collect();
     let mut problems = catalogue.check_examples_where(mine);

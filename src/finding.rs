@@ -124,7 +124,9 @@ fn normalise(style: MaskStyle, value: &[u8], out: &mut Vec<u8>) {
                 .filter(|b| !b.is_ascii_whitespace())
                 .map(u8::to_ascii_uppercase),
         ),
-        MaskStyle::Email | MaskStyle::Ip => out.extend(value.iter().map(u8::to_ascii_lowercase)),
+        MaskStyle::Email | MaskStyle::Ip | MaskStyle::Initials => {
+            out.extend(value.iter().map(u8::to_ascii_lowercase))
+        }
         MaskStyle::Full => out.extend_from_slice(value),
     }
 }

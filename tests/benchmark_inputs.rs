@@ -16,7 +16,7 @@ fn rg_patterns_are_the_catalogue_patterns() {
     .unwrap();
     let got: Vec<String> = file.lines().map(str::to_string).collect();
     // Regenerate with:
-    // python3 -c "import tomllib; [print(d['pattern']) for n in ['core', 'government_ids', 'financial', 'network', 'credentials'] for d in tomllib.load(open(f'patterns/{n}.toml', 'rb'))['detector'] if 'pattern' in d]" > benches/rg-patterns.txt
+    // python3 -c "import tomllib; [print(d['pattern']) for n in ['core', 'government_ids', 'financial', 'network', 'credentials', 'identity', 'sensitive'] for d in tomllib.load(open(f'patterns/{n}.toml', 'rb'))['detector'] if 'pattern' in d]" > benches/rg-patterns.txt
     assert_eq!(
         got, want,
         "benches/rg-patterns.txt is out of date (see the comment above)"

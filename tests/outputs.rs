@@ -140,7 +140,7 @@ fn markdown_summarises_for_a_ticket() {
         "{text}"
     );
     assert!(
-        text.contains("Policy checklist: contact pass (13), government_id **FAIL** (5 of 6)."),
+        text.contains("Policy checklist: contact pass (17), government_id **FAIL** (5 of 6), identity pass (4)."),
         "{text}"
     );
     assert!(

@@ -14,6 +14,7 @@ pub fn mask(style: MaskStyle, value: &[u8]) -> String {
         MaskStyle::Card => card(&text),
         MaskStyle::Iban => iban(&text),
         MaskStyle::Ip => ip(&text),
+        MaskStyle::Initials => initials(&text),
         MaskStyle::Full => full(&text),
     }
 }
@@ -90,6 +91,23 @@ fn ip(text: &str) -> String {
     format!("{first}.*.*.*")
 }
 
+fn initials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut start = true;
+    for c in text.chars() {
+        if c.is_whitespace() || c == '-' || c == ',' {
+            out.push(c);
+            start = true;
+        } else if start {
+            out.push(c);
+            start = false;
+        } else {
+            out.push('*');
+        }
+    }
+    out
+}
+
 fn full(text: &str) -> String {
     "*".repeat(text.chars().count().clamp(3, 12))
 }
@@ -120,6 +138,10 @@ mod tests {
         assert_eq!(mask(MaskStyle::Ip, b"81.2.69.160"), "81.*.*.*");
         assert_eq!(mask(MaskStyle::Ip, b"2001:db8::1"), "2001:****");
         assert_eq!(mask(MaskStyle::Full, b"secret"), "******");
+        assert_eq!(
+            mask(MaskStyle::Initials, "Jane Doe-Smith".as_bytes()),
+            "J*** D**-S****"
+        );
         assert_eq!(mask(MaskStyle::Last4, b"123"), "***");
         assert_eq!(mask(MaskStyle::Card, b"378282246310005"), "***********0005");
     }

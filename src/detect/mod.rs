@@ -48,6 +48,14 @@ pub const BUILTIN_PATTERNS: &[(&str, &str)] = &[
         "patterns/credentials.toml",
         include_str!("../../patterns/credentials.toml"),
     ),
+    (
+        "patterns/identity.toml",
+        include_str!("../../patterns/identity.toml"),
+    ),
+    (
+        "patterns/sensitive.toml",
+        include_str!("../../patterns/sensitive.toml"),
+    ),
 ];
 
 /// An error compiling a detector file.
@@ -178,7 +186,7 @@ pub struct Detector {
     /// The `requires.literals` automaton.
     literals: Option<AhoCorasick>,
     pattern: Option<Regex>,
-    hinted: Option<Regex>,
+    hinted: Option<LazyRegex>,
     masked: Option<Regex>,
 }
 
@@ -292,6 +300,30 @@ fn stat_array(s: &ValueStats) -> [u32; 7] {
     ]
 }
 
+/// A regex checked when the catalogue is built and compiled the first time
+/// it is needed: field-only patterns (Unicode name classes are costly to
+/// compile) run only where a field hint agrees, which many scans never
+/// meet.
+#[derive(Debug, Clone)]
+struct LazyRegex {
+    src: String,
+    unicode: bool,
+    compiled: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    fn get(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| {
+                RegexBuilder::new(&self.src)
+                    .unicode(self.unicode)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
+}
+
 /// The compiled catalogue: detectors plus one hint automaton.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
@@ -357,7 +389,54 @@ fn uses_unicode_class(src: &str) -> bool {
     false
 }
 
+/// Checks a regex's syntax (and the Unicode rule) without compiling it.
+fn check_syntax(
+    file: &str,
+    id: &str,
+    which: &'static str,
+    src: &str,
+    unicode: bool,
+) -> Result<(), CatalogueError> {
+    if !unicode && uses_unicode_class(src) {
+        return Err(CatalogueError::Unicode {
+            file: file.to_string(),
+            id: id.to_string(),
+            which,
+        });
+    }
+    regex_syntax::ParserBuilder::new()
+        .unicode(unicode)
+        .utf8(false)
+        .build()
+        .parse(src)
+        .map(|_| ())
+        .map_err(|e| CatalogueError::Regex {
+            file: file.to_string(),
+            id: id.to_string(),
+            which,
+            message: e.to_string(),
+        })
+}
+
 impl Catalogue {
+    /// Compiles every lazily compiled regex now and reports the first that
+    /// fails (for `sandsift detectors check`).
+    pub fn compile_all(&self) -> Result<(), CatalogueError> {
+        for d in &self.detectors {
+            if let Some(h) = &d.hinted
+                && let Err(e) = RegexBuilder::new(&h.src).unicode(h.unicode).build()
+            {
+                return Err(CatalogueError::Regex {
+                    file: d.source.clone(),
+                    id: d.id.clone(),
+                    which: "hinted_pattern",
+                    message: e.to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// The built-in catalogue plus the detector files (or folders of
     /// them) at `paths`.
     pub fn with_user_files(paths: &[std::path::PathBuf]) -> Result<Self, CatalogueError> {
@@ -453,7 +532,17 @@ impl Catalogue {
             .map(|p| format!("^(?:{})$", p.trim_start_matches('^').trim_end_matches('$')));
         Ok(Detector {
             pattern: compile(file, &id, "pattern", &spec.pattern, spec.unicode)?,
-            hinted: compile(file, &id, "hinted_pattern", &hinted_src, spec.unicode)?,
+            hinted: match hinted_src {
+                Some(src) => {
+                    check_syntax(file, &id, "hinted_pattern", &src, spec.unicode)?;
+                    Some(LazyRegex {
+                        src,
+                        unicode: spec.unicode,
+                        compiled: std::sync::OnceLock::new(),
+                    })
+                }
+                None => None,
+            },
             masked: compile(
                 file,
                 &id,
@@ -494,27 +583,42 @@ impl Catalogue {
     /// a free pattern runs.
     pub fn field_context(&self, name: Option<&[u8]>, scratch: &mut Vec<u8>) -> FieldContext {
         let mut supports: Vec<(usize, usize)> = Vec::new();
-        let mut contradicts: Vec<usize> = Vec::new();
+        // Per contradicted detector, the length of its longest matching
+        // not-hint: a more specific not-hint (`password_changed`) beats a
+        // shorter hint (`password`); otherwise the hint wins.
+        let mut contradicts: Vec<(usize, usize)> = Vec::new();
         if let Some(name) = name {
             hints::normalise_into(name, scratch);
             self.hints.for_each_match(scratch, |i| {
                 let hint = self.hints.hint(i);
                 match hint.kind {
-                    HintKind::Supports if !supports.iter().any(|&(d, _)| d == hint.detector) => {
-                        supports.push((hint.detector, i))
+                    HintKind::Supports => {
+                        match supports.iter_mut().find(|(d, _)| *d == hint.detector) {
+                            Some(s) if self.hints.hint(s.1).word.len() < hint.word.len() => s.1 = i,
+                            Some(_) => {}
+                            None => supports.push((hint.detector, i)),
+                        }
                     }
-                    HintKind::Contradicts => contradicts.push(hint.detector),
-                    _ => {}
+                    HintKind::Contradicts => contradicts.push((hint.detector, hint.word.len())),
                 }
             });
         }
         let mut ctx = FieldContext::default();
         for (i, d) in self.detectors.iter().enumerate() {
-            let hint = supports.iter().find(|&&(d, _)| d == i).map(|&(_, h)| h);
+            let contradiction = contradicts
+                .iter()
+                .filter(|&&(d, _)| d == i)
+                .map(|&(_, len)| len)
+                .max();
+            let hint = supports
+                .iter()
+                .find(|&&(d, _)| d == i)
+                .map(|&(_, h)| h)
+                .filter(|&h| contradiction.is_none_or(|len| len <= self.hints.hint(h).word.len()));
             let free = d.pattern.is_some() || d.masked.is_some();
             let applies = match hint {
                 Some(_) => true,
-                None => free && !contradicts.contains(&i),
+                None => free && contradiction.is_none(),
             };
             if applies {
                 ctx.active.push((i, hint));
@@ -538,6 +642,9 @@ impl Catalogue {
                 continue;
             }
             let d = &self.detectors[i];
+            // One automaton search, after the cheap statistics passed: each
+            // detector's literals are few, and its automaton has a
+            // prefilter that skips most bytes.
             let gate = passes && d.literals.as_ref().is_none_or(|ac| ac.is_match(value));
             self.scan_clear(i, d, hint, value, gate, out);
             if masks && let Some(re) = &d.masked {
@@ -563,7 +670,7 @@ impl Catalogue {
             }
         }
         if out.len() - base > 1 {
-            resolve_overlaps(out, base);
+            self.resolve_overlaps(out, base);
         }
     }
 
@@ -579,7 +686,7 @@ impl Catalogue {
         gate: bool,
         out: &mut Vec<Match>,
     ) {
-        if let (Some(h), Some(re)) = (hint, &d.hinted) {
+        if let (Some(h), Some(re)) = (hint, d.hinted.as_ref().and_then(LazyRegex::get)) {
             let (s, e) = trim(value);
             if re.is_match(&value[s..e])
                 && let Some(m) = confirm(i, d, value, s, e, MatchRule::FieldPattern, Some(h))
@@ -701,30 +808,39 @@ fn confirm(
     })
 }
 
-/// Keeps, among overlapping matches, the one with the higher confidence
-/// (then the earlier detector, then the longer span).
-fn resolve_overlaps(out: &mut Vec<Match>, base: usize) {
-    let tail = &mut out[base..];
-    tail.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
-    let mut kept: Vec<Match> = Vec::with_capacity(tail.len());
-    for m in tail.iter() {
-        match kept.last_mut() {
-            Some(last) if m.start < last.end => {
-                let stronger = (m.confidence, std::cmp::Reverse(m.detector), m.end - m.start)
-                    > (
-                        last.confidence,
-                        std::cmp::Reverse(last.detector),
-                        last.end - last.start,
-                    );
-                if stronger {
-                    *last = *m;
+impl Catalogue {
+    /// Keeps, among overlapping matches, the one with the higher confidence,
+    /// then one found by its own shape over one found only by a field-only
+    /// pattern (a JWT over a generic token in `auth_token`), then the more
+    /// specific field hint (`postcode` over `address` in
+    /// `address.postcode`), then the earlier detector, then the longer span.
+    fn resolve_overlaps(&self, out: &mut Vec<Match>, base: usize) {
+        let specificity = |m: &Match| m.evidence.hint.map_or(0, |h| self.hints.hint(h).word.len());
+        let rank = |m: &Match| {
+            (
+                m.confidence,
+                m.evidence.rule != MatchRule::FieldPattern,
+                specificity(m),
+                std::cmp::Reverse(m.detector),
+                m.end - m.start,
+            )
+        };
+        let tail = &mut out[base..];
+        tail.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
+        let mut kept: Vec<Match> = Vec::with_capacity(tail.len());
+        for m in tail.iter() {
+            match kept.last_mut() {
+                Some(last) if m.start < last.end => {
+                    if rank(m) > rank(last) {
+                        *last = *m;
+                    }
                 }
+                _ => kept.push(*m),
             }
-            _ => kept.push(*m),
         }
+        out.truncate(base);
+        out.extend(kept);
     }
-    out.truncate(base);
-    out.extend(kept);
 }
 
 impl Catalogue {

@@ -188,6 +188,8 @@ pub enum MaskStyle {
     Iban,
     /// IP address: the first octet or group only.
     Ip,
+    /// Names: the first letter of each word (`J*** D**`).
+    Initials,
     /// Nothing of the value is kept but its length class.
     #[default]
     Full,

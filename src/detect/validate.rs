@@ -46,6 +46,21 @@ pub enum Validator {
     AwsAccessKey,
     /// JWT: the header decodes (base64url) to a JSON object with `alg`.
     Jwt,
+    /// A calendar date of birth: a real date between 1900 and today.
+    BirthDate,
+    /// A latitude or longitude in range, with at least three decimals.
+    Coordinate,
+    /// Any value but placeholders (`n/a`, `none`, `null`, `-`, `unknown`…).
+    NotPlaceholder,
+    /// A secret-looking token: long enough, varied enough (entropy).
+    Secret,
+    /// HTTP Basic credentials: base64 of `user:password`.
+    BasicAuth,
+    /// An advertising id: a UUID that is not all zeros (opt-out).
+    AdvertisingId,
+    /// A person's name that is not a placeholder; well-known sample names
+    /// (John Doe) are test values.
+    PersonName,
 }
 
 /// What a validator concluded about a candidate.
@@ -86,6 +101,13 @@ impl Validator {
             "mac_address" => Validator::Mac,
             "aws_access_key" => Validator::AwsAccessKey,
             "jwt" => Validator::Jwt,
+            "birth_date" => Validator::BirthDate,
+            "coordinate" => Validator::Coordinate,
+            "not_placeholder" => Validator::NotPlaceholder,
+            "secret" => Validator::Secret,
+            "basic_auth" => Validator::BasicAuth,
+            "advertising_id" => Validator::AdvertisingId,
+            "person_name" => Validator::PersonName,
             _ => return None,
         })
     }
@@ -111,6 +133,13 @@ impl Validator {
             Validator::Mac => "validator:mac",
             Validator::AwsAccessKey => "validator:aws_key_id",
             Validator::Jwt => "validator:jwt_header",
+            Validator::BirthDate => "validator:calendar_date",
+            Validator::Coordinate => "validator:coordinate_range",
+            Validator::NotPlaceholder => "validator:not_placeholder",
+            Validator::Secret => "validator:entropy",
+            Validator::BasicAuth => "validator:basic_credentials",
+            Validator::AdvertisingId => "validator:uuid",
+            Validator::PersonName => "validator:name_shape",
         }
     }
 
@@ -141,6 +170,13 @@ impl Validator {
                 weak: false,
             },
             Validator::Jwt => jwt(value),
+            Validator::BirthDate => birth_date(value),
+            Validator::Coordinate => coordinate(value),
+            Validator::NotPlaceholder => not_placeholder(value),
+            Validator::Secret => secret(value),
+            Validator::BasicAuth => basic_auth(value),
+            Validator::AdvertisingId => advertising_id(value),
+            Validator::PersonName => person_name(value),
         }
     }
 }
@@ -351,6 +387,202 @@ fn jwt(value: &[u8]) -> Verdict {
         },
         _ => Verdict::Invalid,
     }
+}
+
+const VALID_VERDICT: Verdict = Verdict::Valid {
+    test: false,
+    weak: false,
+};
+
+fn verdict(ok: bool) -> Verdict {
+    if ok { VALID_VERDICT } else { Verdict::Invalid }
+}
+
+/// A date of birth: year-month-day, day/month/year or month/day/year
+/// (either reading may hold), dotted, or 8 digits; a real calendar date
+/// between 1900 and 2026.
+fn birth_date(value: &[u8]) -> Verdict {
+    // A midnight timestamp ("1985-03-14T00:00:00Z") is a date.
+    let value = value.split(|&b| b == b'T').next().unwrap_or(value);
+    let parts: Vec<u32> = value
+        .split(|b| matches!(b, b'-' | b'/' | b'.' | b' '))
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            std::str::from_utf8(p)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(u32::MAX)
+        })
+        .collect();
+    let valid = |y: u32, m: u32, d: u32| {
+        let leap = y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
+        let days = match m {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => 0,
+        };
+        (1900..=2026).contains(&y) && d >= 1 && d <= days
+    };
+    let ok = match parts[..] {
+        [y, m, d] if y >= 1000 => valid(y, m, d),
+        [a, b, y] if y >= 1000 => valid(y, b, a) || valid(y, a, b),
+        [n] if value.len() == 8 => valid(n / 10_000, n / 100 % 100, n % 100),
+        _ => false,
+    };
+    verdict(ok)
+}
+
+/// Decimal degrees in range with at least three decimals (a pair is
+/// checked as latitude, longitude).
+fn coordinate(value: &[u8]) -> Verdict {
+    let Ok(text) = std::str::from_utf8(value) else {
+        return Verdict::Invalid;
+    };
+    let nums: Vec<&str> = text
+        .split([',', ' ', ';'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let precise = |s: &str| s.split_once('.').is_some_and(|(_, f)| f.len() >= 3);
+    let parse = |s: &str| s.parse::<f64>().ok().filter(|_| precise(s));
+    let ok = match nums[..] {
+        [one] => parse(one).is_some_and(|v| v.abs() <= 180.0),
+        [lat, lng] => {
+            parse(lat).is_some_and(|v| v.abs() <= 90.0)
+                && parse(lng).is_some_and(|v| v.abs() <= 180.0)
+        }
+        _ => false,
+    };
+    verdict(ok)
+}
+
+const PLACEHOLDERS: &[&str] = &[
+    "n/a",
+    "na",
+    "none",
+    "null",
+    "nil",
+    "-",
+    "--",
+    "unknown",
+    "undefined",
+    "redacted",
+    "not provided",
+    "not applicable",
+    "0",
+    "false",
+    "true",
+    "yes",
+    "no",
+    "[redacted]",
+    "***",
+    "tbd",
+];
+
+fn not_placeholder(value: &[u8]) -> Verdict {
+    let text = String::from_utf8_lossy(value);
+    let t = text.trim().to_ascii_lowercase();
+    verdict(
+        !t.is_empty()
+            && !PLACEHOLDERS.contains(&t.as_str())
+            && !t.chars().all(|c| c == '*' || c == 'x'),
+    )
+}
+
+/// Shannon entropy of the bytes, in bits per byte.
+fn entropy(value: &[u8]) -> f64 {
+    let mut counts = [0u32; 256];
+    for &b in value {
+        counts[b as usize] += 1;
+    }
+    let n = value.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// A secret: at least 16 bytes, letters and digits mixed, and varied
+/// (entropy of at least 3.5 bits per byte), so `aaaaaaaaaaaaaaaa` or a
+/// word is not one.
+fn secret(value: &[u8]) -> Verdict {
+    let letters = value.iter().any(u8::is_ascii_alphabetic);
+    let digits = value.iter().any(u8::is_ascii_digit);
+    verdict(value.len() >= 16 && letters && digits && entropy(value) >= 3.5)
+}
+
+fn basic_auth(value: &[u8]) -> Verdict {
+    use base64::Engine as _;
+    let token = value.rsplit(|&b| b == b' ').next().unwrap_or(value);
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(token)
+        .unwrap_or_default();
+    let ok = decoded.contains(&b':')
+        && decoded.len() >= 3
+        && decoded.iter().all(|b| !b.is_ascii_control());
+    verdict(ok)
+}
+
+const NOT_NAMES: &[&str] = &[
+    "test",
+    "unknown",
+    "customer",
+    "user",
+    "admin",
+    "administrator",
+    "anonymous",
+    "guest",
+    "none",
+    "null",
+    "n/a",
+    "name",
+    "first",
+    "last",
+    "support",
+    "team",
+    "sales",
+    "info",
+    "system",
+    "default",
+    "account",
+    "example",
+    "sample",
+    "demo",
+];
+const SAMPLE_NAMES: &[&str] = &[
+    "john doe",
+    "jane doe",
+    "john smith",
+    "test user",
+    "max mustermann",
+    "erika mustermann",
+    "jan jansen",
+];
+
+fn person_name(value: &[u8]) -> Verdict {
+    let text = String::from_utf8_lossy(value).to_lowercase();
+    let t = text.trim();
+    if NOT_NAMES.contains(&t) || t.split_whitespace().all(|w| NOT_NAMES.contains(&w)) {
+        return Verdict::Invalid;
+    }
+    Verdict::Valid {
+        test: SAMPLE_NAMES.contains(&t),
+        weak: false,
+    }
+}
+
+fn advertising_id(value: &[u8]) -> Verdict {
+    let hex: Vec<u8> = value
+        .iter()
+        .copied()
+        .filter(u8::is_ascii_hexdigit)
+        .collect();
+    verdict(hex.len() == 32 && hex.iter().any(|&c| c != b'0'))
 }
 
 /// The Luhn checksum over digits (most significant first).
