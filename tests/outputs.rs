@@ -120,9 +120,14 @@ fn csv_has_one_row_per_field_and_kind() {
     assert_eq!(rows.len(), json_rows());
     let jwt = rows.iter().find(|r| &r[2] == "jwt").unwrap();
     assert_eq!(
-        (&jwt[0], &jwt[1], &jwt[16]),
-        ("tracklytics", "$.auth.token", "critical")
+        (&jwt[0], &jwt[1], &jwt[16], &jwt[17]),
+        ("tracklytics", "$.auth.token", "critical", "fail")
     );
+    let email = rows
+        .iter()
+        .find(|r| &r[0] == "acme-crm" && &r[2] == "email")
+        .unwrap();
+    assert_eq!((&email[16], &email[17]), ("", "pass"));
 }
 
 #[test]

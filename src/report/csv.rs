@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::Report;
 
-const HEADER: [&str; 18] = [
+const HEADER: [&str; 19] = [
     "vendor",
     "field",
     "detector",
@@ -22,6 +22,7 @@ const HEADER: [&str; 18] = [
     "first_file",
     "first_line",
     "violation",
+    "category_verdict",
     "row_id",
 ];
 
@@ -42,6 +43,13 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                     })
                 })
                 .map_or("", |x| x.severity.as_str());
+            // The vendor's checklist verdict for this row's category.
+            let verdict = report
+                .policy
+                .as_ref()
+                .and_then(|p| p.checklist.get(&v.vendor))
+                .and_then(|items| items.iter().find(|i| i.category == r.category))
+                .map_or("", |i| i.verdict);
             w.write_record([
                 v.vendor.as_str(),
                 r.field.as_deref().unwrap_or(""),
@@ -60,6 +68,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 &r.first.file,
                 &r.first.line.to_string(),
                 violation,
+                verdict,
                 &r.id,
             ])?;
         }
