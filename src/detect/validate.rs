@@ -61,6 +61,16 @@ pub enum Validator {
     /// A person's name that is not a placeholder; well-known sample names
     /// (John Doe) are test values.
     PersonName,
+    /// NHS number: 10 digits, mod-11 check digit.
+    UkNhs,
+    /// Australian Tax File Number: weighted sum divisible by 11.
+    AuTfn,
+    /// French NIR (INSEE): 97 minus the number mod 97 (Corsica 2A/2B).
+    FrInsee,
+    /// Italian codice fiscale: the check letter.
+    ItCodiceFiscale,
+    /// German Steuer-IdNr: ISO 7064 MOD 11,10 and the digit-repetition rule.
+    DeTaxId,
 }
 
 /// What a validator concluded about a candidate.
@@ -108,6 +118,11 @@ impl Validator {
             "basic_auth" => Validator::BasicAuth,
             "advertising_id" => Validator::AdvertisingId,
             "person_name" => Validator::PersonName,
+            "uk_nhs" => Validator::UkNhs,
+            "au_tfn" => Validator::AuTfn,
+            "fr_insee" => Validator::FrInsee,
+            "it_codice_fiscale" => Validator::ItCodiceFiscale,
+            "de_tax_id" => Validator::DeTaxId,
             _ => return None,
         })
     }
@@ -140,6 +155,11 @@ impl Validator {
             Validator::BasicAuth => "validator:basic_credentials",
             Validator::AdvertisingId => "validator:uuid",
             Validator::PersonName => "validator:name_shape",
+            Validator::UkNhs => "validator:nhs_mod11",
+            Validator::AuTfn => "validator:tfn_weights",
+            Validator::FrInsee => "validator:nir_key",
+            Validator::ItCodiceFiscale => "validator:cf_check_char",
+            Validator::DeTaxId => "validator:iso7064_mod11_10",
         }
     }
 
@@ -177,6 +197,11 @@ impl Validator {
             Validator::BasicAuth => basic_auth(value),
             Validator::AdvertisingId => advertising_id(value),
             Validator::PersonName => person_name(value),
+            Validator::UkNhs => digits_check(value, 10..=10, uk_nhs),
+            Validator::AuTfn => digits_check(value, 8..=9, au_tfn),
+            Validator::FrInsee => fr_insee(value),
+            Validator::ItCodiceFiscale => it_codice_fiscale(value),
+            Validator::DeTaxId => digits_check(value, 11..=11, de_tax_id),
         }
     }
 }
@@ -574,6 +599,129 @@ fn person_name(value: &[u8]) -> Verdict {
         test: SAMPLE_NAMES.contains(&t),
         weak: false,
     }
+}
+
+fn uk_nhs(d: &[u8]) -> bool {
+    let sum: u32 = d[..9]
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| u32::from(x) * (10 - i as u32))
+        .sum();
+    let check = match 11 - sum % 11 {
+        11 => 0,
+        c => c,
+    };
+    check != 10 && check == u32::from(d[9]) && d[0] != 0
+}
+
+fn au_tfn(d: &[u8]) -> bool {
+    const W9: [u32; 9] = [1, 4, 3, 7, 5, 8, 6, 9, 10];
+    const W8: [u32; 8] = [10, 7, 8, 4, 6, 3, 5, 1];
+    let sum: u32 = match d.len() {
+        9 => d.iter().zip(W9).map(|(&x, w)| u32::from(x) * w).sum(),
+        _ => d.iter().zip(W8).map(|(&x, w)| u32::from(x) * w).sum(),
+    };
+    sum.is_multiple_of(11) && d.iter().any(|&x| x != 0)
+}
+
+/// French NIR: sex digit, year, month, department (2A/2B for Corsica),
+/// commune, order, and a key of 97 minus the 13-digit number mod 97.
+fn fr_insee(value: &[u8]) -> Verdict {
+    let compact: Vec<u8> = value
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    if compact.len() != 15 || !matches!(compact[0], b'1' | b'2') {
+        return Verdict::Invalid;
+    }
+    let mut body = compact[..13].to_vec();
+    let corsica = match &body[5..7] {
+        b"2A" => Some(1_000_000),
+        b"2B" => Some(2_000_000),
+        _ => None,
+    };
+    if corsica.is_some() {
+        body[5] = b'1';
+        body[6] = b'9';
+    }
+    if !body.iter().chain(&compact[13..]).all(u8::is_ascii_digit) {
+        return Verdict::Invalid;
+    }
+    let mut n = body
+        .iter()
+        .fold(0u64, |acc, &b| acc * 10 + u64::from(b - b'0'));
+    if let Some(shift) = corsica {
+        n -= shift;
+    }
+    let key = u64::from(compact[13] - b'0') * 10 + u64::from(compact[14] - b'0');
+    let month = u64::from(body[3] - b'0') * 10 + u64::from(body[4] - b'0');
+    verdict((1..=12).contains(&month) && 97 - n % 97 == key)
+}
+
+/// Italian codice fiscale: sixteen characters, digits possibly replaced
+/// (omocodia) by LMNPQRSTUV, and a check letter from the odd/even tables.
+fn it_codice_fiscale(value: &[u8]) -> Verdict {
+    const ODD: [u32; 36] = [
+        1, 0, 5, 7, 9, 13, 15, 17, 19, 21, // 0-9
+        1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24,
+        23, // A-Z
+    ];
+    let v: Vec<u8> = value.iter().map(u8::to_ascii_uppercase).collect();
+    if v.len() != 16 || !v.iter().all(u8::is_ascii_alphanumeric) {
+        return Verdict::Invalid;
+    }
+    let index = |c: u8| {
+        if c.is_ascii_digit() {
+            usize::from(c - b'0')
+        } else {
+            usize::from(c - b'A') + 10
+        }
+    };
+    let sum: u32 = v[..15]
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            if i % 2 == 0 {
+                ODD[index(c)]
+            } else if c.is_ascii_digit() {
+                u32::from(c - b'0')
+            } else {
+                u32::from(c - b'A')
+            }
+        })
+        .sum();
+    verdict(v[15] == b'A' + (sum % 26) as u8)
+}
+
+/// German tax id: first digit not 0; among the first ten digits one digit
+/// occurs twice or three times and the others at most once; ISO 7064
+/// MOD 11,10 check digit.
+fn de_tax_id(d: &[u8]) -> bool {
+    if d[0] == 0 {
+        return false;
+    }
+    let mut counts = [0u8; 10];
+    for &x in &d[..10] {
+        counts[x as usize] += 1;
+    }
+    let repeated = counts.iter().filter(|&&c| c > 1).count();
+    if repeated != 1 || counts.iter().any(|&c| c > 3) {
+        return false;
+    }
+    let mut product = 10u32;
+    for &x in &d[..10] {
+        let mut sum = (u32::from(x) + product) % 10;
+        if sum == 0 {
+            sum = 10;
+        }
+        product = (sum * 2) % 11;
+    }
+    let check = match 11 - product {
+        10 => 0,
+        c => c,
+    };
+    check == u32::from(d[10])
 }
 
 fn advertising_id(value: &[u8]) -> Verdict {
