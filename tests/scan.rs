@@ -538,3 +538,37 @@ fn min_confidence_hides_weak_findings_and_counts_them() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["summary"]["below_min_confidence"], 1);
 }
+
+#[test]
+fn context_words_in_free_text_stand_in_for_a_field_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("v")).unwrap();
+    std::fs::write(
+        dir.path().join("v/support.log"),
+        "ticket 88: customer SSN: 512440133, born on 14/03/1985\nticket 89: invoice 512440133 paid 14/03/1985\n",
+    )
+    .unwrap();
+    let (findings, _) = scan_jsonl(dir.path(), &["."]);
+    let got: Vec<(String, u64, bool)> = findings
+        .iter()
+        .map(|f| {
+            let ctx = f["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e == "context");
+            (
+                f["detector"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                ctx,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("us_ssn".to_string(), 1, true),
+            ("date_of_birth".to_string(), 1, true)
+        ]
+    );
+}

@@ -26,6 +26,20 @@ pub use schema::{Category, Confidence, DetectorSpec, MaskStyle, PatternFile, Req
 pub use stats::ValueStats;
 pub use validate::{Validator, Verdict};
 
+/// Whether `text` holds one of the automaton's words as a whole word
+/// (`tel` in `tel: …`, not in `hotel`).
+fn has_word(words: &AhoCorasick, text: &[u8]) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric();
+    words.find_overlapping_iter(text).any(|m| {
+        let before = m.start().checked_sub(1).map(|i| text[i]);
+        let after = text.get(m.end()).copied();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
+}
+
+/// Bytes before a value in which a context word counts.
+const CONTEXT_WINDOW: usize = 24;
+
 /// The built-in detector files, embedded in the binary.
 pub const BUILTIN_PATTERNS: &[(&str, &str)] = &[
     (
@@ -185,6 +199,8 @@ pub struct Detector {
     pub source: String,
     /// The `requires.literals` automaton.
     literals: Option<AhoCorasick>,
+    /// Context words (case-insensitive) and the unanchored field-only shape.
+    context: Option<(AhoCorasick, LazyRegex)>,
     pattern: Option<Regex>,
     hinted: Option<LazyRegex>,
     masked: Option<Regex>,
@@ -223,6 +239,8 @@ pub enum MatchRule {
     FieldPattern,
     /// The value has the shape of a masked value of this kind.
     MaskedShape,
+    /// The field-only shape, right after a context word in the text.
+    Context,
 }
 
 /// Why a match has its confidence.
@@ -551,6 +569,23 @@ impl Catalogue {
                 spec.unicode,
             )?,
             source: file.to_string(),
+            context: match (spec.context.as_slice(), &spec.hinted_pattern) {
+                ([], _) | (_, None) => None,
+                (words, Some(p)) => Some((
+                    AhoCorasick::builder()
+                        .ascii_case_insensitive(true)
+                        .build(words)
+                        .map_err(|e| CatalogueError::Hints(e.to_string()))?,
+                    LazyRegex {
+                        src: format!(
+                            "(?-u:\\b)(?:{})(?-u:\\b)",
+                            p.trim_start_matches('^').trim_end_matches('$')
+                        ),
+                        unicode: spec.unicode,
+                        compiled: std::sync::OnceLock::new(),
+                    },
+                )),
+            },
             literals: match spec.requires.literals.as_slice() {
                 [] => None,
                 words => Some(
@@ -615,7 +650,7 @@ impl Catalogue {
                 .find(|&&(d, _)| d == i)
                 .map(|&(_, h)| h)
                 .filter(|&h| contradiction.is_none_or(|len| len <= self.hints.hint(h).word.len()));
-            let free = d.pattern.is_some() || d.masked.is_some();
+            let free = d.pattern.is_some() || d.masked.is_some() || d.context.is_some();
             let applies = match hint {
                 Some(_) => true,
                 None => free && contradiction.is_none(),
@@ -698,10 +733,29 @@ impl Catalogue {
         if !gate {
             return;
         }
-        let Some(re) = &d.pattern else { return };
-        for m in re.find_iter(value) {
-            if let Some(m) = confirm(i, d, value, m.start(), m.end(), MatchRule::Pattern, hint) {
-                out.push(m);
+        if let Some(re) = &d.pattern {
+            for m in re.find_iter(value) {
+                if let Some(m) = confirm(i, d, value, m.start(), m.end(), MatchRule::Pattern, hint)
+                {
+                    out.push(m);
+                }
+            }
+        }
+        if hint.is_none()
+            && let Some((words, shape)) = &d.context
+            && words.is_match(value)
+            && let Some(re) = shape.get()
+        {
+            for m in re.find_iter(value) {
+                // The context word must end within a short window before
+                // the value ("SSN: 512440133", "born on 14/03/1985").
+                let window = &value[m.start().saturating_sub(CONTEXT_WINDOW)..m.start()];
+                if has_word(words, window)
+                    && let Some(found) =
+                        confirm(i, d, value, m.start(), m.end(), MatchRule::Context, None)
+                {
+                    out.push(found);
+                }
             }
         }
     }
@@ -783,7 +837,9 @@ fn confirm(
     // A field hint that agrees with a validated value is the strongest
     // evidence we have; without a hint, a weak value (private address,
     // bare digits) loses a level.
-    let confidence = match (hint.is_some(), weak) {
+    // A context word in the text counts like a field hint.
+    let supported = hint.is_some() || rule == MatchRule::Context;
+    let confidence = match (supported, weak) {
         (true, _) if d.validator.is_some() => Confidence::High,
         (true, _) => Confidence::Medium,
         (false, false) => d.confidence,
@@ -852,6 +908,7 @@ impl Catalogue {
                 MatchRule::Pattern => "pattern",
                 MatchRule::FieldPattern => "field_pattern",
                 MatchRule::MaskedShape => "masked_shape",
+                MatchRule::Context => "context",
             }
             .to_string(),
         ];

@@ -63,6 +63,11 @@ pub struct DetectorSpec {
     /// `[field, value]` pairs that must not be found.
     #[serde(default)]
     pub field_negatives: Vec<(String, String)>,
+    /// Words that, shortly before a value of the field-only shape in free
+    /// text or an unhinted field (`SSN: 512440133`, `born on 14/03/1985`),
+    /// stand in for a field hint (ASCII case-insensitive).
+    #[serde(default)]
+    pub context: Vec<String>,
     /// Compile the regexes with Unicode classes. Off by default: detectors
     /// match bytes with ASCII classes, and a Unicode class in a pattern is
     /// an error unless this says it is meant.
