@@ -281,6 +281,10 @@ pub struct Match {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldContext {
     active: Vec<(usize, Option<usize>)>,
+    /// `active` as a bit set, and the active detectors that have a hint
+    /// (catalogues of at most 128 detectors).
+    active_set: u128,
+    hinted_set: u128,
 }
 
 /// A detector's statistic thresholds, packed for the per-value loop.
@@ -347,6 +351,10 @@ impl LazyRegex {
 pub struct Catalogue {
     detectors: Vec<Detector>,
     gates: Vec<Gate>,
+    /// Per distinct (statistic, threshold): the detectors that need it.
+    thresholds: Vec<(usize, u32, u128)>,
+    /// Detectors with a masked shape.
+    masked_set: u128,
     hints: HintIndex,
 }
 
@@ -508,10 +516,30 @@ impl Catalogue {
             }
         }
         let hints = HintIndex::new(hints).map_err(|e| CatalogueError::Hints(e.to_string()))?;
-        let gates = detectors.iter().map(|d| Gate::of(&d.requires)).collect();
+        let gates: Vec<Gate> = detectors.iter().map(|d| Gate::of(&d.requires)).collect();
+        let mut thresholds: Vec<(usize, u32, u128)> = Vec::new();
+        for (i, g) in gates.iter().enumerate().take(128) {
+            for (stat, &need) in g.0.iter().enumerate().filter(|&(_, &n)| n > 0) {
+                match thresholds
+                    .iter_mut()
+                    .find(|(s, n, _)| *s == stat && *n == need)
+                {
+                    Some(t) => t.2 |= 1 << i,
+                    None => thresholds.push((stat, need, 1 << i)),
+                }
+            }
+        }
+        let masked_set = detectors
+            .iter()
+            .enumerate()
+            .take(128)
+            .filter(|(_, d)| d.masked.is_some())
+            .fold(0u128, |m, (i, _)| m | 1 << i);
         Ok(Catalogue {
             detectors,
             gates,
+            thresholds,
+            masked_set,
             hints,
         })
     }
@@ -657,6 +685,12 @@ impl Catalogue {
             };
             if applies {
                 ctx.active.push((i, hint));
+                if i < 128 {
+                    ctx.active_set |= 1 << i;
+                    if hint.is_some() {
+                        ctx.hinted_set |= 1 << i;
+                    }
+                }
             }
         }
         ctx
@@ -669,43 +703,85 @@ impl Catalogue {
         let stats = ValueStats::of(value);
         let have = stat_array(&stats);
         let masks = stats.mask >= 3;
-        for &(i, hint) in &ctx.active {
-            let passes = self.gates[i].passes(&have);
-            // Most detectors fail their gate on most values and have
-            // nothing else to try: skip them without touching them.
-            if !passes && hint.is_none() && !masks {
-                continue;
+        if self.detectors.len() <= 128 {
+            // Most detectors fail their gate on most values and have nothing
+            // else to try: the gate sets rule them out together, and only
+            // the rest are visited.
+            let passing = !self.blocked(&have);
+            let masked = if masks { self.masked_set } else { 0 };
+            let mut todo = ctx.active_set & (passing | ctx.hinted_set | masked);
+            while todo != 0 {
+                let i = todo.trailing_zeros() as usize;
+                todo &= todo - 1;
+                let hint = if ctx.hinted_set >> i & 1 == 1 {
+                    ctx.active
+                        .iter()
+                        .find(|&&(d, _)| d == i)
+                        .and_then(|&(_, h)| h)
+                } else {
+                    None
+                };
+                self.scan_one(i, hint, passing >> i & 1 == 1, masks, value, out);
             }
-            let d = &self.detectors[i];
-            // One automaton search, after the cheap statistics passed: each
-            // detector's literals are few, and its automaton has a
-            // prefilter that skips most bytes.
-            let gate = passes && d.literals.as_ref().is_none_or(|ac| ac.is_match(value));
-            self.scan_clear(i, d, hint, value, gate, out);
-            if masks && let Some(re) = &d.masked {
-                for m in re.find_iter(value) {
-                    out.push(Match {
-                        detector: i,
-                        start: m.start(),
-                        end: m.end(),
-                        confidence: if hint.is_some() {
-                            Confidence::High
-                        } else {
-                            d.confidence
-                        },
-                        status: Status::Masked,
-                        evidence: Evidence {
-                            rule: MatchRule::MaskedShape,
-                            validator: None,
-                            hint,
-                            weak: false,
-                        },
-                    });
+        } else {
+            for &(i, hint) in &ctx.active {
+                let passes = self.gates[i].passes(&have);
+                if !passes && hint.is_none() && !masks {
+                    continue;
                 }
+                self.scan_one(i, hint, passes, masks, value, out);
             }
         }
         if out.len() - base > 1 {
             self.resolve_overlaps(out, base);
+        }
+    }
+
+    /// The detectors some threshold of which the statistics miss.
+    #[inline]
+    fn blocked(&self, have: &[u32; 7]) -> u128 {
+        self.thresholds
+            .iter()
+            .filter(|&&(stat, need, _)| have[stat] < need)
+            .fold(0u128, |b, &(_, _, set)| b | set)
+    }
+
+    /// Runs detector `i` on a value whose statistics pass its gate or not.
+    fn scan_one(
+        &self,
+        i: usize,
+        hint: Option<usize>,
+        passes: bool,
+        masks: bool,
+        value: &[u8],
+        out: &mut Vec<Match>,
+    ) {
+        let d = &self.detectors[i];
+        // One automaton search, after the cheap statistics passed: each
+        // detector's literals are few, and its automaton has a
+        // prefilter that skips most bytes.
+        let gate = passes && d.literals.as_ref().is_none_or(|ac| ac.is_match(value));
+        self.scan_clear(i, d, hint, value, gate, out);
+        if masks && let Some(re) = &d.masked {
+            for m in re.find_iter(value) {
+                out.push(Match {
+                    detector: i,
+                    start: m.start(),
+                    end: m.end(),
+                    confidence: if hint.is_some() {
+                        Confidence::High
+                    } else {
+                        d.confidence
+                    },
+                    status: Status::Masked,
+                    evidence: Evidence {
+                        rule: MatchRule::MaskedShape,
+                        validator: None,
+                        hint,
+                        weak: false,
+                    },
+                });
+            }
         }
     }
 
@@ -743,6 +819,9 @@ impl Catalogue {
         }
         if hint.is_none()
             && let Some((words, shape)) = &d.context
+            // A context word and a value are separated by a space or `=`
+            // (`SSN: 512440133`, `dob=1985-03-14`); timestamps are not.
+            && memchr::memchr2(b' ', b'=', value).is_some()
             && words.is_match(value)
             && let Some(re) = shape.get()
         {
