@@ -21,7 +21,7 @@ use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
 use crate::detect::mask::mask;
-use crate::detect::{Catalogue, Confidence, FieldContext, Match, Status};
+use crate::detect::{Catalogue, Confidence, FieldContext, Match, MatchRule, Status};
 use crate::discover::{self, Candidate, DiscoverOptions, Failed, Skipped};
 use crate::finding::{Finding, Fingerprinter};
 use crate::format::csv::{self as csvfmt, Header};
@@ -707,9 +707,16 @@ impl UnitScanner<'_, '_> {
             length: len as u64,
             line,
             column,
-            // An already-masked value is shown as the vendor masked it.
-            masked: match m.status {
-                Status::Masked => String::from_utf8_lossy(matched).into_owned(),
+            // An already-masked value is shown as the vendor masked it; a
+            // digest only by its start (an unsalted hash of an email can be
+            // reversed by guessing, so the whole digest is not repeated).
+            masked: match (m.status, m.evidence.rule) {
+                (_, MatchRule::Hashed) => format!(
+                    "{}… ({} hex digits)",
+                    String::from_utf8_lossy(&matched[..matched.len().min(8)]),
+                    matched.len()
+                ),
+                (Status::Masked, _) => String::from_utf8_lossy(matched).into_owned(),
                 _ => mask(d.mask, matched),
             },
             fingerprint: shared

@@ -53,6 +53,7 @@ fn the_detector_list_is_pinned() {
             "de_tax_id government_id high iso7064_mod11_10",
             "us_mbi government_id high null",
             "us_drivers_license government_id medium not_placeholder",
+            "us_passport government_id medium not_placeholder",
             "aba_routing financial high aba_checksum",
             "bank_account financial medium not_placeholder",
             "swift_bic financial low null",

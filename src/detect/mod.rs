@@ -37,6 +37,16 @@ fn has_word(words: &AhoCorasick, text: &[u8]) -> bool {
     })
 }
 
+/// Name tokens that say a field holds digests.
+const HASH_WORDS: &[&[u8]] = &[
+    b"hash", b"hashed", b"sha", b"sha1", b"sha256", b"sha512", b"md5", b"digest", b"hmac",
+];
+
+/// Whether a value is a hex digest (MD5, SHA-1, SHA-256 or SHA-512 length).
+fn is_hex_digest(value: &[u8]) -> bool {
+    matches!(value.len(), 32 | 40 | 64 | 128) && value.iter().all(u8::is_ascii_hexdigit)
+}
+
 /// Bytes before a value in which a context word counts.
 const CONTEXT_WINDOW: usize = 24;
 
@@ -241,6 +251,9 @@ pub enum MatchRule {
     MaskedShape,
     /// The field-only shape, right after a context word in the text.
     Context,
+    /// A hex digest in a field named for a kind and a hash (`email_sha256`):
+    /// the vendor holds the kind, hashed.
+    Hashed,
 }
 
 /// Why a match has its confidence.
@@ -285,6 +298,8 @@ pub struct FieldContext {
     /// (catalogues of at most 128 detectors).
     active_set: u128,
     hinted_set: u128,
+    /// The name says the values are digests (`email_hash`, `phone_sha256`).
+    hashed: bool,
 }
 
 /// A detector's statistic thresholds, packed for the per-value loop.
@@ -650,8 +665,12 @@ impl Catalogue {
         // not-hint: a more specific not-hint (`password_changed`) beats a
         // shorter hint (`password`); otherwise the hint wins.
         let mut contradicts: Vec<(usize, usize)> = Vec::new();
+        let mut hashed = false;
         if let Some(name) = name {
             hints::normalise_into(name, scratch);
+            hashed = scratch
+                .split(|&b| b == b'_')
+                .any(|t| HASH_WORDS.contains(&t));
             self.hints.for_each_match(scratch, |i| {
                 let hint = self.hints.hint(i);
                 match hint.kind {
@@ -666,7 +685,10 @@ impl Catalogue {
                 }
             });
         }
-        let mut ctx = FieldContext::default();
+        let mut ctx = FieldContext {
+            hashed,
+            ..FieldContext::default()
+        };
         for (i, d) in self.detectors.iter().enumerate() {
             let contradiction = contradicts
                 .iter()
@@ -700,6 +722,28 @@ impl Catalogue {
     /// in order of position to `out`.
     pub fn scan_value(&self, ctx: &FieldContext, value: &[u8], out: &mut Vec<Match>) {
         let base = out.len();
+        if ctx.hashed && ctx.hinted_set != 0 {
+            let (s, e) = trim(value);
+            if is_hex_digest(&value[s..e]) {
+                // The first detector the name points at holds it, hashed.
+                if let Some(&(i, hint)) = ctx.active.iter().find(|(_, h)| h.is_some()) {
+                    out.push(Match {
+                        detector: i,
+                        start: s,
+                        end: e,
+                        confidence: Confidence::High,
+                        status: Status::Masked,
+                        evidence: Evidence {
+                            rule: MatchRule::Hashed,
+                            validator: None,
+                            hint,
+                            weak: false,
+                        },
+                    });
+                }
+                return;
+            }
+        }
         let stats = ValueStats::of(value);
         let have = stat_array(&stats);
         let masks = stats.mask >= 3;
@@ -988,6 +1032,7 @@ impl Catalogue {
                 MatchRule::FieldPattern => "field_pattern",
                 MatchRule::MaskedShape => "masked_shape",
                 MatchRule::Context => "context",
+                MatchRule::Hashed => "hashed",
             }
             .to_string(),
         ];
