@@ -338,6 +338,10 @@ impl<'a> Planner<'a> {
             Ok(b) => Arc::new(b),
             Err(e) => return Some(whole(Source::Failed(e.to_string()))),
         };
+        if load::is_utf16(&bytes) {
+            // Decoded whole in the worker: UTF-16 is not cut at byte lines.
+            return Some(whole(Source::Whole));
+        }
         let format = format::detect_format(&c.path, &bytes[..bytes.len().min(SNIFF_LEN)]);
         let (cuts, header) = match format {
             Format::Json => (Vec::new(), None),
@@ -467,10 +471,13 @@ fn process(
             result
         }
         Source::Whole => {
-            let bytes = match load::load(&candidate.path, candidate.size, &shared.load, read) {
+            let mut bytes = match load::load(&candidate.path, candidate.size, &shared.load, read) {
                 Ok(b) => b,
                 Err(e) => return UnitResult::empty(Outcome::Failed(e.to_string())),
             };
+            if let Some(utf8) = load::decode_utf16(&bytes) {
+                bytes = Bytes::Owned(utf8);
+            }
             let head = &bytes[..bytes.len().min(SNIFF_LEN)];
             let inner = candidate.path.with_extension("");
             let named = if load::is_gzip(&candidate.path) {
@@ -522,6 +529,9 @@ fn scan_slice(
     };
     scanner.result.bytes = data.len() as u64;
     match format {
+        // An empty document holds nothing; it is not malformed.
+        Format::Json if data.iter().all(|b| b.is_ascii_whitespace()) || data == b"\xEF\xBB\xBF" => {
+        }
         Format::Json => {
             if let Err(p) = format::json::extract(data, &mut fields, json, &mut scanner) {
                 scanner.problem(Problem {

@@ -98,6 +98,33 @@ pub fn load<'b>(
     Ok(Bytes::Buffer(buf))
 }
 
+/// Whether `head` starts with a UTF-16 byte-order mark.
+pub fn is_utf16(head: &[u8]) -> bool {
+    head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF])
+}
+
+/// Decodes UTF-16 text that starts with a byte-order mark into UTF-8
+/// (unpaired surrogates become U+FFFD); `None` without a mark. Offsets and
+/// columns of findings then refer to the decoded text.
+pub fn decode_utf16(bytes: &[u8]) -> Option<Vec<u8>> {
+    let little = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let units = bytes[2..].chunks_exact(2).map(|p| {
+        if little {
+            u16::from_le_bytes([p[0], p[1]])
+        } else {
+            u16::from_be_bytes([p[0], p[1]])
+        }
+    });
+    let text: String = char::decode_utf16(units)
+        .map(|c| c.unwrap_or('\u{FFFD}'))
+        .collect();
+    Some(text.into_bytes())
+}
+
 /// Reads a whole file into owned memory (for large files when mapping is
 /// off and the file must be shared between chunks).
 pub fn read_owned(path: &Path) -> Result<Bytes<'static>, LoadError> {
@@ -150,6 +177,21 @@ mod tests {
             ..opts
         };
         assert_eq!(load(&p, 100, &opts, &mut buf).unwrap().len(), 100);
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_decoded() {
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("a@é".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("a@é".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(decode_utf16(&le).unwrap(), "a@é".as_bytes());
+        assert_eq!(decode_utf16(&be).unwrap(), "a@é".as_bytes());
+        assert!(decode_utf16(b"plain").is_none());
     }
 
     #[test]

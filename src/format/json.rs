@@ -62,6 +62,12 @@ pub(crate) fn walk<S: ValueSink>(
     sink: &mut S,
     top_records: bool,
 ) -> Result<(), Problem> {
+    // A UTF-8 byte-order mark is not part of the document.
+    let base = if data[base..].starts_with(b"\xEF\xBB\xBF") {
+        base + 3
+    } else {
+        base
+    };
     let mut t = Tokenizer { data, pos: base };
     scratch.stack.clear();
     let mut next = t.peek()?;
