@@ -67,6 +67,19 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     };
 
     let progress = Arc::new(Progress::default());
+    {
+        // Ctrl-C stops the scan; what was found is still written, marked
+        // incomplete. A second Ctrl-C ends the process at once.
+        let progress = Arc::clone(&progress);
+        let _ = ctrlc::set_handler(move || {
+            if progress
+                .cancel
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
+                std::process::exit(130);
+            }
+        });
+    }
     let bar = (!args.quiet && io::stderr().is_terminal())
         .then(|| ProgressBar::start(Arc::clone(&progress)));
     let mut on_finding = |f: &sandsift::Finding| match format {
@@ -103,6 +116,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     }
     if !args.quiet {
         eprintln!("{}", summary_line(&report));
+    }
+    if report.summary.incomplete {
+        eprintln!(
+            "sandsift: interrupted: the report covers only what was scanned before (summary.incomplete)"
+        );
+        return Ok(ExitCode::from(2));
     }
     let leaks = report.summary.status.clear > 0;
     let violated = report

@@ -16,7 +16,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
@@ -108,6 +108,10 @@ pub struct Progress {
     pub files_done: AtomicU64,
     /// Bytes finished.
     pub bytes_done: AtomicU64,
+    /// Set (from a signal handler, say) to stop the scan: no new unit
+    /// starts, the ones running finish, and the report is marked
+    /// incomplete.
+    pub cancel: AtomicBool,
 }
 
 /// Runs a scan. Every finding is passed to `on_finding` in a deterministic
@@ -196,6 +200,10 @@ pub fn scan(
         let mut exhausted = false;
         loop {
             while !exhausted && planned - emitted < window {
+                if progress.cancel.load(Ordering::Relaxed) {
+                    exhausted = true;
+                    break;
+                }
                 let Some(unit) = planner.next_unit() else {
                     exhausted = true;
                     break;
@@ -248,6 +256,18 @@ pub fn scan(
     });
     if let Some(e) = failure {
         return Err(ScanError::Output(e));
+    }
+    if progress.cancel.load(Ordering::Relaxed) {
+        report.summary.incomplete = true;
+        for (state, c) in states.iter().zip(candidates) {
+            if !state.done {
+                report.file_skipped(Skipped {
+                    file: c.display.clone(),
+                    reason: "not scanned: the scan was interrupted".to_string(),
+                    bytes: c.size,
+                });
+            }
+        }
     }
     report.finish(started.elapsed(), threads);
     Ok(report)
@@ -741,6 +761,8 @@ impl UnitScanner<'_, '_> {
 
 #[derive(Default)]
 struct FileState {
+    /// The file's last unit was emitted.
+    done: bool,
     lines: u64,
     format: Option<Format>,
     outcome: Option<Outcome>,
@@ -813,6 +835,7 @@ fn emit(
         return Ok(());
     }
     progress.files_done.fetch_add(1, Ordering::Relaxed);
+    state.done = true;
     let file = candidate.display.clone();
     match state.outcome.take() {
         Some(Outcome::Skipped(reason)) => report.file_skipped(Skipped {

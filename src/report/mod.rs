@@ -150,6 +150,9 @@ pub struct Summary {
     pub below_min_confidence: u64,
     /// Findings left out because the baseline report already had them.
     pub baseline_known: u64,
+    /// The scan was interrupted: files it did not finish are listed as
+    /// skipped with that reason.
+    pub incomplete: bool,
     /// Wall-clock duration in milliseconds.
     pub duration_ms: u64,
     /// Scanned bytes per second of wall-clock time, in MB (10^6 bytes).

@@ -297,6 +297,13 @@ fn write_policy(
 
 fn write_accounting(out: &mut dyn Write, report: &Report, paint: &Paint) -> io::Result<()> {
     let s = &report.summary;
+    if s.incomplete {
+        writeln!(
+            out,
+            "\n{}",
+            paint.wrap("1;31", "INCOMPLETE: the scan was interrupted")
+        )?;
+    }
     if !report.skipped.is_empty() {
         writeln!(
             out,
