@@ -16,6 +16,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::io;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Instant;
@@ -298,6 +299,8 @@ enum Source {
         bytes: Arc<Bytes<'static>>,
         start: usize,
         end: usize,
+        /// Offset in the file of `bytes[start]`.
+        offset: u64,
         format: Format,
         /// The header of a delimited file; chunk 0 starts with it.
         header: Option<Arc<Header>>,
@@ -320,6 +323,20 @@ struct Planner<'a> {
     pending: VecDeque<Unit>,
     chunk_size: usize,
     mmap: bool,
+    stream: Option<Stream>,
+}
+
+/// A large line-oriented file read chunk by chunk (without mmap), so memory
+/// stays at a few chunks whatever the file's size.
+struct Stream {
+    file: usize,
+    reader: std::fs::File,
+    /// Bytes read but not yet handed out (the start of an unfinished line).
+    carry: Vec<u8>,
+    /// File offset of `carry[0]`.
+    offset: u64,
+    index: usize,
+    format: Format,
 }
 
 impl<'a> Planner<'a> {
@@ -330,12 +347,97 @@ impl<'a> Planner<'a> {
             pending: VecDeque::new(),
             chunk_size: config.chunk_size.max(4096),
             mmap: config.load.mmap_threshold.is_some(),
+            stream: None,
         }
+    }
+
+    /// The next chunk of the open stream, cut after its last newline.
+    fn next_streamed(&mut self) -> Option<Unit> {
+        use std::io::Read;
+        let chunk_size = self.chunk_size;
+        let st = self.stream.as_mut()?;
+        let mut eof = false;
+        loop {
+            let want = (chunk_size.saturating_sub(st.carry.len())).max(4096) as u64;
+            match st.reader.by_ref().take(want).read_to_end(&mut st.carry) {
+                Ok(n) if (n as u64) < want => eof = true,
+                Ok(_) => {}
+                Err(e) => {
+                    let unit = Unit {
+                        file: st.file,
+                        index: st.index,
+                        last: true,
+                        source: Source::Failed(format!("reading at byte {}: {e}", st.offset)),
+                    };
+                    self.stream = None;
+                    return Some(unit);
+                }
+            }
+            if eof || memchr::memrchr(b'\n', &st.carry).is_some() {
+                break;
+            }
+        }
+        let cut = if eof {
+            st.carry.len()
+        } else {
+            memchr::memrchr(b'\n', &st.carry).map_or(st.carry.len(), |i| i + 1)
+        };
+        let rest = st.carry.split_off(cut);
+        let bytes = std::mem::replace(&mut st.carry, rest);
+        let len = bytes.len();
+        let unit = Unit {
+            file: st.file,
+            index: st.index,
+            last: eof,
+            source: Source::Chunk {
+                bytes: Arc::new(Bytes::Owned(bytes)),
+                start: 0,
+                end: len,
+                offset: st.offset,
+                format: st.format,
+                header: None,
+            },
+        };
+        st.offset += len as u64;
+        st.index += 1;
+        if eof {
+            self.stream = None;
+        }
+        Some(unit)
+    }
+
+    /// Opens a large NDJSON or text file for streaming; `None` when it is
+    /// another format (or UTF-16), which is then loaded whole.
+    fn start_stream(&mut self, file: usize, path: &Path) -> Result<bool, String> {
+        use std::io::Read;
+        let mut reader = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        let mut head = Vec::with_capacity(SNIFF_LEN);
+        reader
+            .by_ref()
+            .take(SNIFF_LEN as u64)
+            .read_to_end(&mut head)
+            .map_err(|e| e.to_string())?;
+        let format = format::detect_format(path, &head);
+        if load::is_utf16(&head) || !matches!(format, Format::Ndjson | Format::Text) {
+            return Ok(false);
+        }
+        self.stream = Some(Stream {
+            file,
+            reader,
+            carry: head,
+            offset: 0,
+            index: 0,
+            format,
+        });
+        Ok(true)
     }
 
     fn next_unit(&mut self) -> Option<Unit> {
         if let Some(u) = self.pending.pop_front() {
             return Some(u);
+        }
+        if self.stream.is_some() {
+            return self.next_streamed();
         }
         let file = self.next;
         let c = self.candidates.get(file)?;
@@ -348,6 +450,13 @@ impl<'a> Planner<'a> {
         };
         if c.size < 2 * self.chunk_size as u64 || load::is_gzip(&c.path) {
             return Some(whole(Source::Whole));
+        }
+        if !self.mmap {
+            match self.start_stream(file, &c.path) {
+                Ok(true) => return self.next_streamed(),
+                Ok(false) => {}
+                Err(e) => return Some(whole(Source::Failed(e))),
+            }
         }
         let loaded = if self.mmap {
             load::map(&c.path)
@@ -391,6 +500,7 @@ impl<'a> Planner<'a> {
                     bytes: Arc::clone(&bytes),
                     start,
                     end,
+                    offset: start as u64,
                     format,
                     header: header.clone(),
                 },
@@ -469,6 +579,7 @@ fn process(
             bytes,
             start,
             end,
+            offset,
             format,
             header,
         } => {
@@ -478,7 +589,7 @@ fn process(
                 *format,
                 header.as_deref(),
                 unit.index == 0,
-                *start as u64,
+                *offset,
                 info,
                 shared,
                 json,
