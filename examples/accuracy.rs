@@ -24,28 +24,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-    fn digits(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| char::from(b'0' + self.below(10) as u8))
-            .collect()
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 const FIRST: &[&str] = &[
     "Amara", "Bruno", "Chiara", "Dmitri", "Elif", "Farah", "Goran", "Hana", "Ines", "Jonas",
@@ -136,18 +117,6 @@ fn decoy_order(r: &mut Rng) -> String {
     let good = luhn_digit(&body);
     let bad = char::from(b'0' + ((good as u8 - b'0' + 1) % 10));
     format!("{body}{bad}")
-}
-
-fn uuid(r: &mut Rng) -> String {
-    let (a, b) = (r.next(), r.next());
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        (b >> 48) | 0x8000,
-        b & 0xffff_ffff_ffff
-    )
 }
 
 fn ts(r: &mut Rng) -> String {
@@ -276,7 +245,7 @@ fn generate(out: &Path, seed: u64, records: usize) -> std::io::Result<()> {
     for i in 0..records {
         let mut rec = format!(
             r#"{{"event_id":"{}","ts":"{}","order_ref":"{}","name":"{}","version":"4.{}.{}.0""#,
-            uuid(&mut r),
+            r.uuid(),
             ts(&mut r),
             decoy_order(&mut r),
             r.pick(PRODUCTS),
@@ -347,7 +316,7 @@ fn generate(out: &Path, seed: u64, records: usize) -> std::io::Result<()> {
             text,
             "{} INFO request {} {} by {val} took {}ms v{}.{}.{}",
             ts(&mut r),
-            uuid(&mut r),
+            r.uuid(),
             r.pick(WORDS),
             r.below(900),
             r.below(5),
@@ -362,7 +331,7 @@ fn generate(out: &Path, seed: u64, records: usize) -> std::io::Result<()> {
         let _ = writeln!(
             text,
             r#"{{"id":"{}","order":"{}","invoice_number":"{}","ts":"{}","name":"{}","sku":"SKU-{}","price":{}.{:02},"version":"{}.{}.{}","note":"{} {} {}"}}"#,
-            uuid(&mut r),
+            r.uuid(),
             decoy_order(&mut r),
             r.digits(9),
             ts(&mut r),

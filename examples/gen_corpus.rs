@@ -13,27 +13,9 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // splitmix64
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 const WORDS: &[&str] = &[
     "order", "shipped", "cart", "checkout", "item", "review", "delivery", "return", "invoice",
@@ -58,18 +40,6 @@ const AGENTS: &[&str] = &[
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148",
     "okhttp/4.12.0",
 ];
-
-fn uuid(r: &mut Rng) -> String {
-    let (a, b) = (r.next(), r.next());
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        (b >> 48) | 0x8000,
-        b & 0xffff_ffff_ffff
-    )
-}
 
 fn ts(r: &mut Rng) -> String {
     format!(
@@ -121,10 +91,10 @@ fn event(r: &mut Rng, pii_per_byte: f64, out: &mut String) {
     write!(
         out,
         r#"{{"event_id":"{}","ts":"{}","type":"{}","session":"{}","user":{{"id":{},"plan":"{}""#,
-        uuid(r),
+        r.uuid(),
         ts(r),
         r.pick(&["page_view", "click", "add_to_cart", "purchase", "search"]),
-        uuid(r),
+        r.uuid(),
         r.below(10_000_000),
         r.pick(&["free", "pro", "enterprise"])
     )
