@@ -366,8 +366,10 @@ impl LazyRegex {
 pub struct Catalogue {
     detectors: Vec<Detector>,
     gates: Vec<Gate>,
-    /// Per distinct (statistic, threshold): the detectors that need it.
-    thresholds: Vec<(usize, u32, u128)>,
+    /// Per statistic, its distinct thresholds in ascending order, each with
+    /// the detectors that need at least that much: the first threshold a
+    /// value's statistic falls below names every detector it rules out.
+    thresholds: [Vec<(u32, u128)>; 7],
     /// Detectors with a masked shape.
     masked_set: u128,
     hints: HintIndex,
@@ -532,17 +534,24 @@ impl Catalogue {
         }
         let hints = HintIndex::new(hints).map_err(|e| CatalogueError::Hints(e.to_string()))?;
         let gates: Vec<Gate> = detectors.iter().map(|d| Gate::of(&d.requires)).collect();
-        let mut thresholds: Vec<(usize, u32, u128)> = Vec::new();
-        for (i, g) in gates.iter().enumerate().take(128) {
-            for (stat, &need) in g.0.iter().enumerate().filter(|&(_, &n)| n > 0) {
-                match thresholds
-                    .iter_mut()
-                    .find(|(s, n, _)| *s == stat && *n == need)
-                {
-                    Some(t) => t.2 |= 1 << i,
-                    None => thresholds.push((stat, need, 1 << i)),
-                }
-            }
+        let mut thresholds: [Vec<(u32, u128)>; 7] = Default::default();
+        for (stat, list) in thresholds.iter_mut().enumerate() {
+            let mut needs: Vec<u32> = gates.iter().take(128).map(|g| g.0[stat]).collect();
+            needs.retain(|&n| n > 0);
+            needs.sort_unstable();
+            needs.dedup();
+            *list = needs
+                .into_iter()
+                .map(|need| {
+                    let set = gates
+                        .iter()
+                        .take(128)
+                        .enumerate()
+                        .filter(|(_, g)| g.0[stat] >= need)
+                        .fold(0u128, |b, (i, _)| b | 1 << i);
+                    (need, set)
+                })
+                .collect();
         }
         let masked_set = detectors
             .iter()
@@ -786,8 +795,9 @@ impl Catalogue {
     fn blocked(&self, have: &[u32; 7]) -> u128 {
         self.thresholds
             .iter()
-            .filter(|&&(stat, need, _)| have[stat] < need)
-            .fold(0u128, |b, &(_, _, set)| b | set)
+            .zip(have)
+            .filter_map(|(list, &have)| list.iter().find(|&&(need, _)| have < need))
+            .fold(0u128, |b, &(_, set)| b | set)
     }
 
     /// Runs detector `i` on a value whose statistics pass its gate or not.
@@ -1052,6 +1062,34 @@ impl Catalogue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn threshold_sets_agree_with_each_gate() {
+        let cat = Catalogue::builtin().unwrap();
+        // Every statistic at, around and between the thresholds in use.
+        let mut probes: Vec<u32> = vec![0, 1, 2, 100];
+        for list in &cat.thresholds {
+            for &(need, _) in list {
+                probes.extend([need.saturating_sub(1), need, need + 1]);
+            }
+        }
+        let mut seed = 7u64;
+        for _ in 0..20_000 {
+            let mut have = [0u32; 7];
+            for h in &mut have {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                *h = probes[(seed >> 33) as usize % probes.len()];
+            }
+            let blocked = cat.blocked(&have);
+            for (i, gate) in cat.gates.iter().enumerate() {
+                assert_eq!(
+                    blocked >> i & 1 == 0,
+                    gate.passes(&have),
+                    "{have:?} detector {i}"
+                );
+            }
+        }
+    }
 
     fn scan(cat: &Catalogue, field: Option<&str>, value: &str) -> Vec<(String, String)> {
         let ctx = cat.field_context(field.map(str::as_bytes), &mut Vec::new());
