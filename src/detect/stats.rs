@@ -124,11 +124,8 @@ impl RunMax {
         while rest != 0 {
             let start = rest.trailing_zeros();
             let len = (rest >> start).trailing_ones();
-            let mask = if len == 64 {
-                u64::MAX
-            } else {
-                ((1u64 << len) - 1) << start
-            };
+            // `rest` has its lowest set bit at `start`, so `len` is 1..=64.
+            let mask = (u64::MAX >> (64 - len)) << start;
             let mut n = (marked & mask).count_ones();
             if start == 0
                 && let Some(carried) = self.open
