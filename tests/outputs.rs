@@ -2,22 +2,16 @@
 
 mod common;
 
-use common::{fixtures, sandsift};
+use common::{fixtures, sandsift, success_stdout};
 use serde_json::Value;
 
 fn scan(format: &str, extra: &[&str]) -> String {
-    let out = sandsift()
-        .current_dir(fixtures())
-        .args(["scan", ".", "-q", "--fail-on", "never", "--format", format])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    success_stdout(
+        sandsift()
+            .current_dir(fixtures())
+            .args(["scan", ".", "-q", "--fail-on", "never", "--format", format])
+            .args(extra),
+    )
 }
 
 fn json_rows() -> usize {

@@ -4,7 +4,7 @@ mod common;
 
 use std::path::Path;
 
-use common::sandsift;
+use common::{sandsift, success_stdout};
 use serde_json::Value;
 
 fn write(dir: &Path, rel: &str, text: &str) {
@@ -15,28 +15,22 @@ fn write(dir: &Path, rel: &str, text: &str) {
 
 /// Scans `dir/exports` with a pinned key; returns the json report text.
 fn report(dir: &Path, key: &str, extra: &[&str]) -> String {
-    let out = sandsift()
-        .current_dir(dir)
-        .args([
-            "scan",
-            "exports",
-            "-f",
-            "json",
-            "-q",
-            "--fail-on",
-            "never",
-            "--fingerprint-key",
-            key,
-        ])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    success_stdout(
+        sandsift()
+            .current_dir(dir)
+            .args([
+                "scan",
+                "exports",
+                "-f",
+                "json",
+                "-q",
+                "--fail-on",
+                "never",
+                "--fingerprint-key",
+                key,
+            ])
+            .args(extra),
+    )
 }
 
 fn cycle_one(dir: &Path) {

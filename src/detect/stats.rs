@@ -195,6 +195,7 @@ impl ValueStats {
 /// One bit per byte of a block of up to 64 bytes for the classes the
 /// sequential statistics need, and the counts of the counted classes
 /// (digits, capitals, `@`, `.`, `:`, mask characters).
+#[derive(Default)]
 struct Block {
     digit: u64,
     keep: u64,
@@ -233,14 +234,7 @@ fn classify_sse2(block: &[u8]) -> Block {
         )
     };
     let mut acc = [_mm_setzero_si128(); 6];
-    let mut out = Block {
-        digit: 0,
-        keep: 0,
-        dotted: 0,
-        dot: 0,
-        upper: 0,
-        counts: [0; 6],
-    };
+    let mut out = Block::default();
     // Blocks are at most 64 bytes: the zero padding matches no class.
     let vectors = block.len().div_ceil(16);
     for i in 0..vectors {
@@ -290,14 +284,7 @@ fn classify(block: &[u8]) -> Block {
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 fn classify_words(block: &[u8]) -> Block {
     let mut lanes = [0u64; 6];
-    let mut out = Block {
-        digit: 0,
-        keep: 0,
-        dotted: 0,
-        dot: 0,
-        upper: 0,
-        counts: [0; 6],
-    };
+    let mut out = Block::default();
     for (i, word) in block.chunks(8).enumerate() {
         let mut w = 0u64;
         for (j, &byte) in word.iter().enumerate() {

@@ -555,17 +555,23 @@ mod tests {
     use crate::format::FieldTable;
     use crate::format::tests_support::Collect;
 
-    #[test]
-    fn paths_follow_the_design_table() {
-        let doc = br#"{"customers":[{"contact":{"email":"a@example.com"},"age":41}],"ok":true}"#;
+    /// Extracts `doc` with fresh tables into a collecting sink.
+    fn collect(doc: &[u8]) -> (Collect, Result<(), Problem>) {
         let mut c = Collect::default();
-        extract(
+        let result = extract(
             doc,
             &mut FieldTable::default(),
             &mut JsonScratch::default(),
             &mut c,
-        )
-        .unwrap();
+        );
+        (c, result)
+    }
+
+    #[test]
+    fn paths_follow_the_design_table() {
+        let doc = br#"{"customers":[{"contact":{"email":"a@example.com"},"age":41}],"ok":true}"#;
+        let (c, result) = collect(doc);
+        result.unwrap();
         assert_eq!(
             c.pairs(),
             [
@@ -579,40 +585,22 @@ mod tests {
     #[test]
     fn top_level_arrays_count_each_element_as_a_record() {
         let doc = br#"[{"a":"x"},{"a":"y"},{"a":["p","q"]}]"#;
-        let mut c = Collect::default();
-        extract(
-            doc,
-            &mut FieldTable::default(),
-            &mut JsonScratch::default(),
-            &mut c,
-        )
-        .unwrap();
+        let (c, result) = collect(doc);
+        result.unwrap();
         assert_eq!(c.records, 3);
         assert_eq!(c.pairs().last().unwrap(), &("$[*].a[*]", "q"));
         assert_eq!(*c.keys().last().unwrap(), "a");
-        let mut c = Collect::default();
         let doc = br#"{"x":{"a":{"b":1},"c":{"d":2}},"e":3}"#;
-        extract(
-            doc,
-            &mut FieldTable::default(),
-            &mut JsonScratch::default(),
-            &mut c,
-        )
-        .unwrap();
+        let (c, result) = collect(doc);
+        result.unwrap();
         assert_eq!(c.keys(), ["a.b", "c.d", "e"]);
     }
 
     #[test]
     fn escaped_strings_are_decoded_and_spans_map_back() {
         let doc = br#"{"n":"jane\u0040example.com \"x\""}"#;
-        let mut c = Collect::default();
-        extract(
-            doc,
-            &mut FieldTable::default(),
-            &mut JsonScratch::default(),
-            &mut c,
-        )
-        .unwrap();
+        let (c, result) = collect(doc);
+        result.unwrap();
         assert_eq!(c.values[0].1, "jane@example.com \"x\"");
         let (off, len) = c.spans[0];
         // "jane@example.com" is decoded bytes 0..16, raw `jane\u0040example.com`.
@@ -623,14 +611,8 @@ mod tests {
 
     #[test]
     fn truncated_documents_report_where_they_broke() {
-        let mut c = Collect::default();
-        let err = extract(
-            br#"{"a":"x","b":"#,
-            &mut FieldTable::default(),
-            &mut JsonScratch::default(),
-            &mut c,
-        )
-        .unwrap_err();
+        let (c, result) = collect(br#"{"a":"x","b":"#);
+        let err = result.unwrap_err();
         assert_eq!(c.values.len(), 1);
         assert!(err.message.starts_with("invalid JSON"), "{}", err.message);
         assert_eq!(err.offset, 13);
@@ -651,14 +633,8 @@ mod tests {
             (br#"{"a": 1} x"#, 9),
         ];
         for (doc, offset) in cases {
-            let mut c = Collect::default();
-            let err = extract(
-                doc,
-                &mut FieldTable::default(),
-                &mut JsonScratch::default(),
-                &mut c,
-            )
-            .unwrap_err();
+            let (_, result) = collect(doc);
+            let err = result.unwrap_err();
             assert_eq!(
                 err.offset,
                 offset,
@@ -672,15 +648,9 @@ mod tests {
 
     #[test]
     fn numbers_and_literals_follow_the_grammar() {
-        let mut c = Collect::default();
         let doc = br#"[0, -0.5, 1e10, 2E-3, 123456789012345678901234567890, true, false, null]"#;
-        extract(
-            doc,
-            &mut FieldTable::default(),
-            &mut JsonScratch::default(),
-            &mut c,
-        )
-        .unwrap();
+        let (c, result) = collect(doc);
+        result.unwrap();
         let values: Vec<&str> = c.values.iter().map(|(_, v)| v.as_str()).collect();
         assert_eq!(
             values,
@@ -700,14 +670,8 @@ mod tests {
         let mut doc = "[".repeat(depth);
         doc.push_str("\"v\"");
         doc.push_str(&"]".repeat(depth));
-        let mut c = Collect::default();
-        extract(
-            doc.as_bytes(),
-            &mut FieldTable::default(),
-            &mut JsonScratch::default(),
-            &mut c,
-        )
-        .unwrap();
+        let (c, result) = collect(doc.as_bytes());
+        result.unwrap();
         assert_eq!(c.values.len(), 1);
         assert!(c.values[0].0.len() <= 3 * MAX_PATH_DEPTH + 8);
     }

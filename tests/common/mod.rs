@@ -20,6 +20,18 @@ pub fn sandsift() -> Command {
     cmd
 }
 
+/// Runs `cmd`, asserts it succeeded (showing its stderr if not) and
+/// returns its standard output.
+pub fn success_stdout(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
 /// Runs `sandsift scan ARGS --format jsonl -q` in `dir` and returns the
 /// findings and the exit code.
 pub fn scan_jsonl(dir: &Path, args: &[&str]) -> (Vec<Value>, i32) {
