@@ -193,6 +193,15 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1GiB")]
     pub max_decompressed_size: u64,
 
+    /// Decode at most N nested layers of encoding inside a value (JSON in
+    /// a string, percent-escapes, form data, base64, JWT claims, gzip).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_decode_depth: usize,
+
+    /// Skip (and count) HAR request and response bodies larger than SIZE.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "64MiB")]
+    pub max_har_body: u64,
+
     /// Follow symbolic links (they are skipped by default).
     #[arg(long, short = 'L')]
     pub follow: bool,

@@ -38,7 +38,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         config.vendors = config
             .vendors
             .with_paths(&policy.vendor_paths())
-            .context("loading the vendor policy")?;
+            .context("loading the vendor policy")?
+            .with_hosts(&policy.vendor_hosts());
     }
     if let Some(path) = &args.baseline {
         config.baseline = Some(std::sync::Arc::new(
@@ -163,6 +164,11 @@ fn config(args: &ScanArgs) -> ScanConfig {
         fingerprint_key: args.fingerprint_key.as_ref().map(|k| k.as_bytes().to_vec()),
         examples: args.examples,
         baseline: None,
+        max_decode_depth: args.max_decode_depth,
+        har: sandsift::format::har::HarOptions {
+            max_body: usize::try_from(args.max_har_body).unwrap_or(usize::MAX),
+            max_decompressed: args.max_decompressed_size,
+        },
         min_confidence: match args.min_confidence {
             MinConfidence::Low => Confidence::Low,
             MinConfidence::Medium => Confidence::Medium,

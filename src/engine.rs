@@ -26,8 +26,13 @@ use crate::detect::{Catalogue, Confidence, FieldContext, Match, MatchRule, Statu
 use crate::discover::{self, Candidate, DiscoverOptions, Failed, Skipped};
 use crate::finding::{Finding, Fingerprinter};
 use crate::format::csv::{self as csvfmt, Header};
-use crate::format::json::JsonScratch;
-use crate::format::{self, FieldTable, Format, Problem, Value, ValueSink};
+use crate::format::decode::{self, Embedded, Encoding};
+use crate::format::har::HarOptions;
+use crate::format::json::{self as jsonfmt, JsonScratch};
+use crate::format::path::Segment;
+use crate::format::{
+    self, Direction, FieldTable, Format, Layers, Origin, Problem, RawSpan, Value, ValueSink,
+};
 use crate::load::{self, Bytes, LoadOptions};
 use crate::report::baseline::Baseline;
 use crate::report::{FileProblem, Report};
@@ -61,6 +66,10 @@ pub struct ScanConfig {
     pub min_confidence: Confidence,
     /// A previous report: findings it already had are left out.
     pub baseline: Option<Arc<Baseline>>,
+    /// Most layers of encoding decoded inside one value.
+    pub max_decode_depth: usize,
+    /// Limits for HAR bodies.
+    pub har: HarOptions,
 }
 
 impl Default for ScanConfig {
@@ -77,6 +86,8 @@ impl Default for ScanConfig {
             examples: 5,
             min_confidence: Confidence::Medium,
             baseline: None,
+            max_decode_depth: 3,
+            har: HarOptions::default(),
         }
     }
 }
@@ -177,6 +188,9 @@ pub fn scan(
         reveal: config.reveal,
         load: config.load,
         min_confidence: config.min_confidence,
+        vendors: &config.vendors,
+        max_decode_depth: config.max_decode_depth,
+        har: config.har,
     };
     let files: Vec<FileInfo> = discovery
         .candidates
@@ -283,6 +297,9 @@ struct Shared<'c> {
     reveal: bool,
     load: LoadOptions,
     min_confidence: Confidence,
+    vendors: &'c VendorMap,
+    max_decode_depth: usize,
+    har: HarOptions,
 }
 
 struct FileInfo {
@@ -473,7 +490,7 @@ impl<'a> Planner<'a> {
         }
         let format = format::detect_format(&c.path, &bytes[..bytes.len().min(SNIFF_LEN)]);
         let (cuts, header) = match format {
-            Format::Json => (Vec::new(), None),
+            Format::Json | Format::Har => (Vec::new(), None),
             Format::Csv | Format::Tsv => {
                 let header = csvfmt::read_header(&bytes, csvfmt::delimiter(format));
                 let body = header.body_start;
@@ -529,11 +546,18 @@ enum Outcome {
     Failed(String),
 }
 
+/// Values seen in a field: vendor and endpoint (of a capture's exchange;
+/// `None` for the file's own vendor), field (`None`: free text), count.
+type FieldValues = (Option<Arc<str>>, Option<Arc<str>>, Option<Arc<str>>, u64);
+
 struct UnitResult {
     outcome: Outcome,
     findings: Vec<Finding>,
-    /// Values seen per field (`None`: free text), for prevalence.
-    field_values: Vec<(Option<Arc<str>>, u64)>,
+    /// Values seen per field (`None`: free text), for prevalence, with
+    /// the vendor and endpoint of an API capture's exchange.
+    field_values: Vec<FieldValues>,
+    /// Parts not scanned on purpose, by reason.
+    skipped_parts: BTreeMap<&'static str, u64>,
     problems: Vec<FileProblem>,
     problems_total: u64,
     below_min_confidence: u64,
@@ -549,6 +573,7 @@ impl UnitResult {
             outcome,
             findings: Vec::new(),
             field_values: Vec::new(),
+            skipped_parts: BTreeMap::new(),
             problems: Vec::new(),
             problems_total: 0,
             below_min_confidence: 0,
@@ -657,6 +682,11 @@ fn scan_slice(
         text: std::mem::take(text),
         cursor: LineCursor::default(),
         result: UnitResult::empty(Outcome::Scanned(format)),
+        origin: None,
+        hosts: Default::default(),
+        origin_counts: BTreeMap::new(),
+        nested: Vec::new(),
+        decoded: Vec::new(),
     };
     scanner.result.bytes = data.len() as u64;
     match format {
@@ -690,7 +720,20 @@ fn scan_slice(
             scanner.shift = body;
             csvfmt::extract(&data[body..], header, delimiter, &mut fields, &mut scanner);
         }
-        Format::Text => format::text::extract(data, &fields, &mut scanner),
+        Format::Text => format::text::extract(data, &mut fields, &mut scanner),
+        Format::Har => {
+            let har = shared.har;
+            if format::har::extract(data, &mut fields, json, &har, &mut scanner).is_err() {
+                scanner.format = Format::Json;
+                scanner.result.outcome = Outcome::Scanned(Format::Json);
+                if let Err(p) = format::json::extract(data, &mut fields, json, &mut scanner) {
+                    scanner.problem(Problem {
+                        offset: p.offset,
+                        message: format!("{}; the rest of the document was not scanned", p.message),
+                    });
+                }
+            }
+        }
     }
     *matches = std::mem::take(&mut scanner.matches);
     *text = std::mem::take(&mut scanner.text);
@@ -702,11 +745,19 @@ fn scan_slice(
         .filter_map(|(c, &n)| {
             c.as_ref()
                 .filter(|_| n > 0)
-                .map(|c| (Some(Arc::clone(&c.1)), n))
+                .map(|c| (None, None, Some(Arc::clone(&c.1)), n))
         })
         .collect();
     if scanner.text_values > 0 {
-        result.field_values.push((None, scanner.text_values));
+        result
+            .field_values
+            .push((None, None, None, scanner.text_values));
+    }
+    for ((vendor, endpoint, slot), n) in std::mem::take(&mut scanner.origin_counts) {
+        let field = scanner.contexts[slot].as_ref().map(|c| Arc::clone(&c.1));
+        result
+            .field_values
+            .push((Some(vendor), Some(endpoint), field, n));
     }
     result
 }
@@ -757,6 +808,23 @@ struct UnitScanner<'a, 'c> {
     text: Vec<u8>,
     cursor: LineCursor,
     result: UnitResult,
+    /// The exchange of an API capture the values belong to.
+    origin: Option<OriginState>,
+    /// Vendors and endpoints already resolved, by host and endpoint text.
+    hosts: rustc_hash::FxHashMap<String, Arc<str>>,
+    /// Values seen per (vendor, endpoint, field slot) of capture exchanges.
+    origin_counts: BTreeMap<(Arc<str>, Arc<str>, usize), u64>,
+    /// Walk state for JSON found inside values, one per nesting level.
+    nested: Vec<JsonScratch>,
+    /// Buffers for decoded values, one per nesting level.
+    decoded: Vec<Vec<u8>>,
+}
+
+/// The vendor, endpoint and direction of the values being scanned.
+struct OriginState {
+    vendor: Arc<str>,
+    endpoint: Arc<str>,
+    direction: Direction,
 }
 
 impl UnitScanner<'_, '_> {
@@ -779,12 +847,74 @@ impl UnitScanner<'_, '_> {
 }
 
 impl ValueSink for UnitScanner<'_, '_> {
-    fn value(&mut self, fields: &FieldTable, value: &Value<'_>) {
+    fn value(&mut self, fields: &mut FieldTable, value: &Value<'_>) {
         self.result.values += 1;
         let slot = value.field.map(|id| self.context(fields, id));
-        match slot {
-            Some(i) => self.field_counts[i] += 1,
-            None => self.text_values += 1,
+        match (slot, &self.origin) {
+            (Some(i), Some(o)) => {
+                *self
+                    .origin_counts
+                    .entry((Arc::clone(&o.vendor), Arc::clone(&o.endpoint), i))
+                    .or_default() += 1
+            }
+            (Some(i), None) => self.field_counts[i] += 1,
+            (None, _) => self.text_values += 1,
+        }
+        self.scan_value(fields, value, slot);
+    }
+
+    fn record(&mut self) {
+        self.result.records += 1;
+    }
+
+    fn problem(&mut self, problem: Problem) {
+        self.result.problems_total += 1;
+        if self.result.problems.len() < PROBLEMS_LISTED {
+            let (line, column) = self.cursor.locate(self.data, self.shift + problem.offset);
+            self.result.problems.push(FileProblem {
+                file: self.info.display.to_string(),
+                line,
+                column,
+                message: problem.message,
+            });
+        }
+    }
+
+    fn origin(&mut self, origin: Option<&Origin<'_>>) {
+        self.origin = origin.map(|o| {
+            let shared = self.shared;
+            let info = self.info;
+            let vendor = Arc::clone(self.hosts.entry(format!("host {}", o.host)).or_insert_with(
+                || match shared.vendors.vendor_for_host(o.host) {
+                    Some(v) => Arc::from(v),
+                    None => Arc::clone(&info.vendor),
+                },
+            ));
+            let endpoint = Arc::clone(
+                self.hosts
+                    .entry(format!("endpoint {}", o.endpoint))
+                    .or_insert_with(|| Arc::from(o.endpoint)),
+            );
+            OriginState {
+                vendor,
+                endpoint,
+                direction: o.direction,
+            }
+        });
+    }
+
+    fn skipped(&mut self, reason: &'static str) {
+        *self.result.skipped_parts.entry(reason).or_default() += 1;
+    }
+}
+
+impl UnitScanner<'_, '_> {
+    /// Scans a value already counted: decodes a layer of encoding when
+    /// one is there, else (and for JWTs and base64, also) runs the
+    /// detectors on it.
+    fn scan_value(&mut self, fields: &mut FieldTable, value: &Value<'_>, slot: Option<usize>) {
+        if value.layers.len() < self.shared.max_decode_depth && self.decode(fields, value) {
+            return;
         }
         let ctx = match slot {
             Some(i) => self.contexts[i]
@@ -808,21 +938,183 @@ impl ValueSink for UnitScanner<'_, '_> {
         self.matches = matches;
     }
 
-    fn record(&mut self) {
-        self.result.records += 1;
+    /// Decodes one layer of `value` and scans what it holds. Returns true
+    /// when the decoded form replaces the value (JSON, form data,
+    /// percent-escapes); false when the value is still to be scanned as
+    /// it is (nothing decoded, or a JWT or base64 whose encoded form
+    /// detectors also know).
+    fn decode(&mut self, fields: &mut FieldTable, value: &Value<'_>) -> bool {
+        let b = value.bytes;
+        if b.len() < 4 {
+            return false;
+        }
+        let doc_root = |fields: &mut FieldTable| match value.field {
+            Some(f) => fields.child(f, Segment::Document),
+            None => FieldTable::ROOT,
+        };
+        if decode::looks_like_json(b) && jsonfmt::is_one_value(b) {
+            let root = doc_root(fields);
+            self.walk_embedded(
+                fields,
+                b,
+                root,
+                &value.raw,
+                value.layers.with(Encoding::Json),
+            );
+            return true;
+        }
+        if (b[0] == b'e' || b[0] == b'B' || b[0] == b'b')
+            && let Some(jwt) = decode::jwt(b)
+        {
+            if !jwt.signature_ok {
+                let (offset, _) = value.raw.map(0, 0);
+                self.problem(Problem {
+                    offset,
+                    message: "a JWT has a malformed signature segment; its claims were scanned"
+                        .to_string(),
+                });
+            }
+            let layers = value.layers.with(Encoding::Jwt);
+            let docs = [
+                (jwt.header, Some(&jwt.header_json)),
+                (jwt.payload, jwt.payload_json.as_ref()),
+            ];
+            for ((start, end), doc) in docs {
+                let Some(doc) =
+                    doc.filter(|d| decode::looks_like_json(d) && jsonfmt::is_one_value(d))
+                else {
+                    continue;
+                };
+                let whole = RawSpan::Whole { start, end };
+                let parent = RawSpan::Within {
+                    parent: &value.raw,
+                    inner: &whole,
+                };
+                let root = doc_root(fields);
+                self.walk_embedded(fields, doc, root, &parent, layers);
+            }
+            return false;
+        }
+        if memchr::memchr2(b'&', b'=', b).is_some()
+            && let Some(pairs) = decode::form_pairs(b, false)
+        {
+            let parent = value.field.unwrap_or(FieldTable::ROOT);
+            let layers = value.layers.with(Encoding::Form);
+            let mut buf = self.decoded.pop().unwrap_or_default();
+            for p in pairs {
+                decode::percent_decode(&b[p.name.0..p.name.1], true, &mut buf);
+                let field = fields.child(parent, Segment::Param(&buf));
+                let raw_value = &b[p.value.0..p.value.1];
+                if raw_value.is_empty() {
+                    continue;
+                }
+                decode::percent_decode(raw_value, true, &mut buf);
+                let inner = RawSpan::Percent {
+                    start: p.value.0,
+                    raw: raw_value,
+                    plus: true,
+                };
+                let raw = RawSpan::Within {
+                    parent: &value.raw,
+                    inner: &inner,
+                };
+                self.value(
+                    fields,
+                    &Value {
+                        field: Some(field),
+                        bytes: &buf,
+                        raw,
+                        layers,
+                    },
+                );
+            }
+            self.decoded.push(buf);
+            return true;
+        }
+        let mut buf = self.decoded.pop().unwrap_or_default();
+        let mut replaced = false;
+        if memchr::memchr(b'%', b).is_some() && decode::has_percent_escape(b) {
+            decode::percent_decode(b, false, &mut buf);
+            if std::str::from_utf8(&buf).is_ok() {
+                let inner = RawSpan::Percent {
+                    start: 0,
+                    raw: b,
+                    plus: false,
+                };
+                let raw = RawSpan::Within {
+                    parent: &value.raw,
+                    inner: &inner,
+                };
+                let slot = value.field.map(|id| self.context(fields, id));
+                self.scan_value(
+                    fields,
+                    &Value {
+                        field: value.field,
+                        bytes: &buf,
+                        raw,
+                        layers: value.layers.with(Encoding::Percent),
+                    },
+                    slot,
+                );
+                replaced = true;
+            }
+        } else if b.len() >= 16 && decode::base64_decode(b, &mut buf) {
+            let mut layers = value.layers.with(Encoding::Base64);
+            if decode::is_gzip(&buf) {
+                let mut out = Vec::new();
+                match decode::gunzip(&buf, self.shared.load.max_decompressed, &mut out) {
+                    Ok(()) => {
+                        buf = out;
+                        layers = layers.with(Encoding::Gzip);
+                    }
+                    Err(_) => buf.clear(),
+                }
+            }
+            if !buf.is_empty() && decode::is_text(&buf) {
+                let whole = RawSpan::Whole {
+                    start: 0,
+                    end: b.len(),
+                };
+                let raw = RawSpan::Within {
+                    parent: &value.raw,
+                    inner: &whole,
+                };
+                let slot = value.field.map(|id| self.context(fields, id));
+                self.scan_value(
+                    fields,
+                    &Value {
+                        field: value.field,
+                        bytes: &buf,
+                        raw,
+                        layers,
+                    },
+                    slot,
+                );
+            }
+        }
+        self.decoded.push(buf);
+        replaced
     }
 
-    fn problem(&mut self, problem: Problem) {
-        self.result.problems_total += 1;
-        if self.result.problems.len() < PROBLEMS_LISTED {
-            let (line, column) = self.cursor.locate(self.data, self.shift + problem.offset);
-            self.result.problems.push(FileProblem {
-                file: self.info.display.to_string(),
-                line,
-                column,
-                message: problem.message,
-            });
-        }
+    /// Walks a JSON document found inside a value.
+    fn walk_embedded(
+        &mut self,
+        fields: &mut FieldTable,
+        doc: &[u8],
+        root: format::FieldId,
+        parent: &RawSpan<'_>,
+        layers: Layers,
+    ) {
+        let mut scratch = self.nested.pop().unwrap_or_default();
+        let mut sink = Embedded {
+            inner: &mut *self,
+            parent,
+            layers,
+            report_problems: false,
+            failed: false,
+        };
+        let _ = jsonfmt::walk(doc, 0, root, fields, &mut scratch, &mut sink, false);
+        self.nested.push(scratch);
     }
 }
 
@@ -834,8 +1126,19 @@ impl UnitScanner<'_, '_> {
         let local = self.shift + off;
         let (line, column) = self.cursor.locate(self.data, local);
         let matched = &value.bytes[m.start..m.end];
+        let (vendor, endpoint, direction) = match &self.origin {
+            Some(o) => (
+                Arc::clone(&o.vendor),
+                Some(Arc::clone(&o.endpoint)),
+                Some(o.direction),
+            ),
+            None => (Arc::clone(&self.info.vendor), None, None),
+        };
         Finding {
-            vendor: Arc::clone(&self.info.vendor),
+            vendor,
+            endpoint,
+            direction,
+            decoded: value.layers.to_vec(),
             file: Arc::clone(&self.info.display),
             format: self.format,
             field: slot.and_then(|i| self.contexts[i].as_ref().map(|c| Arc::clone(&c.1))),
@@ -916,8 +1219,12 @@ fn emit(
         report.add_finding(f);
     }
     report.add_below_min_confidence(result.below_min_confidence);
-    for (field, n) in result.field_values.drain(..) {
-        report.add_field_values(&candidate.vendor, field, n);
+    for (vendor, endpoint, field, n) in result.field_values.drain(..) {
+        let vendor = vendor.as_deref().unwrap_or(&candidate.vendor);
+        report.add_field_values(vendor, endpoint, field, n);
+    }
+    for (reason, n) in std::mem::take(&mut result.skipped_parts) {
+        report.add_parts_skipped(reason, n);
     }
     for mut p in result.problems {
         p.line += base;

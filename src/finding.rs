@@ -9,13 +9,20 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::detect::{Category, Confidence, MaskStyle, Status};
-use crate::format::Format;
+use crate::format::{Direction, Encoding, Format};
 
 /// One detected value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// The vendor the file belongs to.
+    /// The vendor the file belongs to (for an API capture: the vendor of
+    /// the request's host).
     pub vendor: Arc<str>,
+    /// For an API capture: method, host and path template of the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<Arc<str>>,
+    /// For an API capture: whether the value was sent or received.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
     /// The file, as discovered (relative to the working directory when the
     /// scan path was).
     pub file: Arc<str>,
@@ -44,6 +51,10 @@ pub struct Finding {
     pub column: u64,
     /// The value masked by kind.
     pub masked: String,
+    /// Layers of encoding decoded to find the value, outermost first
+    /// (empty when the file holds it as it is).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub decoded: Vec<Encoding>,
     /// Keyed fingerprint of the normalised value.
     pub fingerprint: String,
     /// The raw (decoded) value; only with `--reveal`.

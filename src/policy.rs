@@ -128,6 +128,10 @@ struct VendorSpec {
     /// Globs of files that belong to this vendor, whatever their folder.
     #[serde(default)]
     paths: Vec<String>,
+    /// Request hosts of API captures that belong to this vendor
+    /// (`api.example.com`, `*.example.com`).
+    #[serde(default)]
+    hosts: Vec<String>,
 }
 
 /// What a vendor says of the data it holds, to be checked against the
@@ -230,6 +234,7 @@ pub struct Policy {
     /// Where it came from.
     pub source: String,
     paths: Vec<(String, Vec<String>)>,
+    hosts: Vec<(String, Vec<String>)>,
     defaults: VendorRules,
     vendors: BTreeMap<String, VendorRules>,
 }
@@ -410,8 +415,14 @@ impl Policy {
             .map(|(name, v)| (name.clone(), v.paths.clone()))
             .filter(|(_, p)| !p.is_empty())
             .collect();
+        let hosts = spec
+            .vendors
+            .iter()
+            .map(|(name, v)| (name.clone(), v.hosts.clone()))
+            .collect();
         Ok(Policy {
             paths,
+            hosts,
             source: file.to_string(),
             defaults,
             vendors,
@@ -422,6 +433,12 @@ impl Policy {
     /// [`crate::vendor::VendorMap::with_paths`].
     pub fn vendor_paths(&self) -> Vec<(String, Vec<String>)> {
         self.paths.clone()
+    }
+
+    /// The `hosts` patterns per vendor, in vendor-name order, for
+    /// [`crate::vendor::VendorMap::with_hosts`].
+    pub fn vendor_hosts(&self) -> Vec<(String, Vec<String>)> {
+        self.hosts.clone()
     }
 
     /// Whether the policy names this vendor (otherwise `defaults` apply).
@@ -655,6 +672,9 @@ mod tests {
             |detector: &str, category: Category, status: crate::detect::Status, field: &str| {
                 r.add_finding(&Finding {
                     vendor: Arc::from("v"),
+                    endpoint: None,
+                    direction: None,
+                    decoded: Vec::new(),
                     file: Arc::from("f"),
                     format: Format::Json,
                     field: Some(Arc::from(field)),

@@ -7,7 +7,14 @@
 //! `--vendor NAME` forces one vendor for everything. A policy file's
 //! `paths` globs come before the folder rule: the first vendor (in name
 //! order) with a glob matching the file's path, as shown or relative to the
-//! scan root, owns the file. The HAR work adds request hosts.
+//! scan root, owns the file.
+//!
+//! An API capture (HAR) entry belongs to the vendor of its request host:
+//! the first vendor (in name order) with a `hosts` pattern matching it
+//! (`api.acme-crm.com` exactly, or `*.acme-crm.com` for the domain and
+//! every name below it), else the host's registrable domain from the
+//! public suffix list (`api.eu.acme-crm.co.uk` → `acme-crm.co.uk`); an IP
+//! address or a single-label host is its own vendor.
 
 use std::path::{Component, Path};
 
@@ -18,6 +25,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 pub struct VendorMap {
     forced: Option<String>,
     paths: Vec<(String, GlobSet)>,
+    hosts: Vec<(String, Vec<String>)>,
 }
 
 /// An invalid vendor path glob.
@@ -43,6 +51,7 @@ impl VendorMap {
         VendorMap {
             forced: Some(name.into()),
             paths: Vec::new(),
+            hosts: Vec::new(),
         }
     }
 
@@ -68,6 +77,53 @@ impl VendorMap {
             self.paths.push((vendor.clone(), set));
         }
         Ok(self)
+    }
+
+    /// Adds request host patterns per vendor (`api.example.com`,
+    /// `*.example.com`); they win over the registrable domain.
+    pub fn with_hosts(mut self, rules: &[(String, Vec<String>)]) -> Self {
+        for (vendor, hosts) in rules {
+            if !hosts.is_empty() {
+                let hosts = hosts
+                    .iter()
+                    .map(|h| h.trim().to_ascii_lowercase())
+                    .collect();
+                self.hosts.push((vendor.clone(), hosts));
+            }
+        }
+        self
+    }
+
+    /// The vendor of a request host; `None` for an empty host.
+    pub fn vendor_for_host(&self, host: &str) -> Option<String> {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        if host.is_empty() {
+            return None;
+        }
+        if let Some(v) = &self.forced {
+            return Some(v.clone());
+        }
+        let matches = |pattern: &str| match pattern.strip_prefix("*.") {
+            Some(domain) => {
+                host == domain
+                    || host
+                        .strip_suffix(domain)
+                        .is_some_and(|rest| rest.ends_with('.'))
+            }
+            None => host == pattern,
+        };
+        if let Some((vendor, _)) = self
+            .hosts
+            .iter()
+            .find(|(_, patterns)| patterns.iter().any(|p| matches(p)))
+        {
+            return Some(vendor.clone());
+        }
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        if bare.parse::<std::net::IpAddr>().is_ok() || !host.contains('.') {
+            return Some(host);
+        }
+        Some(psl::domain_str(&host).map_or_else(|| host.clone(), str::to_string))
     }
 
     /// The vendor of `file`, found while walking `root` (`root` may be the
@@ -137,6 +193,37 @@ mod tests {
         assert_eq!(
             VendorMap::forced("x").vendor_for(root, Path::new("exports/a/b.json")),
             "x"
+        );
+    }
+
+    #[test]
+    fn hosts_take_a_listed_vendor_or_their_registrable_domain() {
+        let map = VendorMap::by_directory().with_hosts(&[
+            (
+                "acme-crm".to_string(),
+                vec!["*.acme-crm.example".to_string()],
+            ),
+            ("pixel".to_string(), vec!["t.example.net".to_string()]),
+        ]);
+        let v = |h: &str| map.vendor_for_host(h);
+        assert_eq!(v("api.eu.acme-crm.example").as_deref(), Some("acme-crm"));
+        assert_eq!(v("acme-crm.example").as_deref(), Some("acme-crm"));
+        assert_eq!(
+            v("notacme-crm.example").as_deref(),
+            Some("notacme-crm.example")
+        );
+        assert_eq!(v("t.example.net").as_deref(), Some("pixel"));
+        assert_eq!(v("api.eu.example.co.uk").as_deref(), Some("example.co.uk"));
+        assert_eq!(v("API.Example.COM.").as_deref(), Some("example.com"));
+        assert_eq!(v("192.0.2.10").as_deref(), Some("192.0.2.10"));
+        assert_eq!(v("[2001:db8::1]").as_deref(), Some("[2001:db8::1]"));
+        assert_eq!(v("localhost").as_deref(), Some("localhost"));
+        assert_eq!(v(""), None);
+        assert_eq!(
+            VendorMap::forced("x")
+                .vendor_for_host("a.example.com")
+                .as_deref(),
+            Some("x")
         );
     }
 }

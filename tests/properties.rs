@@ -18,7 +18,7 @@ struct Sink {
 }
 
 impl ValueSink for Sink {
-    fn value(&mut self, fields: &FieldTable, v: &Extracted<'_>) {
+    fn value(&mut self, fields: &mut FieldTable, v: &Extracted<'_>) {
         let path = v
             .field
             .map_or_else(|| "null".to_string(), |id| fields.get(id).path.clone());
@@ -160,7 +160,7 @@ proptest! {
     fn text_spans_are_the_lines(lines in prop::collection::vec("[ -~]{0,30}", 0..10), crlf in any::<bool>()) {
         let data = lines.join(if crlf { "\r\n" } else { "\n" });
         let mut sink = Sink::default();
-        text::extract(data.as_bytes(), &FieldTable::default(), &mut sink);
+        text::extract(data.as_bytes(), &mut FieldTable::default(), &mut sink);
         spans_point_at_values(data.as_bytes(), &sink, <[u8]>::to_vec);
         let want: Vec<&str> = lines.iter().map(String::as_str).filter(|l| !l.trim().is_empty()).collect();
         let got: Vec<String> = sink.values.iter().map(|(_, v, _)| String::from_utf8_lossy(v).into_owned()).collect();
@@ -174,7 +174,7 @@ proptest! {
         ndjson::extract(&data, &mut FieldTable::default(), &mut JsonScratch::default(), &mut sink);
         let header = csvfmt::read_header(&data, b',');
         csvfmt::extract(&data[header.body_start..], &header, b',', &mut FieldTable::default(), &mut sink);
-        text::extract(&data, &FieldTable::default(), &mut sink);
+        text::extract(&data, &mut FieldTable::default(), &mut sink);
         for (_, v, (o, l)) in &sink.values {
             prop_assert!(o + l <= data.len(), "span out of bounds for a value of {} bytes", v.len());
         }

@@ -7,7 +7,7 @@
 //! a finding needs it ([`map_field_range`]), by re-reading that one record.
 
 use super::path::{FieldId, FieldTable, Segment};
-use super::{Format, Problem, RawSpan, Value, ValueSink};
+use super::{Format, Layers, Problem, RawSpan, Value, ValueSink};
 
 /// The header row of a delimited file.
 #[derive(Debug, Clone, Default)]
@@ -119,6 +119,7 @@ pub fn extract<S: ValueSink>(
                         delimiter,
                         data,
                     },
+                    layers: Layers::NONE,
                 },
             );
         }

@@ -16,7 +16,7 @@
 //! the call stack; paths stop growing past [`MAX_PATH_DEPTH`] levels.
 
 use super::path::{FieldId, FieldTable, Segment};
-use super::{Problem, RawSpan, Value, ValueSink};
+use super::{Layers, Problem, RawSpan, Value, ValueSink};
 
 /// Deeper levels than this share the field path of this level.
 pub const MAX_PATH_DEPTH: usize = 64;
@@ -48,15 +48,16 @@ pub fn extract<S: ValueSink>(
     scratch: &mut JsonScratch,
     sink: &mut S,
 ) -> Result<(), Problem> {
-    walk(data, 0, fields, scratch, sink, true)
+    walk(data, 0, FieldTable::ROOT, fields, scratch, sink, true)
 }
 
 /// Like [`extract`] for one value at `data[base..]` whose offsets are
-/// reported relative to `data`; `top_records` says whether top-level array
-/// elements count as records.
+/// reported relative to `data` and whose field paths start at `root`;
+/// `top_records` says whether top-level array elements count as records.
 pub(crate) fn walk<S: ValueSink>(
     data: &[u8],
     base: usize,
+    root: FieldId,
     fields: &mut FieldTable,
     scratch: &mut JsonScratch,
     sink: &mut S,
@@ -75,7 +76,7 @@ pub(crate) fn walk<S: ValueSink>(
         sink.record();
     }
     loop {
-        let here = scratch.stack.last().map_or(FieldTable::ROOT, |f| f.current);
+        let here = scratch.stack.last().map_or(root, |f| f.current);
         // Descend into containers or emit a scalar.
         let mut descended = false;
         match next {
@@ -131,6 +132,7 @@ pub(crate) fn walk<S: ValueSink>(
                         field: Some(here),
                         bytes: &data[start..end],
                         raw: RawSpan::Verbatim { start },
+                        layers: Layers::NONE,
                     },
                 );
             }
@@ -384,13 +386,14 @@ fn find_quote_or_backslash(rest: &[u8]) -> Option<usize> {
 pub(crate) fn is_one_value(line: &[u8]) -> bool {
     struct Nothing;
     impl ValueSink for Nothing {
-        fn value(&mut self, _: &FieldTable, _: &Value<'_>) {}
+        fn value(&mut self, _: &mut FieldTable, _: &Value<'_>) {}
         fn record(&mut self) {}
         fn problem(&mut self, _: Problem) {}
     }
     walk(
         line,
         0,
+        FieldTable::ROOT,
         &mut FieldTable::default(),
         &mut JsonScratch::default(),
         &mut Nothing,
@@ -447,6 +450,7 @@ fn emit_string<S: ValueSink>(
                 field,
                 bytes: raw,
                 raw: RawSpan::Verbatim { start },
+                layers: Layers::NONE,
             },
         );
         return;
@@ -459,6 +463,7 @@ fn emit_string<S: ValueSink>(
             field,
             bytes: &decoded,
             raw: RawSpan::JsonEscaped { start, raw },
+            layers: Layers::NONE,
         },
     );
     scratch.decoded = decoded;

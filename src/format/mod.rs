@@ -8,6 +8,8 @@
 //! given; the engine adds the chunk's base offset.
 
 pub mod csv;
+pub mod decode;
+pub mod har;
 pub mod json;
 pub mod ndjson;
 pub mod path;
@@ -17,6 +19,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+pub use decode::{Encoding, Layers};
 pub use path::{Field, FieldId, FieldTable};
 
 /// An input format.
@@ -33,6 +36,8 @@ pub enum Format {
     Tsv,
     /// Plain text and logs, line by line.
     Text,
+    /// An HTTP Archive (HAR 1.2) capture.
+    Har,
 }
 
 impl Format {
@@ -44,13 +49,14 @@ impl Format {
             Format::Csv => "csv",
             Format::Tsv => "tsv",
             Format::Text => "text",
+            Format::Har => "har",
         }
     }
 
     /// Whether a large file of this format can be cut into chunks at record
     /// boundaries and scanned in parallel.
     pub fn chunkable(self) -> bool {
-        !matches!(self, Format::Json)
+        !matches!(self, Format::Json | Format::Har)
     }
 
     /// The format an extension names, for extensions that are reliable.
@@ -62,6 +68,7 @@ impl Format {
         let ext = name.rsplit_once('.')?.1;
         Some(match ext {
             "json" => Format::Json,
+            "har" => Format::Har,
             "ndjson" | "jsonl" | "ldjson" => Format::Ndjson,
             "csv" => Format::Csv,
             "tsv" | "tab" => Format::Tsv,
@@ -72,10 +79,11 @@ impl Format {
 
 /// Decides the format of a file from its extension and its first bytes.
 /// The extension wins, except that a `.json` file holding one JSON value
-/// per line is NDJSON; files without a reliable extension are sniffed.
+/// per line is NDJSON and one holding a HAR capture is HAR; files without
+/// a reliable extension are sniffed.
 pub fn detect_format(path: &Path, head: &[u8]) -> Format {
     match Format::from_path(path) {
-        Some(Format::Json) if sniff(head) == Format::Ndjson => Format::Ndjson,
+        Some(Format::Json) if matches!(sniff(head), Format::Ndjson | Format::Har) => sniff(head),
         Some(f) => f,
         None => sniff(head),
     }
@@ -93,6 +101,8 @@ pub fn sniff(head: &[u8]) -> Format {
         Some(b'{') => {
             if ndjson::looks_like_ndjson(body) {
                 Format::Ndjson
+            } else if har::looks_like_har(body) {
+                Format::Har
             } else {
                 Format::Json
             }
@@ -131,6 +141,32 @@ pub enum RawSpan<'a> {
         /// The whole input slice.
         data: &'a [u8],
     },
+    /// A percent-encoded run at `start` that was decoded (`+` as a space
+    /// when `plus` is set).
+    Percent {
+        /// Offset of the raw run.
+        start: usize,
+        /// The raw run.
+        raw: &'a [u8],
+        /// Whether `+` stands for a space.
+        plus: bool,
+    },
+    /// Bytes decoded from the encoded run `start..end` (base64, a JWT
+    /// segment, gzip): any part of the value maps to the whole run.
+    Whole {
+        /// Offset of the run.
+        start: usize,
+        /// End of the run.
+        end: usize,
+    },
+    /// A value inside a decoded value: `inner` maps into the decoded
+    /// value, `parent` maps that to the raw input.
+    Within {
+        /// The span of the decoded value.
+        parent: &'a RawSpan<'a>,
+        /// The span inside it.
+        inner: &'a RawSpan<'a>,
+    },
 }
 
 impl RawSpan<'_> {
@@ -149,6 +185,20 @@ impl RawSpan<'_> {
                 delimiter,
                 data,
             } => csv::map_field_range(data, record_start, index, delimiter, start, end),
+            RawSpan::Percent {
+                start: s,
+                raw,
+                plus,
+            } => {
+                let a = decode::percent_decoded_to_raw(raw, plus, start);
+                let b = decode::percent_decoded_to_raw(raw, plus, end);
+                (s + a, b - a)
+            }
+            RawSpan::Whole { start: s, end: e } => (s, e - s),
+            RawSpan::Within { parent, inner } => {
+                let (o, l) = inner.map(start, end);
+                parent.map(o, o + l)
+            }
         }
     }
 }
@@ -162,6 +212,39 @@ pub struct Value<'a> {
     pub bytes: &'a [u8],
     /// Where it came from.
     pub raw: RawSpan<'a>,
+    /// The encodings decoded to get it, outermost first.
+    pub layers: Layers,
+}
+
+/// Whether a value of an API capture went to the vendor or came back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// We sent it to the vendor.
+    Request,
+    /// The vendor sent it back.
+    Response,
+}
+
+impl Direction {
+    /// The lower-case name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Request => "request",
+            Direction::Response => "response",
+        }
+    }
+}
+
+/// Where the values that follow were sent, in an API capture.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    /// The request host (no port).
+    pub host: &'a str,
+    /// Method, host and path template (`POST api.example.com/v1/users/{id}`).
+    pub endpoint: &'a str,
+    /// Request or response.
+    pub direction: Direction,
 }
 
 /// A problem in the input that did not stop extraction (a malformed NDJSON
@@ -177,11 +260,21 @@ pub struct Problem {
 /// Receives what an extractor finds.
 pub trait ValueSink {
     /// A scalar value.
-    fn value(&mut self, fields: &FieldTable, value: &Value<'_>);
+    fn value(&mut self, fields: &mut FieldTable, value: &Value<'_>);
     /// The start of a record (a line, a row, a document).
     fn record(&mut self);
     /// A problem in the input.
     fn problem(&mut self, problem: Problem);
+    /// The values that follow belong to this exchange of an API capture
+    /// (`None`: to the file's own vendor again).
+    fn origin(&mut self, origin: Option<&Origin<'_>>) {
+        let _ = origin;
+    }
+    /// A part of the input that was deliberately not scanned (a binary
+    /// body in a capture), counted by reason.
+    fn skipped(&mut self, reason: &'static str) {
+        let _ = reason;
+    }
 }
 
 #[cfg(test)]
@@ -249,7 +342,7 @@ pub(crate) mod tests_support {
     }
 
     impl ValueSink for Collect {
-        fn value(&mut self, fields: &FieldTable, v: &Value<'_>) {
+        fn value(&mut self, fields: &mut FieldTable, v: &Value<'_>) {
             let (path, key) = match v.field {
                 Some(id) => (
                     fields.get(id).path.clone(),

@@ -29,7 +29,15 @@ pub fn extract<S: ValueSink>(
             } else {
                 0
             };
-            if let Err(p) = json::walk(line, line_start + skip, fields, scratch, sink, false) {
+            if let Err(p) = json::walk(
+                line,
+                line_start + skip,
+                FieldTable::ROOT,
+                fields,
+                scratch,
+                sink,
+                false,
+            ) {
                 sink.problem(Problem {
                     offset: p.offset,
                     message: p.message,

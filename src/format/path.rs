@@ -23,6 +23,12 @@ pub enum Segment<'a> {
     Element,
     /// A column without a name, by zero-based index (`[7]`).
     Column(usize),
+    /// A named parameter: a query or form parameter, a header, a cookie
+    /// (`[email]`, `[Authorization]`).
+    Param(&'a [u8]),
+    /// A document embedded in the value (JSON inside a string, a JWT's
+    /// claims): `…text$.customer.email`.
+    Document,
 }
 
 /// One interned field.
@@ -96,6 +102,8 @@ impl FieldTable {
                 .children
                 .get(column_label(i).as_bytes())
                 .map(|&(id, _)| id),
+            Segment::Param(name) => p.children.get(&param_label(name)[..]).map(|&(id, _)| id),
+            Segment::Document => p.children.get(DOCUMENT).map(|&(id, _)| id),
         };
         if let Some(id) = found {
             return id;
@@ -125,6 +133,25 @@ impl FieldTable {
                 path.extend_from_slice(column_label(i).as_bytes());
                 (Vec::new(), Vec::new())
             }
+            Segment::Param(name) => {
+                path.push(b'[');
+                for &b in name {
+                    if b == b']' || b == b'\\' {
+                        path.push(b'\\');
+                    }
+                    path.push(b);
+                }
+                path.push(b']');
+                (name.to_vec(), name.to_vec())
+            }
+            Segment::Document => {
+                // The root's own document is the root: a text line that is
+                // JSON has fields `$.email`.
+                if parent != FieldTable::ROOT {
+                    path.push(b'$');
+                }
+                (p.key.clone(), Vec::new())
+            }
         };
         self.fields.push(Field {
             path: String::from_utf8_lossy(&path).into_owned(),
@@ -148,6 +175,12 @@ impl FieldTable {
                 let label: Box<[u8]> = column_label(i).into_bytes().into();
                 p.children.insert(label, (id, usize::MAX - 1));
             }
+            Segment::Param(name) => {
+                p.children.insert(param_label(name), (id, usize::MAX - 1));
+            }
+            Segment::Document => {
+                p.children.insert(DOCUMENT.into(), (id, usize::MAX - 1));
+            }
         }
         id
     }
@@ -166,6 +199,17 @@ impl FieldTable {
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
     }
+}
+
+/// Child keys for parameters and documents start with a NUL, which no
+/// decoded object key a path shows can be confused with in practice.
+const DOCUMENT: &[u8] = b"\0$";
+
+fn param_label(name: &[u8]) -> Box<[u8]> {
+    let mut l = Vec::with_capacity(name.len() + 2);
+    l.extend_from_slice(b"\0[");
+    l.extend_from_slice(name);
+    l.into()
 }
 
 fn column_label(i: usize) -> String {

@@ -2,10 +2,10 @@
 //! path. Line terminators (`\n`, `\r\n`) are not part of the value.
 
 use super::path::FieldTable;
-use super::{RawSpan, Value, ValueSink};
+use super::{Layers, RawSpan, Value, ValueSink};
 
 /// Extracts every non-blank line of `data`.
-pub fn extract<S: ValueSink>(data: &[u8], fields: &FieldTable, sink: &mut S) {
+pub fn extract<S: ValueSink>(data: &[u8], fields: &mut FieldTable, sink: &mut S) {
     let mut start = 0;
     while start < data.len() {
         let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
@@ -23,6 +23,7 @@ pub fn extract<S: ValueSink>(data: &[u8], fields: &FieldTable, sink: &mut S) {
                     field: None,
                     bytes: line,
                     raw: RawSpan::Verbatim { start },
+                    layers: Layers::NONE,
                 },
             );
         }
@@ -56,7 +57,7 @@ mod tests {
     fn lines_are_values_without_terminators() {
         let data = b"first a@example.com\r\n\nthird\n";
         let mut c = Collect::default();
-        extract(data, &FieldTable::default(), &mut c);
+        extract(data, &mut FieldTable::default(), &mut c);
         assert_eq!(
             c.pairs(),
             [("null", "first a@example.com"), ("null", "third")]

@@ -155,10 +155,12 @@ impl Baseline {
     /// Whether the baseline already had this finding: its row, and — when
     /// both reports share a pinned key — its value.
     pub fn knows(&self, f: &Finding, key_id: Option<&str>) -> bool {
-        let Some(row) = self
-            .rows
-            .get(&row_id(&f.vendor, f.field.as_deref(), &f.detector))
-        else {
+        let Some(row) = self.rows.get(&row_id(
+            &f.vendor,
+            f.endpoint.as_deref().zip(f.direction),
+            f.field.as_deref(),
+            &f.detector,
+        )) else {
             return false;
         };
         match (&row.prints, &self.key_id, key_id) {

@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::detect::{Category, Confidence, Status};
 use crate::discover::{Failed, Skipped};
 use crate::finding::Finding;
-use crate::format::Format;
+use crate::format::{Direction, Format};
 
 /// Distinct values counted exactly per row; beyond it `distinct` is a
 /// lower bound.
@@ -63,12 +63,25 @@ pub struct DetectorInfo {
     pub category: Category,
 }
 
-/// A stable id for a (vendor, field, detector) row.
-pub fn row_id(vendor: &str, field: Option<&str>, detector: &str) -> String {
+/// A stable id for a (vendor, field, detector) row, and for an API
+/// capture's rows also its endpoint and direction.
+pub fn row_id(
+    vendor: &str,
+    exchange: Option<(&str, Direction)>,
+    field: Option<&str>,
+    detector: &str,
+) -> String {
     let mut h = blake3::Hasher::new();
     for part in [vendor, field.unwrap_or("\u{0}null"), detector] {
         h.update(part.as_bytes());
         h.update(&[0]);
+    }
+    // Rows outside captures keep the ids they had before endpoints existed.
+    if let Some((endpoint, direction)) = exchange {
+        for part in [endpoint, direction.as_str()] {
+            h.update(part.as_bytes());
+            h.update(&[0]);
+        }
     }
     h.finalize().to_hex()[..32].to_string()
 }
@@ -159,6 +172,10 @@ pub struct Summary {
     pub throughput_mb_s: f64,
     /// Worker threads used.
     pub threads: usize,
+    /// Parts of files not scanned on purpose (binary bodies in captures),
+    /// by reason.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub parts_skipped: BTreeMap<&'static str, u64>,
 }
 
 /// Where a value was found.
@@ -185,9 +202,16 @@ pub struct Location {
 /// One row of the inventory: a detector in a field of a vendor.
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldReport {
-    /// A stable id of the row: a hash of vendor, field and detector (no
-    /// value goes into it), the same in every scan.
+    /// A stable id of the row: a hash of vendor, field and detector (and
+    /// endpoint and direction for a capture; no value goes into it), the
+    /// same in every scan.
     pub id: String,
+    /// For an API capture: method, host and path template.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<Arc<str>>,
+    /// For an API capture: `request` (sent to the vendor) or `response`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
     /// The field path; `null` for free text.
     pub field: Option<Arc<str>>,
     /// The detector id.
@@ -294,9 +318,22 @@ struct VendorAcc {
     bytes: u64,
     findings: u64,
     status: StatusCounts,
-    rows: BTreeMap<(Option<Arc<str>>, Arc<str>), RowAcc>,
-    values: BTreeMap<Option<Arc<str>>, u64>,
+    rows: BTreeMap<RowKey, RowAcc>,
+    /// Values seen per (endpoint, field).
+    values: BTreeMap<ValuesKey, u64>,
 }
+
+/// Endpoint (of a capture) and field of a value count.
+type ValuesKey = (Option<Arc<str>>, Option<Arc<str>>);
+
+/// Endpoint, direction, field, detector: rows group by endpoint first,
+/// so a capture's rows read vendor → endpoint → direction → field.
+type RowKey = (
+    Option<Arc<str>>,
+    Option<Direction>,
+    Option<Arc<str>>,
+    Arc<str>,
+);
 
 #[derive(Debug, Clone)]
 struct RowAcc {
@@ -363,7 +400,12 @@ impl Report {
             .or_default();
         vendor.findings += 1;
         vendor.status.add(f.status);
-        let key = (f.field.clone(), Arc::clone(&f.detector));
+        let key = (
+            f.endpoint.clone(),
+            f.direction,
+            f.field.clone(),
+            Arc::clone(&f.detector),
+        );
         let row = vendor.rows.entry(key).or_insert_with(|| RowAcc {
             category: f.category,
             count: 0,
@@ -410,10 +452,21 @@ impl Report {
     }
 
     /// Adds `n` values seen in `field` (`None`: free text) of a vendor's
-    /// files.
-    pub fn add_field_values(&mut self, vendor: &str, field: Option<Arc<str>>, n: u64) {
+    /// files, or of one endpoint of a capture.
+    pub fn add_field_values(
+        &mut self,
+        vendor: &str,
+        endpoint: Option<Arc<str>>,
+        field: Option<Arc<str>>,
+        n: u64,
+    ) {
         let v = self.building.vendors.entry(Arc::from(vendor)).or_default();
-        *v.values.entry(field).or_default() += n;
+        *v.values.entry((endpoint, field)).or_default() += n;
+    }
+
+    /// Counts parts of files not scanned on purpose.
+    pub fn add_parts_skipped(&mut self, reason: &'static str, n: u64) {
+        *self.summary.parts_skipped.entry(reason).or_default() += n;
     }
 
     /// Adds a listed problem (it is also counted).
@@ -497,13 +550,21 @@ impl Report {
                 fields: acc
                     .rows
                     .into_iter()
-                    .map(|((field, detector), r)| {
+                    .map(|((endpoint, direction, field, detector), r)| {
                         // A field's values are counted in every file that has it;
                         // findings can outnumber values only in free text, where
                         // one line holds several.
-                        let values = acc.values.get(&field).copied().unwrap_or(0).max(r.count);
+                        let values = acc
+                            .values
+                            .get(&(endpoint.clone(), field.clone()))
+                            .copied()
+                            .unwrap_or(0)
+                            .max(r.count);
+                        let exchange = endpoint.as_deref().zip(direction);
                         FieldReport {
-                            id: row_id(&name, field.as_deref(), &detector),
+                            id: row_id(&name, exchange, field.as_deref(), &detector),
+                            endpoint,
+                            direction,
                             field,
                             detector,
                             category: r.category,
@@ -551,6 +612,9 @@ mod tests {
     fn finding(fingerprint: &str, line: u64) -> Finding {
         Finding {
             vendor: Arc::from("v"),
+            endpoint: None,
+            direction: None,
+            decoded: Vec::new(),
             file: Arc::from("f.ndjson"),
             format: Format::Ndjson,
             field: Some(Arc::from("$.email")),
@@ -575,7 +639,7 @@ mod tests {
         r.add_finding(&finding("00000000000000aa", 1));
         r.add_finding(&finding("00000000000000aa", 2));
         r.add_finding(&finding("00000000000000bb", 3));
-        r.add_field_values("v", Some(Arc::from("$.email")), 12);
+        r.add_field_values("v", None, Some(Arc::from("$.email")), 12);
         r.file_scanned("v", Format::Ndjson, 100, 12, 12);
         r.finish(Duration::from_millis(5), 1);
         let row = &r.vendors[0].fields[0];

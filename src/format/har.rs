@@ -1,0 +1,1010 @@
+//! HAR 1.2 captures of API traffic: which of our endpoints send which
+//! personal data to which vendor, and what comes back.
+//!
+//! The capture is read with `serde_json` into borrowed [`RawValue`]s, so
+//! every string keeps its place in the file: `log.entries` is first split
+//! into one raw slice per entry (a truncated capture still yields every
+//! entry before the break), then each entry is read on its own (an entry
+//! of the wrong shape is reported and skipped, the rest still scanned).
+//!
+//! Per entry the extractor announces an [`Origin`] (request host, endpoint
+//! template, direction) and emits, with HAR field paths:
+//! - URL path segments (`…request.url.path`), raw: the engine's decode
+//!   layer undoes percent-escapes and records it;
+//! - query parameters (`…request.queryString[email]`), from the
+//!   `queryString` array or, when that is empty, from the URL;
+//! - headers (`…request.headers[Authorization]`); the `Cookie` and
+//!   `Set-Cookie` headers are split into cookies (`…request.cookies[sid]`),
+//!   and the `cookies` arrays are read only when those headers are absent
+//!   (browsers export the same cookies twice);
+//! - `postData`: its `params` when present, else `text` by its MIME type —
+//!   JSON (`…postData.text$.customer.email`), form data
+//!   (`…postData.text[email]`), multipart text parts, or plain text;
+//! - `response.content.text`, base64-decoded (and gunzipped) when its
+//!   `encoding` says so, then by MIME type like a request body.
+//!
+//! Binary bodies (images, fonts, media, archives) and bodies larger than
+//! the limit are skipped and counted. A body whose MIME type says JSON but
+//! which does not parse is reported and scanned as text.
+
+use base64::Engine as _;
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+use super::decode::{self, Embedded, Encoding, Layers};
+use super::json::{self, JsonScratch};
+use super::path::{FieldId, FieldTable, Segment};
+use super::{Direction, Origin, Problem, RawSpan, Value, ValueSink};
+
+/// Limits for HAR bodies.
+#[derive(Debug, Clone, Copy)]
+pub struct HarOptions {
+    /// Bodies longer than this (encoded) are skipped and counted.
+    pub max_body: usize,
+    /// Most bytes a gzip body may decompress to.
+    pub max_decompressed: u64,
+}
+
+impl Default for HarOptions {
+    fn default() -> Self {
+        HarOptions {
+            max_body: 64 << 20,
+            max_decompressed: 256 << 20,
+        }
+    }
+}
+
+/// Why a body was not scanned; counted in the report.
+pub const SKIPPED_BINARY: &str = "HAR body of a binary type";
+/// Why a body was not scanned; counted in the report.
+pub const SKIPPED_LARGE: &str = "HAR body over the size limit";
+
+/// True when a JSON document starts like a HAR capture: its first key is
+/// `log` and the head mentions the HAR keys.
+pub fn looks_like_har(head: &[u8]) -> bool {
+    let Some(rest) = head.strip_prefix(b"{") else {
+        return false;
+    };
+    let rest = rest.trim_ascii_start();
+    rest.starts_with(b"\"log\"")
+        && [&b"\"entries\""[..], b"\"creator\"", b"\"version\""]
+            .iter()
+            .any(|k| memchr::memmem::find(head, k).is_some())
+}
+
+/// The capture has no `log.entries` array: it is not HAR.
+#[derive(Debug)]
+pub struct NotHar;
+
+/// Extracts every entry of the HAR capture in `data`. Returns `Err` when
+/// the document has no `log.entries` array (scan it as plain JSON then).
+pub fn extract<S: ValueSink>(
+    data: &[u8],
+    fields: &mut FieldTable,
+    scratch: &mut JsonScratch,
+    options: &HarOptions,
+    sink: &mut S,
+) -> Result<(), NotHar> {
+    let mut entries = Vec::new();
+    let mut found = false;
+    let mut de = serde_json::Deserializer::from_slice(data);
+    let parsed = Top {
+        entries: &mut entries,
+        found: &mut found,
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end());
+    if !found && entries.is_empty() {
+        return Err(NotHar);
+    }
+    let ids = Ids::new(fields);
+    let mut walker = Walker {
+        data,
+        fields,
+        scratch,
+        options,
+        sink,
+        ids,
+    };
+    for (i, raw) in entries.iter().enumerate() {
+        walker.sink.record();
+        match serde_json::from_str::<Entry<'_>>(raw.get()) {
+            Ok(entry) => walker.entry(i, &entry),
+            Err(e) => walker.sink.problem(Problem {
+                offset: offset_of(data, raw.get().as_bytes()),
+                message: format!(
+                    "HAR entry {i}: {}; the entry was skipped",
+                    describe_entry_error(&e)
+                ),
+            }),
+        }
+        walker.sink.origin(None);
+    }
+    if let Err(e) = parsed {
+        walker.sink.problem(Problem {
+            offset: error_offset(data, &e),
+            message: format!(
+                "{} after {} HAR entries; the rest was not scanned",
+                describe_error(&e),
+                entries.len()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Describes a document-level error without quoting content.
+fn describe_error(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Eof => "the capture ends early (truncated)",
+        serde_json::error::Category::Syntax => "invalid JSON",
+        serde_json::error::Category::Data => "unexpected HAR structure",
+        serde_json::error::Category::Io => "read error",
+    }
+}
+
+fn describe_entry_error(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Data => "unexpected structure (a field of the wrong type)",
+        _ => describe_error(e),
+    }
+}
+
+fn error_offset(data: &[u8], e: &serde_json::Error) -> usize {
+    let line_start = if e.line() <= 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', data)
+            .nth(e.line() - 2)
+            .map_or(data.len(), |i| i + 1)
+    };
+    (line_start + e.column().saturating_sub(1)).min(data.len())
+}
+
+fn offset_of(data: &[u8], part: &[u8]) -> usize {
+    (part.as_ptr() as usize).saturating_sub(data.as_ptr() as usize)
+}
+
+struct Top<'a, 'de> {
+    entries: &'a mut Vec<&'de RawValue>,
+    found: &'a mut bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Top<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Top<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a HAR object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "log" {
+                map.next_value_seed(Log {
+                    entries: &mut *self.entries,
+                    found: &mut *self.found,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Log<'a, 'de> {
+    entries: &'a mut Vec<&'de RawValue>,
+    found: &'a mut bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Log<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Log<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a HAR log object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "entries" {
+                *self.found = true;
+                map.next_value_seed(Entries {
+                    entries: &mut *self.entries,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Entries<'a, 'de> {
+    entries: &'a mut Vec<&'de RawValue>,
+}
+
+impl<'de> DeserializeSeed<'de> for Entries<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Entries<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of HAR entries")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+            self.entries.push(raw);
+        }
+        Ok(())
+    }
+}
+
+type Raw<'a> = Option<&'a RawValue>;
+
+#[derive(Deserialize)]
+struct Entry<'a> {
+    #[serde(borrow, default)]
+    request: Option<Request<'a>>,
+    #[serde(borrow, default)]
+    response: Option<Response<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Request<'a> {
+    #[serde(borrow, default)]
+    method: Raw<'a>,
+    #[serde(borrow, default)]
+    url: Raw<'a>,
+    #[serde(borrow, default)]
+    headers: Vec<Pair<'a>>,
+    #[serde(borrow, default)]
+    query_string: Vec<Pair<'a>>,
+    #[serde(borrow, default)]
+    cookies: Vec<Pair<'a>>,
+    #[serde(borrow, default)]
+    post_data: Option<PostData<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Response<'a> {
+    #[serde(borrow, default)]
+    headers: Vec<Pair<'a>>,
+    #[serde(borrow, default)]
+    cookies: Vec<Pair<'a>>,
+    #[serde(borrow, default)]
+    content: Option<Content<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Pair<'a> {
+    #[serde(borrow, default)]
+    name: Raw<'a>,
+    #[serde(borrow, default)]
+    value: Raw<'a>,
+    #[serde(borrow, default)]
+    file_name: Raw<'a>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PostData<'a> {
+    #[serde(borrow, default)]
+    mime_type: Raw<'a>,
+    #[serde(borrow, default)]
+    text: Raw<'a>,
+    #[serde(borrow, default)]
+    params: Vec<Pair<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Content<'a> {
+    #[serde(borrow, default)]
+    mime_type: Raw<'a>,
+    #[serde(borrow, default)]
+    text: Raw<'a>,
+    #[serde(borrow, default)]
+    encoding: Raw<'a>,
+}
+
+/// A JSON string of the capture: the offset of its body (after the
+/// quote) and the raw body, escapes and all.
+#[derive(Clone, Copy)]
+struct Str<'a> {
+    start: usize,
+    raw: &'a [u8],
+}
+
+impl<'a> Str<'a> {
+    fn of(data: &[u8], v: Raw<'a>) -> Option<Str<'a>> {
+        let text = v?.get().as_bytes();
+        if text.len() < 2 || text[0] != b'"' {
+            return None;
+        }
+        Some(Str {
+            start: offset_of(data, text) + 1,
+            raw: &text[1..text.len() - 1],
+        })
+    }
+
+    fn span(&self) -> RawSpan<'a> {
+        RawSpan::JsonEscaped {
+            start: self.start,
+            raw: self.raw,
+        }
+    }
+
+    /// The decoded string.
+    fn decode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        json::unescape(self.raw, &mut out);
+        out
+    }
+}
+
+/// Field ids every entry uses.
+struct Ids {
+    request: FieldId,
+    response: FieldId,
+}
+
+impl Ids {
+    fn new(fields: &mut FieldTable) -> Ids {
+        let log = fields.child(FieldTable::ROOT, Segment::Key(b"log"));
+        let entries = fields.child(log, Segment::Key(b"entries"));
+        let entry = fields.child(entries, Segment::Element);
+        Ids {
+            request: fields.child(entry, Segment::Key(b"request")),
+            response: fields.child(entry, Segment::Key(b"response")),
+        }
+    }
+}
+
+struct Walker<'d, 'x, S: ValueSink> {
+    data: &'d [u8],
+    fields: &'x mut FieldTable,
+    scratch: &'x mut JsonScratch,
+    options: &'x HarOptions,
+    sink: &'x mut S,
+    ids: Ids,
+}
+
+/// Lower-case ASCII.
+fn lower(v: &[u8]) -> String {
+    String::from_utf8_lossy(v).to_ascii_lowercase()
+}
+
+impl<S: ValueSink> Walker<'_, '_, S> {
+    fn entry(&mut self, index: usize, entry: &Entry<'_>) {
+        let data = self.data;
+        let (host, endpoint) = match &entry.request {
+            Some(r) => {
+                let method = Str::of(data, r.method)
+                    .map_or_else(|| "GET".into(), |s| lower(&s.decode()).to_ascii_uppercase());
+                let url = Str::of(data, r.url).map(|s| s.decode()).unwrap_or_default();
+                let parts = Url::parse(&url);
+                let host =
+                    String::from_utf8_lossy(&url[parts.host.0..parts.host.1]).to_ascii_lowercase();
+                let template = template(&url[parts.path.0..parts.path.1]);
+                let endpoint = format!("{method} {host}{template}");
+                (host, endpoint)
+            }
+            None => (String::new(), "unknown".to_string()),
+        };
+        if let Some(r) = &entry.request {
+            self.sink.origin(Some(&Origin {
+                host: &host,
+                endpoint: &endpoint,
+                direction: Direction::Request,
+            }));
+            self.request(index, r);
+        }
+        if let Some(r) = &entry.response {
+            self.sink.origin(Some(&Origin {
+                host: &host,
+                endpoint: &endpoint,
+                direction: Direction::Response,
+            }));
+            self.response(index, r);
+        }
+    }
+
+    fn child(&mut self, parent: FieldId, key: &[u8]) -> FieldId {
+        self.fields.child(parent, Segment::Key(key))
+    }
+
+    /// Emits a decoded string value.
+    fn emit(&mut self, field: FieldId, s: Str<'_>) {
+        let bytes = s.decode();
+        self.emit_bytes(field, &bytes, &s.span(), Layers::NONE);
+    }
+
+    fn emit_bytes(&mut self, field: FieldId, bytes: &[u8], raw: &RawSpan<'_>, layers: Layers) {
+        if bytes.is_empty() {
+            return;
+        }
+        self.sink.value(
+            self.fields,
+            &Value {
+                field: Some(field),
+                bytes,
+                raw: *raw,
+                layers,
+            },
+        );
+    }
+
+    /// Emits `bytes[start..end]` of a decoded string whose span is `parent`.
+    fn emit_part(
+        &mut self,
+        field: FieldId,
+        bytes: &[u8],
+        (start, end): (usize, usize),
+        parent: &RawSpan<'_>,
+        layers: Layers,
+    ) {
+        let inner = RawSpan::Verbatim { start };
+        let raw = RawSpan::Within {
+            parent,
+            inner: &inner,
+        };
+        self.emit_bytes(field, &bytes[start..end], &raw, layers);
+    }
+
+    fn request(&mut self, index: usize, r: &Request<'_>) {
+        let data = self.data;
+        let base = self.ids.request;
+        if let Some(url) = Str::of(data, r.url) {
+            let decoded = url.decode();
+            let span = url.span();
+            let parts = Url::parse(&decoded);
+            let url_field = self.child(base, b"url");
+            let path_field = self.child(url_field, b"path");
+            let (ps, pe) = parts.path;
+            let mut at = ps;
+            for seg in decoded[ps..pe].split(|&b| b == b'/') {
+                if !seg.is_empty() {
+                    self.emit_part(
+                        path_field,
+                        &decoded,
+                        (at, at + seg.len()),
+                        &span,
+                        Layers::NONE,
+                    );
+                }
+                at += seg.len() + 1;
+            }
+            if r.query_string.is_empty() && parts.query.0 < parts.query.1 {
+                let qs = self.child(base, b"queryString");
+                let (qs0, qe) = parts.query;
+                for p in decode::form_pairs(&decoded[qs0..qe], true).unwrap_or_default() {
+                    let name = percent(&decoded[qs0 + p.name.0..qs0 + p.name.1]);
+                    let f = self.fields.child(qs, Segment::Param(&name));
+                    self.emit_part(
+                        f,
+                        &decoded,
+                        (qs0 + p.value.0, qs0 + p.value.1),
+                        &span,
+                        Layers::NONE,
+                    );
+                }
+            }
+        }
+        let cookie_header = self.headers(base, &r.headers, b"cookie");
+        if !cookie_header {
+            self.pairs(base, b"cookies", &r.cookies);
+        }
+        self.pairs(base, b"queryString", &r.query_string);
+        if let Some(post) = &r.post_data {
+            let post_field = self.child(base, b"postData");
+            if !post.params.is_empty() {
+                let params: Vec<&Pair<'_>> = post
+                    .params
+                    .iter()
+                    .filter(|p| p.file_name.is_none())
+                    .collect();
+                let skipped = post.params.len() - params.len();
+                for _ in 0..skipped {
+                    self.sink.skipped(SKIPPED_BINARY);
+                }
+                let pf = self.child(post_field, b"params");
+                for p in params {
+                    self.pair(pf, p);
+                }
+            } else if let Some(text) = Str::of(data, post.text) {
+                let mime = Str::of(data, post.mime_type)
+                    .map(|m| lower(&m.decode()))
+                    .unwrap_or_default();
+                let tf = self.child(post_field, b"text");
+                let bytes = text.decode();
+                if bytes.len() > self.options.max_body {
+                    self.sink.skipped(SKIPPED_LARGE);
+                } else {
+                    self.body(
+                        index,
+                        "request",
+                        tf,
+                        &bytes,
+                        &text.span(),
+                        &mime,
+                        Layers::NONE,
+                    );
+                }
+            }
+        }
+    }
+
+    fn response(&mut self, index: usize, r: &Response<'_>) {
+        let data = self.data;
+        let base = self.ids.response;
+        let cookie_header = self.headers(base, &r.headers, b"set-cookie");
+        if !cookie_header {
+            self.pairs(base, b"cookies", &r.cookies);
+        }
+        let Some(content) = &r.content else {
+            return;
+        };
+        let Some(text) = Str::of(data, content.text) else {
+            return;
+        };
+        let content_field = self.child(base, b"content");
+        let tf = self.child(content_field, b"text");
+        let mime = Str::of(data, content.mime_type)
+            .map(|m| lower(&m.decode()))
+            .unwrap_or_default();
+        if text.raw.len() > self.options.max_body {
+            self.sink.skipped(SKIPPED_LARGE);
+            return;
+        }
+        if is_binary_mime(&mime) {
+            self.sink.skipped(SKIPPED_BINARY);
+            return;
+        }
+        let base64 =
+            Str::of(data, content.encoding).is_some_and(|e| lower(&e.decode()) == "base64");
+        let bytes = text.decode();
+        if !base64 {
+            self.body(
+                index,
+                "response",
+                tf,
+                &bytes,
+                &text.span(),
+                &mime,
+                Layers::NONE,
+            );
+            return;
+        }
+        let compact: Vec<u8> = bytes
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        let Ok(mut decoded) = base64::engine::general_purpose::STANDARD.decode(&compact) else {
+            self.sink.problem(Problem {
+                offset: text.start,
+                message: format!(
+                    "HAR entry {index}: the response body is marked base64 but does not decode; it was not scanned"
+                ),
+            });
+            return;
+        };
+        let mut layers = Layers::NONE.with(Encoding::Base64);
+        if decode::is_gzip(&decoded) {
+            let mut out = Vec::new();
+            match decode::gunzip(&decoded, self.options.max_decompressed, &mut out) {
+                Ok(()) => {
+                    decoded = out;
+                    layers = layers.with(Encoding::Gzip);
+                }
+                Err(e) => {
+                    self.sink.problem(Problem {
+                        offset: text.start,
+                        message: format!("HAR entry {index}: response body: {e}"),
+                    });
+                    return;
+                }
+            }
+        }
+        if !decode::is_text(&decoded) {
+            self.sink.skipped(SKIPPED_BINARY);
+            return;
+        }
+        let whole = RawSpan::Whole {
+            start: 0,
+            end: bytes.len(),
+        };
+        let outer = text.span();
+        let span = RawSpan::Within {
+            parent: &outer,
+            inner: &whole,
+        };
+        self.body(index, "response", tf, &decoded, &span, &mime, layers);
+    }
+
+    /// Emits headers; `cookie` names the header that holds cookies, split
+    /// into `…cookies[name]`. Returns whether that header was present.
+    fn headers(&mut self, base: FieldId, headers: &[Pair<'_>], cookie: &[u8]) -> bool {
+        let data = self.data;
+        let hf = self.child(base, b"headers");
+        let mut saw_cookie = false;
+        for h in headers {
+            let (Some(name), Some(value)) = (Str::of(data, h.name), Str::of(data, h.value)) else {
+                continue;
+            };
+            let name = name.decode();
+            // HTTP/2 pseudo-headers repeat the request line.
+            if name.starts_with(b":") {
+                continue;
+            }
+            if name.eq_ignore_ascii_case(cookie) {
+                saw_cookie = true;
+                self.cookie_header(base, value, cookie == &b"set-cookie"[..]);
+                continue;
+            }
+            let f = self.fields.child(hf, Segment::Param(&name));
+            self.emit(f, value);
+        }
+        saw_cookie
+    }
+
+    /// Splits `a=1; b=2` (a `Cookie` header) or `a=1; Path=/` (one
+    /// `Set-Cookie`, whose attributes are not cookies).
+    fn cookie_header(&mut self, base: FieldId, value: Str<'_>, set: bool) {
+        let cf = self.child(base, b"cookies");
+        let bytes = value.decode();
+        let span = value.span();
+        let mut at = 0;
+        for (i, part) in bytes.split(|&b| b == b';').enumerate() {
+            let start = at;
+            at += part.len() + 1;
+            if set && i > 0 {
+                break;
+            }
+            let lead = part.len() - part.trim_ascii_start().len();
+            let part_start = start + lead;
+            let part = part.trim_ascii();
+            let Some(eq) = memchr::memchr(b'=', part) else {
+                continue;
+            };
+            let f = self
+                .fields
+                .child(cf, Segment::Param(part[..eq].trim_ascii()));
+            let vs = part_start + eq + 1;
+            self.emit_part(
+                f,
+                &bytes,
+                (vs, part_start + part.len()),
+                &span,
+                Layers::NONE,
+            );
+        }
+    }
+
+    /// Emits `name`/`value` pairs as `…key[name]`.
+    fn pairs(&mut self, base: FieldId, key: &[u8], pairs: &[Pair<'_>]) {
+        if pairs.is_empty() {
+            return;
+        }
+        let f = self.child(base, key);
+        for p in pairs {
+            self.pair(f, p);
+        }
+    }
+
+    fn pair(&mut self, parent: FieldId, p: &Pair<'_>) {
+        let data = self.data;
+        let (Some(name), Some(value)) = (Str::of(data, p.name), Str::of(data, p.value)) else {
+            return;
+        };
+        let name = percent(&name.decode());
+        let f = self.fields.child(parent, Segment::Param(&name));
+        self.emit(f, value);
+    }
+
+    /// Scans a body by its MIME type.
+    #[allow(clippy::too_many_arguments)]
+    fn body(
+        &mut self,
+        index: usize,
+        which: &str,
+        field: FieldId,
+        bytes: &[u8],
+        span: &RawSpan<'_>,
+        mime: &str,
+        layers: Layers,
+    ) {
+        if bytes.trim_ascii().is_empty() {
+            return;
+        }
+        if mime.contains("json") {
+            let doc = self.fields.child(field, Segment::Document);
+            if json::walk(
+                bytes,
+                0,
+                doc,
+                &mut FieldTable::default(),
+                &mut JsonScratch::default(),
+                &mut Nothing,
+                false,
+            )
+            .is_ok()
+            {
+                let mut sink = Embedded {
+                    inner: &mut *self.sink,
+                    parent: span,
+                    layers: layers.with(Encoding::Json),
+                    report_problems: true,
+                    failed: false,
+                };
+                let _ = json::walk(bytes, 0, doc, self.fields, self.scratch, &mut sink, false);
+                return;
+            }
+            let (offset, _) = span.map(0, 0);
+            self.sink.problem(Problem {
+                offset,
+                message: format!(
+                    "HAR entry {index}: the {which} body claims JSON ({mime}) but is not valid JSON; scanned as text"
+                ),
+            });
+        } else if mime.starts_with("application/x-www-form-urlencoded") {
+            if let Some(pairs) = decode::form_pairs(bytes, true) {
+                let layers = layers.with(Encoding::Form);
+                for p in pairs {
+                    let name = percent(&bytes[p.name.0..p.name.1]);
+                    let f = self.fields.child(field, Segment::Param(&name));
+                    self.emit_part(f, bytes, p.value, span, layers);
+                }
+                return;
+            }
+        } else if mime.starts_with("multipart/form-data")
+            && let Some(boundary) = boundary(mime)
+        {
+            let layers = layers.with(Encoding::Multipart);
+            for part in multipart(bytes, boundary.as_bytes()) {
+                if !part.text {
+                    self.sink.skipped(SKIPPED_BINARY);
+                    continue;
+                }
+                let f = self.fields.child(field, Segment::Param(&part.name));
+                self.emit_part(f, bytes, part.body, span, layers);
+            }
+            return;
+        }
+        self.emit_bytes(field, bytes, span, layers);
+    }
+}
+
+struct Nothing;
+
+impl ValueSink for Nothing {
+    fn value(&mut self, _: &mut FieldTable, _: &Value<'_>) {}
+    fn record(&mut self) {}
+    fn problem(&mut self, _: Problem) {}
+}
+
+/// Percent-decodes a parameter name (`+` as a space).
+fn percent(v: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    decode::percent_decode(v, true, &mut out);
+    out
+}
+
+/// Types whose bodies hold no text worth scanning.
+fn is_binary_mime(mime: &str) -> bool {
+    ["image/", "audio/", "video/", "font/", "application/font"]
+        .iter()
+        .any(|p| mime.starts_with(p))
+        && !mime.starts_with("image/svg")
+        || [
+            "application/octet-stream",
+            "application/pdf",
+            "application/zip",
+            "application/gzip",
+            "application/wasm",
+            "application/x-protobuf",
+            "application/vnd.ms-fontobject",
+        ]
+        .iter()
+        .any(|p| mime.starts_with(p))
+}
+
+/// Byte ranges of the parts of a URL.
+#[derive(Debug, PartialEq, Eq)]
+struct Url {
+    host: (usize, usize),
+    path: (usize, usize),
+    query: (usize, usize),
+}
+
+impl Url {
+    fn parse(u: &[u8]) -> Url {
+        let after_scheme = memchr::memmem::find(u, b"://").map_or(0, |i| i + 3);
+        let end = memchr::memchr(b'#', u).unwrap_or(u.len());
+        let auth_end = u[after_scheme..end]
+            .iter()
+            .position(|&b| b == b'/' || b == b'?')
+            .map_or(end, |i| after_scheme + i);
+        let auth = &u[after_scheme..auth_end];
+        let host_start = memchr::memrchr(b'@', auth).map_or(after_scheme, |i| after_scheme + i + 1);
+        let host_end = if u.get(host_start) == Some(&b'[') {
+            memchr::memchr(b']', &u[host_start..auth_end]).map_or(auth_end, |i| host_start + i + 1)
+        } else {
+            memchr::memchr(b':', &u[host_start..auth_end]).map_or(auth_end, |i| host_start + i)
+        };
+        let q = memchr::memchr(b'?', &u[auth_end..end]).map(|i| auth_end + i);
+        Url {
+            host: (host_start, host_end),
+            path: (auth_end, q.unwrap_or(end)),
+            query: q.map_or((end, end), |q| (q + 1, end)),
+        }
+    }
+}
+
+/// The path with id-like segments replaced by `{id}`: numbers, UUIDs,
+/// emails and other values with digits (`cus_9f8e7d6c`, dates, hashes).
+fn template(path: &[u8]) -> String {
+    let mut out = String::new();
+    for seg in path.split(|&b| b == b'/').filter(|s| !s.is_empty()) {
+        out.push('/');
+        let mut decoded = Vec::new();
+        decode::percent_decode(seg, false, &mut decoded);
+        let digits = decoded.iter().filter(|b| b.is_ascii_digit()).count();
+        let id_like = decoded.contains(&b'@')
+            || (digits > 0 && (digits == decoded.len() || decoded.len() >= 8 || digits >= 3))
+            || decoded.len() >= 24;
+        if id_like {
+            out.push_str("{id}");
+        } else {
+            out.push_str(&String::from_utf8_lossy(&decoded));
+        }
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+/// The `boundary` parameter of a multipart content type.
+fn boundary(mime: &str) -> Option<String> {
+    let i = mime.find("boundary=")?;
+    let b = mime[i + 9..].split(';').next()?.trim().trim_matches('"');
+    (!b.is_empty()).then(|| b.to_string())
+}
+
+struct Part {
+    name: Vec<u8>,
+    body: (usize, usize),
+    text: bool,
+}
+
+/// The parts of a multipart body: name, body range, and whether it is
+/// text (no file name, no binary content type).
+fn multipart(body: &[u8], boundary: &[u8]) -> Vec<Part> {
+    let mut delim = b"--".to_vec();
+    delim.extend_from_slice(boundary);
+    let finder = memchr::memmem::Finder::new(&delim);
+    let starts: Vec<usize> = finder.find_iter(body).collect();
+    let mut parts = Vec::new();
+    for w in starts.windows(2) {
+        let start = w[0] + delim.len();
+        let mut end = w[1];
+        // The CRLF before a delimiter belongs to the delimiter.
+        if body[..end].ends_with(b"\r\n") {
+            end -= 2;
+        } else if body[..end].ends_with(b"\n") {
+            end -= 1;
+        }
+        let part = &body[start..end.max(start)];
+        let (head_end, body_start) = match memchr::memmem::find(part, b"\r\n\r\n") {
+            Some(i) => (i, i + 4),
+            None => match memchr::memmem::find(part, b"\n\n") {
+                Some(i) => (i, i + 2),
+                None => continue,
+            },
+        };
+        // ASCII lower-casing keeps positions, so the name keeps its case.
+        let head_bytes = part[..head_end].to_ascii_lowercase();
+        let head = String::from_utf8_lossy(&head_bytes).into_owned();
+        let name = memchr::memmem::find(&head_bytes, b" name=\"")
+            .or_else(|| memchr::memmem::find(&head_bytes, b";name=\""))
+            .map(|i| {
+                let rest = &part[i + 7..head_end];
+                rest[..memchr::memchr(b'"', rest).unwrap_or(rest.len())].to_vec()
+            })
+            .unwrap_or_default();
+        let content_type = head
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("content-type:"))
+            .map(str::trim)
+            .unwrap_or("text/plain");
+        let text = !head.contains("filename=")
+            && (content_type.starts_with("text/") || content_type.contains("json"));
+        parts.push(Part {
+            name,
+            body: (start + body_start, end.max(start + body_start)),
+            text,
+        });
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_split_into_host_path_and_query() {
+        let u =
+            b"https://user@api.eu.example.com:8443/v1/users/jane%40example.com?email=a&x=1#frag";
+        let p = Url::parse(u);
+        assert_eq!(&u[p.host.0..p.host.1], b"api.eu.example.com");
+        assert_eq!(&u[p.path.0..p.path.1], b"/v1/users/jane%40example.com");
+        assert_eq!(&u[p.query.0..p.query.1], b"email=a&x=1");
+        let p = Url::parse(b"http://[::1]:80");
+        assert_eq!(p.host, (7, 12));
+        assert_eq!(p.path, (15, 15));
+    }
+
+    #[test]
+    fn endpoint_templates_hide_ids() {
+        assert_eq!(
+            template(b"/v1/users/123/orders/9"),
+            "/v1/users/{id}/orders/{id}"
+        );
+        assert_eq!(
+            template(b"/v1/users/456/orders/10"),
+            "/v1/users/{id}/orders/{id}"
+        );
+        assert_eq!(
+            template(b"/v2/contacts/jane%40example.com"),
+            "/v2/contacts/{id}"
+        );
+        assert_eq!(
+            template(b"/api/items/3f2b8c1e-9d4a-4c6b-8e2f-1a2b3c4d5e6f/notes"),
+            "/api/items/{id}/notes"
+        );
+        assert_eq!(template(b"/customers/cus_9f8e7d6c"), "/customers/{id}");
+        assert_eq!(template(b""), "/");
+        assert_eq!(template(b"/v1/search"), "/v1/search");
+    }
+
+    #[test]
+    fn multipart_bodies_split_into_named_parts() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"Email\"\r\n\r\njane@example.com\r\n--XyZ\r\nContent-Disposition: form-data; name=\"avatar\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n--XyZ--\r\n";
+        let parts = multipart(body, b"XyZ");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].name, b"Email");
+        assert_eq!(&body[parts[0].body.0..parts[0].body.1], b"jane@example.com");
+        assert!(parts[0].text);
+        assert!(!parts[1].text);
+        assert_eq!(
+            boundary("multipart/form-data; boundary=\"XyZ\"").as_deref(),
+            Some("XyZ")
+        );
+    }
+
+    #[test]
+    fn har_is_sniffed_by_its_first_key() {
+        assert!(looks_like_har(b"{\n  \"log\": {\n    \"version\": \"1.2\""));
+        assert!(!looks_like_har(b"{\"logs\": []}"));
+        assert!(!looks_like_har(b"{\"user\": {\"log\": 1}}"));
+    }
+}
