@@ -227,14 +227,26 @@ pub fn scan(
                 let (shared, files) = (&shared, &files);
                 let id = planned;
                 scope.spawn(move |_| {
-                    let result = SCRATCH.with(|s| {
-                        process(
-                            &unit,
-                            &candidates[unit.file],
-                            &files[unit.file],
-                            shared,
-                            &mut s.borrow_mut(),
-                        )
+                    // A bug that panics on one input fails that file, not
+                    // the scan (and never leaves the emitter waiting).
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        SCRATCH.with(|s| {
+                            process(
+                                &unit,
+                                &candidates[unit.file],
+                                &files[unit.file],
+                                shared,
+                                &mut s.borrow_mut(),
+                            )
+                        })
+                    }))
+                    .unwrap_or_else(|_| {
+                        // The scratch may be half-updated: start afresh.
+                        SCRATCH.with(|s| *s.borrow_mut() = WorkerScratch::default());
+                        UnitResult::empty(Outcome::Failed(
+                            "internal error while scanning this file (a sandsift bug; please report it)"
+                                .to_string(),
+                        ))
                     });
                     // The receiver outlives the scope; a send cannot fail.
                     let _ = tx.send((id, unit, result));
@@ -1220,6 +1232,11 @@ fn emit(
     }
     report.add_below_min_confidence(result.below_min_confidence);
     for (vendor, endpoint, field, n) in result.field_values.drain(..) {
+        if let Some(v) = vendor.as_deref()
+            && *v != *candidate.vendor
+        {
+            report.add_capture(v, &candidate.display);
+        }
         let vendor = vendor.as_deref().unwrap_or(&candidate.vendor);
         report.add_field_values(vendor, endpoint, field, n);
     }

@@ -1111,6 +1111,14 @@ fn ipv4(hay: &[u8], start: usize, end: usize) -> Verdict {
     if continues(hay, start, end, b".") {
         return Verdict::Invalid;
     }
+    // A product token's version (`Chrome/131.0.0.0` in a User-Agent) or
+    // a `v1.2.3.4` is not an address.
+    let before = &hay[..start];
+    if matches!(before, [.., p, b'/'] if p.is_ascii_alphanumeric())
+        || matches!(before, [.., b'v' | b'V'])
+    {
+        return Verdict::Invalid;
+    }
     let value = &hay[start..end];
     // Leading zeros ("01.02.03.04") read as octal in some parsers and are
     // more often version or serial numbers than addresses.

@@ -529,8 +529,9 @@ impl<S: ValueSink> Walker<'_, '_, S> {
                     self.pair(pf, p);
                 }
             } else if let Some(text) = Str::of(data, post.text) {
+                // The multipart boundary is case-sensitive: keep the case.
                 let mime = Str::of(data, post.mime_type)
-                    .map(|m| lower(&m.decode()))
+                    .map(|m| String::from_utf8_lossy(&m.decode()).into_owned())
                     .unwrap_or_default();
                 let tf = self.child(post_field, b"text");
                 let bytes = text.decode();
@@ -734,18 +735,10 @@ impl<S: ValueSink> Walker<'_, '_, S> {
         if bytes.trim_ascii().is_empty() {
             return;
         }
-        if mime.contains("json") {
+        let lower_mime = mime.to_ascii_lowercase();
+        if lower_mime.contains("json") {
             let doc = self.fields.child(field, Segment::Document);
-            if json::walk(
-                bytes,
-                0,
-                doc,
-                &mut FieldTable::default(),
-                &mut JsonScratch::default(),
-                &mut Nothing,
-                false,
-            )
-            .is_ok()
+            if json::is_one_value(bytes)
             {
                 let mut sink = Embedded {
                     inner: &mut *self.sink,
@@ -761,10 +754,10 @@ impl<S: ValueSink> Walker<'_, '_, S> {
             self.sink.problem(Problem {
                 offset,
                 message: format!(
-                    "HAR entry {index}: the {which} body claims JSON ({mime}) but is not valid JSON; scanned as text"
+                    "HAR entry {index}: the {which} body claims JSON but is not valid JSON; scanned as text"
                 ),
             });
-        } else if mime.starts_with("application/x-www-form-urlencoded") {
+        } else if lower_mime.starts_with("application/x-www-form-urlencoded") {
             if let Some(pairs) = decode::form_pairs(bytes, true) {
                 let layers = layers.with(Encoding::Form);
                 for p in pairs {
@@ -774,7 +767,7 @@ impl<S: ValueSink> Walker<'_, '_, S> {
                 }
                 return;
             }
-        } else if mime.starts_with("multipart/form-data")
+        } else if lower_mime.starts_with("multipart/form-data")
             && let Some(boundary) = boundary(mime)
         {
             let layers = layers.with(Encoding::Multipart);
@@ -790,14 +783,6 @@ impl<S: ValueSink> Walker<'_, '_, S> {
         }
         self.emit_bytes(field, bytes, span, layers);
     }
-}
-
-struct Nothing;
-
-impl ValueSink for Nothing {
-    fn value(&mut self, _: &mut FieldTable, _: &Value<'_>) {}
-    fn record(&mut self) {}
-    fn problem(&mut self, _: Problem) {}
 }
 
 /// Percent-decodes a parameter name (`+` as a space).
@@ -866,10 +851,21 @@ fn template(path: &[u8]) -> String {
         out.push('/');
         let mut decoded = Vec::new();
         decode::percent_decode(seg, false, &mut decoded);
-        let digits = decoded.iter().filter(|b| b.is_ascii_digit()).count();
+        // A file name's extension (`inter.woff2`) says nothing of an id.
+        let stem = match memchr::memrchr(b'.', &decoded) {
+            Some(i)
+                if i > 0
+                    && decoded.len() - i <= 6
+                    && decoded[i + 1..].iter().all(u8::is_ascii_alphanumeric) =>
+            {
+                &decoded[..i]
+            }
+            _ => &decoded[..],
+        };
+        let digits = stem.iter().filter(|b| b.is_ascii_digit()).count();
         let id_like = decoded.contains(&b'@')
-            || (digits > 0 && (digits == decoded.len() || decoded.len() >= 8 || digits >= 3))
-            || decoded.len() >= 24;
+            || (digits > 0 && (digits == stem.len() || stem.len() >= 8 || digits >= 3))
+            || stem.len() >= 24;
         if id_like {
             out.push_str("{id}");
         } else {
@@ -884,7 +880,7 @@ fn template(path: &[u8]) -> String {
 
 /// The `boundary` parameter of a multipart content type.
 fn boundary(mime: &str) -> Option<String> {
-    let i = mime.find("boundary=")?;
+    let i = mime.to_ascii_lowercase().find("boundary=")?;
     let b = mime[i + 9..].split(';').next()?.trim().trim_matches('"');
     (!b.is_empty()).then(|| b.to_string())
 }
@@ -984,6 +980,8 @@ mod tests {
         assert_eq!(template(b"/customers/cus_9f8e7d6c"), "/customers/{id}");
         assert_eq!(template(b""), "/");
         assert_eq!(template(b"/v1/search"), "/v1/search");
+        assert_eq!(template(b"/s/inter/v13/inter.woff2"), "/s/inter/v13/inter.woff2");
+        assert_eq!(template(b"/exports/20261120.csv"), "/exports/{id}");
     }
 
     #[test]

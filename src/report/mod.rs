@@ -259,9 +259,10 @@ pub struct FieldReport {
 pub struct VendorReport {
     /// The vendor.
     pub vendor: String,
-    /// Files scanned.
+    /// Files scanned: the vendor's own, and captures (HAR) holding its
+    /// traffic.
     pub files: u64,
-    /// Bytes scanned.
+    /// Bytes scanned in the vendor's own files.
     pub bytes: u64,
     /// Findings of every status.
     pub findings: u64,
@@ -319,6 +320,8 @@ struct VendorAcc {
     findings: u64,
     status: StatusCounts,
     rows: BTreeMap<RowKey, RowAcc>,
+    /// Captures (of another vendor's folder) holding this vendor's traffic.
+    captures: BTreeSet<Arc<str>>,
     /// Values seen per (endpoint, field).
     values: BTreeMap<ValuesKey, u64>,
 }
@@ -464,6 +467,14 @@ impl Report {
         *v.values.entry((endpoint, field)).or_default() += n;
     }
 
+    /// Records that a capture file holds traffic to `vendor`.
+    pub fn add_capture(&mut self, vendor: &str, file: &str) {
+        let v = self.building.vendors.entry(Arc::from(vendor)).or_default();
+        if !v.captures.contains(file) {
+            v.captures.insert(Arc::from(file));
+        }
+    }
+
     /// Counts parts of files not scanned on purpose.
     pub fn add_parts_skipped(&mut self, reason: &'static str, n: u64) {
         *self.summary.parts_skipped.entry(reason).or_default() += n;
@@ -543,7 +554,7 @@ impl Report {
             .into_iter()
             .map(|(name, acc)| VendorReport {
                 vendor: name.to_string(),
-                files: acc.files,
+                files: acc.files + acc.captures.len() as u64,
                 bytes: acc.bytes,
                 findings: acc.findings,
                 status: acc.status,

@@ -80,9 +80,18 @@ fn share(p: f64) -> String {
     }
 }
 
+/// The part of a capture's field path that follows the entry, shown under
+/// the endpoint heading (`request.postData.text$.email`).
+const HAR_ENTRY: &str = "$.log.entries[*].";
+
 fn row_cells(r: &FieldReport) -> [String; 8] {
+    let field = r.field.as_deref().unwrap_or("(text)");
+    let field = match r.endpoint {
+        Some(_) => field.strip_prefix(HAR_ENTRY).unwrap_or(field),
+        None => field,
+    };
     [
-        r.field.as_deref().unwrap_or("(text)").to_string(),
+        field.to_string(),
         r.detector.to_string(),
         r.count.to_string(),
         share(r.prevalence),
@@ -175,7 +184,19 @@ pub fn write(out: &mut dyn Write, report: &Report, colour: Colour) -> io::Result
             s.trim_end().to_string()
         };
         writeln!(out, "{}", paint.wrap("2", &line(HEADERS)))?;
+        let mut exchange = None;
         for (r, field) in rows.iter().zip(&v.fields) {
+            let this = field.endpoint.as_deref().zip(field.direction);
+            if this.is_some() && this != exchange {
+                if let Some((endpoint, direction)) = this {
+                    let what = match direction {
+                        crate::format::Direction::Request => "sent to the vendor",
+                        crate::format::Direction::Response => "returned by the vendor",
+                    };
+                    writeln!(out, "  {} {}", paint.wrap("1", endpoint), paint.wrap("2", what))?;
+                }
+                exchange = this;
+            }
             let text = line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6], &r[7]]);
             let code = if field.status.clear > 0 { "31" } else { "33" };
             let (first, rest) = text.split_at(text.find(&r[1][..]).unwrap_or(0));
@@ -313,6 +334,9 @@ fn write_accounting(out: &mut dyn Write, report: &Report, paint: &Paint) -> io::
         for k in &report.skipped {
             writeln!(out, "  {} — {}", k.file, k.reason)?;
         }
+    }
+    for (reason, n) in &s.parts_skipped {
+        writeln!(out, "\nNot scanned: {n} × {reason}")?;
     }
     if !report.failed.is_empty() {
         writeln!(
