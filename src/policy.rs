@@ -255,6 +255,12 @@ pub enum Decision {
 pub struct Violation {
     /// The vendor.
     pub vendor: String,
+    /// For an API capture: the endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// For an API capture: the direction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direction: Option<crate::format::Direction>,
     /// The field path; `null` for free text.
     pub field: Option<String>,
     /// The detector id.
@@ -322,6 +328,17 @@ fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
+}
+
+impl Violation {
+    /// Where the values sit, for people (see [`crate::report::place`]).
+    pub fn place(&self) -> String {
+        crate::report::place(
+            self.endpoint.as_deref(),
+            self.direction,
+            self.field.as_deref(),
+        )
+    }
 }
 
 impl Policy {
@@ -519,6 +536,8 @@ impl Policy {
                         item.violations += counted;
                         violations.push(Violation {
                             vendor: v.vendor.clone(),
+                            endpoint: row.endpoint.as_deref().map(str::to_string),
+                            direction: row.direction,
                             field: row.field.as_deref().map(str::to_string),
                             detector: row.detector.to_string(),
                             category: row.category,

@@ -100,7 +100,7 @@ fn sarif_levels_follow_the_policy_and_fingerprints_are_stable() {
     assert_eq!(level("tracklytics", "$.user.phone", "phone"), "warning");
     assert_eq!(level("acme-crm", "$.email", "email"), "note", "allowed");
     let policy = &a["runs"][0]["properties"]["policy"];
-    assert_eq!(policy["violations"], 12);
+    assert_eq!(policy["violations"], 21);
     assert_eq!(policy["checklist"]["acme-crm"][1]["verdict"], "fail");
 }
 
@@ -112,7 +112,10 @@ fn csv_has_one_row_per_field_and_kind() {
     assert_eq!(&header[..4], ["vendor", "field", "detector", "category"]);
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), json_rows());
-    let jwt = rows.iter().find(|r| &r[2] == "jwt").unwrap();
+    let jwt = rows
+        .iter()
+        .find(|r| &r[0] == "tracklytics" && &r[2] == "jwt")
+        .unwrap();
     assert_eq!(
         (&jwt[0], &jwt[1], &jwt[16], &jwt[17]),
         ("tracklytics", "$.auth.token", "critical", "fail")
@@ -128,7 +131,7 @@ fn csv_has_one_row_per_field_and_kind() {
 fn markdown_summarises_for_a_ticket() {
     let text = scan("markdown", &["--vendors", "../docs/vendors.example.toml"]);
     assert!(text.starts_with("# sandsift report\n"), "{text}");
-    assert!(text.contains("## Policy violations (12)"), "{text}");
+    assert!(text.contains("## Policy violations (21)"), "{text}");
     assert!(
         text.contains("| critical | tracklytics | `$.auth.token` | jwt | 1 |"),
         "{text}"
@@ -139,7 +142,7 @@ fn markdown_summarises_for_a_ticket() {
         "{text}"
     );
     assert!(
-        text.contains("Policy checklist: contact pass (17), government_id **FAIL** (5 of 6), identity pass (4)."),
+        text.contains("Policy checklist: contact pass (26), government_id **FAIL** (6 of 7), financial **FAIL** (2 of 2), identity pass (6), credential **FAIL** (3 of 3)."),
         "{text}"
     );
     assert!(

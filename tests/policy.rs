@@ -228,8 +228,19 @@ fn the_documented_example_policy_works_on_the_fixtures() {
     assert_eq!(out.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let v = violations(&report);
-    assert_eq!(v.len(), 12, "{v:#?}");
-    assert_eq!(v[0], "critical tracklytics $.auth.token jwt 1 denied");
+    assert_eq!(v.len(), 21, "{v:#?}");
+    // The capture's traffic to the CRM's hosts is the CRM's (`hosts`).
+    assert_eq!(
+        v[0],
+        "critical acme-crm $.log.entries[*].request.headers[authorization] jwt 1 not_allowed"
+    );
+    assert!(v.contains(&"critical tracklytics $.auth.token jwt 1 denied".to_string()));
+    assert!(
+        v.contains(
+            &"high acme-crm $.log.entries[*].response.content.text$.data.ssn us_ssn 1 not_allowed"
+                .to_string()
+        )
+    );
     assert_eq!(report["policy"]["suppressed"][0]["field"], "$.user.email");
     let claims: Vec<String> = report["policy"]["claims"]
         .as_array()

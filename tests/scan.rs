@@ -58,6 +58,27 @@ const EXPECTED: &[(&str, &str, &str, &str, &str, u64)] = &[
     ("tracklytics", "server.log", "null", "email", "test_value", 2),
     ("tracklytics", "server.log", "null", "ipv4", "test_value", 2),
     ("tracklytics", "server.log", "null", "phone", "test_value", 1),
+    // The HAR capture: vendors by request host (tests/har.rs pins the
+    // endpoints and directions).
+    ("acme-crm.example", "checkout.har", "$.log.entries[*].request.cookies[last_login_email]", "email", "test_value", 1),
+    ("acme-crm.example", "checkout.har", "$.log.entries[*].request.headers[authorization]", "jwt", "clear", 3),
+    ("acme-crm.example", "checkout.har", "$.log.entries[*].request.headers[authorization]$.email", "email", "test_value", 3),
+    ("acme-crm.example", "checkout.har", "$.log.entries[*].request.postData.text$.card.number", "credit_card", "test_value", 2),
+    ("acme-crm.example", "checkout.har", "$.log.entries[*].request.postData.text$.customer.email", "email", "test_value", 2),
+    ("acme-crm.example", "checkout.har", "$.log.entries[*].request.postData.text$.customer.first_name", "person_name", "clear", 2),
+    ("acme-crm.example", "checkout.har", "$.log.entries[*].request.url.path", "email", "test_value", 1),
+    ("acme-crm.example", "checkout.har", "$.log.entries[*].response.content.text$.data.email", "email", "test_value", 1),
+    ("acme-crm.example", "checkout.har", "$.log.entries[*].response.content.text$.data.phone", "phone", "test_value", 1),
+    ("acme-crm.example", "checkout.har", "$.log.entries[*].response.content.text$.data.ssn", "us_ssn", "clear", 1),
+    ("mailrelay.example", "checkout.har", "$.log.entries[*].request.postData.text$.payload$.full_name", "person_name", "clear", 1),
+    ("mailrelay.example", "checkout.har", "$.log.entries[*].request.postData.text$.payload$.to", "email", "test_value", 1),
+    ("paystream.example", "checkout.har", "$.log.entries[*].request.postData.text[cardholder_email]", "email", "test_value", 1),
+    ("paystream.example", "checkout.har", "$.log.entries[*].response.content.text$.customer.email", "email", "test_value", 1),
+    ("paystream.example", "checkout.har", "$.log.entries[*].response.content.text$.customer.iban", "iban", "clear", 1),
+    ("tracklytics.example", "checkout.har", "$.log.entries[*].request.postData.params[email]", "email", "test_value", 1),
+    ("tracklytics.example", "checkout.har", "$.log.entries[*].request.postData.params[ip]", "ipv4", "test_value", 1),
+    ("tracklytics.example", "checkout.har", "$.log.entries[*].request.queryString[d]$.email", "email", "test_value", 1),
+    ("tracklytics.example", "checkout.har", "$.log.entries[*].request.queryString[d]$.phone", "phone", "test_value", 1),
 ];
 
 #[test]
@@ -142,9 +163,12 @@ fn every_offset_points_at_the_revealed_value() {
             f["offset"].as_u64().unwrap() as usize,
             f["length"].as_u64().unwrap() as usize,
         );
-        assert_eq!(
-            &bytes[o..o + l],
-            f["value"].as_str().unwrap().as_bytes(),
+        assert!(
+            common::raw_holds(
+                &bytes[o..o + l],
+                f["value"].as_str().unwrap(),
+                &f["decoded"]
+            ),
             "{f}"
         );
         // Line and column agree with the offset.
@@ -202,8 +226,8 @@ fn json_report_has_schema_summary_inventory_and_accounting() {
     assert_eq!(report["schema"], "sandsift.report/v1");
     assert_eq!(report["tool"]["name"], "sandsift");
     let s = &report["summary"];
-    assert_eq!(s["files_seen"], 12);
-    assert_eq!(s["files_scanned"], 11);
+    assert_eq!(s["files_seen"], 13);
+    assert_eq!(s["files_scanned"], 12);
     assert_eq!(s["files_skipped"], 1);
     assert_eq!(s["files_failed"], 0);
     assert_eq!(
@@ -228,13 +252,27 @@ fn json_report_has_schema_summary_inventory_and_accounting() {
         vendors,
         [
             "acme-crm",
+            "acme-crm.example",
+            "captures",
             "fixtures",
+            "fontfarm.example",
+            "mailrelay.example",
             "paystream",
+            "paystream.example",
             "peoplehub",
-            "tracklytics"
+            "tracklytics",
+            "tracklytics.example"
         ]
     );
-    let cards = report["vendors"][2]["fields"]
+    let vendor = |name: &str| {
+        report["vendors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["vendor"] == name)
+            .unwrap()
+    };
+    let cards = vendor("paystream")["fields"]
         .as_array()
         .unwrap()
         .iter()
@@ -244,7 +282,7 @@ fn json_report_has_schema_summary_inventory_and_accounting() {
     assert_eq!(cards["examples"].as_array().unwrap().len(), 2);
     // Prevalence: three of the four values of the TSV's iban column are
     // IBANs (one fails mod-97); distinct values by fingerprint.
-    let iban = report["vendors"][2]["fields"]
+    let iban = vendor("paystream")["fields"]
         .as_array()
         .unwrap()
         .iter()
@@ -260,7 +298,7 @@ fn json_report_has_schema_summary_inventory_and_accounting() {
     );
     assert_eq!(iban["distinct"], 3);
     // Two different emails in one field: two distinct values.
-    let tracklytics = &report["vendors"][4]["fields"];
+    let tracklytics = &vendor("tracklytics")["fields"];
     let emails = tracklytics
         .as_array()
         .unwrap()
@@ -289,7 +327,7 @@ fn table_lists_vendors_fields_and_skips() {
     assert!(text.contains("transactions.ndjson:4:"), "{text}");
     assert!(!text.contains("\x1b["), "no colour with --color never");
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("scanned 11 file(s)"), "{stderr}");
+    assert!(stderr.contains("scanned 12 file(s)"), "{stderr}");
 }
 
 #[test]

@@ -738,8 +738,7 @@ impl<S: ValueSink> Walker<'_, '_, S> {
         let lower_mime = mime.to_ascii_lowercase();
         if lower_mime.contains("json") {
             let doc = self.fields.child(field, Segment::Document);
-            if json::is_one_value(bytes)
-            {
+            if json::is_one_value(bytes) {
                 let mut sink = Embedded {
                     inner: &mut *self.sink,
                     parent: span,
@@ -980,7 +979,10 @@ mod tests {
         assert_eq!(template(b"/customers/cus_9f8e7d6c"), "/customers/{id}");
         assert_eq!(template(b""), "/");
         assert_eq!(template(b"/v1/search"), "/v1/search");
-        assert_eq!(template(b"/s/inter/v13/inter.woff2"), "/s/inter/v13/inter.woff2");
+        assert_eq!(
+            template(b"/s/inter/v13/inter.woff2"),
+            "/s/inter/v13/inter.woff2"
+        );
         assert_eq!(template(b"/exports/20261120.csv"), "/exports/{id}");
     }
 

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::Report;
 
-const HEADER: [&str; 19] = [
+const HEADER: [&str; 21] = [
     "vendor",
     "field",
     "detector",
@@ -24,6 +24,8 @@ const HEADER: [&str; 19] = [
     "violation",
     "category_verdict",
     "row_id",
+    "endpoint",
+    "direction",
 ];
 
 /// Writes the inventory as CSV.
@@ -35,13 +37,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             let violation = report
                 .policy
                 .as_ref()
-                .and_then(|p| {
-                    p.violations.iter().find(|x| {
-                        x.vendor == v.vendor
-                            && x.field.as_deref() == r.field.as_deref()
-                            && x.detector == *r.detector
-                    })
-                })
+                .and_then(|p| p.violations.iter().find(|x| r.is(&v.vendor, x)))
                 .map_or("", |x| x.severity.as_str());
             // The vendor's checklist verdict for this row's category.
             let verdict = report
@@ -70,6 +66,8 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 violation,
                 verdict,
                 &r.id,
+                r.endpoint.as_deref().unwrap_or(""),
+                r.direction.map_or("", |d| d.as_str()),
             ])?;
         }
     }

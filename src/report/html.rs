@@ -184,7 +184,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                     "<tr><td class=\"sev-{0}\">{0}</td><td>{1}</td><td><code>{2}</code></td><td>{3}</td><td class=\"num\">{4}</td><td>{5}</td><td><code>{6}</code></td></tr>",
                     v.severity.as_str(),
                     esc(&v.vendor),
-                    esc(v.field.as_deref().unwrap_or("(text)")),
+                    esc(&v.place()),
                     esc(&v.detector),
                     v.count,
                     v.rule,
@@ -266,7 +266,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             let _ = write!(
                 h,
                 "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}%</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-                esc(r.field.as_deref().unwrap_or("(text)")),
+                esc(&r.place()),
                 esc(&r.detector),
                 r.count,
                 r.prevalence * 100.0,

@@ -67,7 +67,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                     "| {} | {} | `{}` | {} | {} | `{}` |",
                     v.severity.as_str(),
                     cell(&v.vendor),
-                    cell(v.field.as_deref().unwrap_or("(text)")),
+                    cell(&v.place()),
                     v.detector,
                     v.count,
                     cell(&v.sample)
@@ -145,7 +145,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             writeln!(
                 out,
                 "| `{}` | {} | {} | {:.1}% | {} | `{}` |",
-                cell(r.field.as_deref().unwrap_or("(text)")),
+                cell(&r.place()),
                 r.detector,
                 r.count,
                 r.prevalence * 100.0,

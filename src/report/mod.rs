@@ -86,6 +86,38 @@ pub fn row_id(
     h.finalize().to_hex()[..32].to_string()
 }
 
+/// Where a row's values sit, for people: the field path (`(text)` for free
+/// text), after the endpoint and direction for a capture
+/// (`POST api.example.com/v1/users (request) $.log.entries[*]…`).
+pub fn place(endpoint: Option<&str>, direction: Option<Direction>, field: Option<&str>) -> String {
+    let field = field.unwrap_or("(text)");
+    match (endpoint, direction) {
+        (Some(e), Some(d)) => format!("{e} ({}) {field}", d.as_str()),
+        (Some(e), None) => format!("{e} {field}"),
+        _ => field.to_string(),
+    }
+}
+
+impl FieldReport {
+    /// Where the row's values sit, for people (see [`place`]).
+    pub fn place(&self) -> String {
+        place(
+            self.endpoint.as_deref(),
+            self.direction,
+            self.field.as_deref(),
+        )
+    }
+
+    /// Whether a policy violation is about this row.
+    pub fn is(&self, vendor: &str, v: &crate::policy::Violation) -> bool {
+        v.vendor == vendor
+            && v.field.as_deref() == self.field.as_deref()
+            && v.detector == *self.detector
+            && v.endpoint.as_deref() == self.endpoint.as_deref()
+            && v.direction == self.direction
+    }
+}
+
 /// The tool that wrote a report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Tool {

@@ -49,11 +49,7 @@ fn physical(l: &Location) -> Value {
 
 fn level(report: &Report, vendor: &str, row: &FieldReport) -> &'static str {
     if let Some(policy) = &report.policy {
-        let violation = policy.violations.iter().find(|v| {
-            v.vendor == vendor
-                && v.field.as_deref() == row.field.as_deref()
-                && v.detector == *row.detector
-        });
+        let violation = policy.violations.iter().find(|v| row.is(vendor, v));
         return match violation.map(|v| v.severity) {
             Some(Severity::Critical | Severity::High) => "error",
             Some(Severity::Medium) => "warning",
@@ -94,7 +90,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             if results.len() == MAX_RESULTS {
                 break 'rows;
             }
-            let field = row.field.as_deref().unwrap_or("free text");
+            let field = row.place();
             let related: Vec<Value> = row
                 .examples
                 .iter()
@@ -121,6 +117,8 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 "properties": {
                     "vendor": v.vendor,
                     "field": row.field.as_deref(),
+                    "endpoint": row.endpoint.as_deref(),
+                    "direction": row.direction.map(|d| d.as_str()),
                     "category": row.category.as_str(),
                     "count": row.count,
                     "prevalence": row.prevalence,

@@ -193,7 +193,12 @@ pub fn write(out: &mut dyn Write, report: &Report, colour: Colour) -> io::Result
                         crate::format::Direction::Request => "sent to the vendor",
                         crate::format::Direction::Response => "returned by the vendor",
                     };
-                    writeln!(out, "  {} {}", paint.wrap("1", endpoint), paint.wrap("2", what))?;
+                    writeln!(
+                        out,
+                        "  {} {}",
+                        paint.wrap("1", endpoint),
+                        paint.wrap("2", what)
+                    )?;
                 }
                 exchange = this;
             }

@@ -66,3 +66,72 @@ pub fn tally(findings: &[Value]) -> BTreeMap<(String, String, String, String, St
     }
     out
 }
+
+/// Whether the raw bytes a finding points at hold its revealed value,
+/// through the finding's decode chain: the same bytes when nothing was
+/// decoded, the percent-decoded bytes after `percent`, and, after
+/// `base64` or `jwt`, an encoded run whose decoding (then gunzipped for
+/// `gzip`) contains the value.
+pub fn raw_holds(raw: &[u8], value: &str, decoded: &Value) -> bool {
+    use base64::Engine as _;
+    let chain: Vec<&str> = decoded
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut bytes = raw.to_vec();
+    if chain.contains(&"percent") || chain.contains(&"form") {
+        bytes = percent_decode(&bytes, chain.contains(&"form"));
+    }
+    if !(chain.contains(&"base64") || chain.contains(&"jwt")) {
+        return bytes == value.as_bytes();
+    }
+    let text = String::from_utf8_lossy(&bytes)
+        .trim_end_matches('=')
+        .to_string();
+    let engines = [
+        base64::engine::general_purpose::STANDARD_NO_PAD,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ];
+    let Some(mut plain) = engines.iter().find_map(|e| e.decode(&text).ok()) else {
+        return false;
+    };
+    if chain.contains(&"gzip") {
+        use std::io::Read;
+        let mut out = Vec::new();
+        if flate2::read::GzDecoder::new(&plain[..])
+            .read_to_end(&mut out)
+            .is_err()
+        {
+            return false;
+        }
+        plain = out;
+    }
+    String::from_utf8_lossy(&plain).contains(value)
+}
+
+fn percent_decode(v: &[u8], plus: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            v[i],
+            v.get(i + 1).copied().and_then(hex),
+            v.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(a), Some(b)) => {
+                out.push((a * 16 + b) as u8);
+                i += 3;
+            }
+            (b'+', _, _) if plus => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
