@@ -111,7 +111,7 @@ fn the_html_report_renders_in_a_headless_browser() {
     );
     let dom = String::from_utf8_lossy(&dom.stdout);
     for text in [
-        "Policy violations (21)",
+        "Policy violations (22)",
         "Vendor claims",
         "acme-crm",
         "paystream",

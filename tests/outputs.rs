@@ -100,7 +100,7 @@ fn sarif_levels_follow_the_policy_and_fingerprints_are_stable() {
     assert_eq!(level("tracklytics", "$.user.phone", "phone"), "warning");
     assert_eq!(level("acme-crm", "$.email", "email"), "note", "allowed");
     let policy = &a["runs"][0]["properties"]["policy"];
-    assert_eq!(policy["violations"], 21);
+    assert_eq!(policy["violations"], 22);
     assert_eq!(policy["checklist"]["acme-crm"][1]["verdict"], "fail");
 }
 
@@ -131,7 +131,7 @@ fn csv_has_one_row_per_field_and_kind() {
 fn markdown_summarises_for_a_ticket() {
     let text = scan("markdown", &["--vendors", "../docs/vendors.example.toml"]);
     assert!(text.starts_with("# sandsift report\n"), "{text}");
-    assert!(text.contains("## Policy violations (21)"), "{text}");
+    assert!(text.contains("## Policy violations (22)"), "{text}");
     assert!(
         text.contains("| critical | tracklytics | `$.auth.token` | jwt | 1 |"),
         "{text}"
@@ -142,7 +142,7 @@ fn markdown_summarises_for_a_ticket() {
         "{text}"
     );
     assert!(
-        text.contains("Policy checklist: contact pass (26), government_id **FAIL** (6 of 7), financial **FAIL** (2 of 2), identity pass (6), credential **FAIL** (3 of 3)."),
+        text.contains("Policy checklist: contact pass (28), government_id **FAIL** (6 of 7), financial **FAIL** (2 of 2), identity pass (6), credential **FAIL** (3 of 3)."),
         "{text}"
     );
     assert!(

@@ -228,7 +228,7 @@ fn the_documented_example_policy_works_on_the_fixtures() {
     assert_eq!(out.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let v = violations(&report);
-    assert_eq!(v.len(), 21, "{v:#?}");
+    assert_eq!(v.len(), 22, "{v:#?}");
     // The capture's traffic to the CRM's hosts is the CRM's (`hosts`).
     assert_eq!(
         v[0],
