@@ -1,5 +1,8 @@
 //! Generates a synthetic benchmark corpus of vendor data: NDJSON event
-//! streams and pretty-printed JSON exports, spread over vendor folders,
+//! streams and pretty-printed JSON exports (`--formats mixed`, the
+//! default), or only NDJSON (`ndjson`), or only HAR captures of API
+//! traffic (`har`: JSON request and response bodies, query strings,
+//! cookies, bearer tokens, base64 image bodies), spread over vendor folders,
 //! with about one PII value per 2 KB (configurable) among realistic
 //! non-PII values (ids, timestamps, prices, URLs, user agents, text).
 //! Deterministic for a seed. Every PII value is synthetic (example.com
@@ -7,6 +10,7 @@
 //!
 //! ```text
 //! cargo run --release --example gen_corpus -- --size 1GiB --out target/corpus --seed 1
+//! cargo run --release --example gen_corpus -- --size 512MiB --out target/corpus-har --formats har
 //! ```
 
 use std::fmt::Write as _;
@@ -151,6 +155,114 @@ fn export(r: &mut Rng, pii_per_byte: f64, records: usize, out: &mut String) {
     out.push_str("\n  ]\n}\n");
 }
 
+/// A HAR string member's value: `s` escaped for a JSON string.
+fn json_str(s: &str) -> String {
+    serde_json::to_string(s).expect("strings serialise")
+}
+
+/// One HAR entry: an API call to `host` with its request and response.
+fn har_entry(r: &mut Rng, host: &str, pii_per_byte: f64, out: &mut String) {
+    let id = r.below(10_000_000);
+    let method = r.pick(&["GET", "POST", "POST", "PUT"]);
+    let path = format!(
+        "/v{}/{}/{id}",
+        1 + r.below(3),
+        r.pick(&["users", "orders", "events", "carts"])
+    );
+    let query = format!(
+        "?page={}&_={}",
+        1 + r.below(20),
+        1_732_000_000_000 + r.below(1 << 30)
+    );
+    let mut headers = format!(
+        r#"{{"name":"accept","value":"application/json"}},{{"name":"user-agent","value":"{}"}},{{"name":"x-request-id","value":"{}"}},{{"name":"cookie","value":"sid={}; theme=dark"}}"#,
+        r.pick(AGENTS),
+        r.uuid(),
+        r.digits(24)
+    );
+    if r.chance(0.2) {
+        // A bearer token; its claims carry an email one time in ten.
+        let claims = if r.chance(0.1) {
+            format!(r#"{{"sub":"{id}","email":"user{id}@example.com"}}"#)
+        } else {
+            format!(r#"{{"sub":"{id}","scope":"read write"}}"#)
+        };
+        use base64::Engine as _;
+        let b = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        write!(
+            headers,
+            r#",{{"name":"authorization","value":"Bearer {}.{}.{}"}}"#,
+            b(br#"{"alg":"HS256","typ":"JWT"}"#),
+            b(claims.as_bytes()),
+            b(r.digits(32).as_bytes())
+        )
+        .unwrap();
+    }
+    let mut body = String::new();
+    if method != "GET" {
+        event(r, pii_per_byte, &mut body);
+        body.pop();
+    }
+    let post = if body.is_empty() {
+        String::new()
+    } else {
+        format!(
+            r#","postData":{{"mimeType":"application/json","text":{}}}"#,
+            json_str(&body)
+        )
+    };
+    let content = if r.chance(0.1) {
+        // An image: skipped by the scanner, still read.
+        let png: String = (0..600)
+            .map(|_| r.pick(&["iVBO", "Rw0K", "GgoA", "AAAN", "SUhE"]))
+            .collect();
+        format!(r#"{{"size":1800,"mimeType":"image/png","encoding":"base64","text":"{png}"}}"#)
+    } else {
+        let mut doc = String::new();
+        let records = 1 + r.below(3) as usize;
+        export(r, pii_per_byte, records, &mut doc);
+        format!(
+            r#"{{"size":{},"mimeType":"application/json; charset=utf-8","text":{}}}"#,
+            doc.len(),
+            json_str(&doc)
+        )
+    };
+    write!(
+        out,
+        r#"    {{"startedDateTime":"{}","time":{}.{},"request":{{"method":"{method}","url":"https://{host}{path}{query}","httpVersion":"HTTP/2","headers":[{headers}],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":{}{post}}},"response":{{"status":200,"statusText":"","httpVersion":"HTTP/2","headers":[{{"name":"content-type","value":"application/json"}},{{"name":"x-request-id","value":"{}"}}],"cookies":[],"content":{content},"redirectURL":"","headersSize":-1,"bodySize":-1}},"cache":{{}},"timings":{{"send":0.1,"wait":{},"receive":1.2}}}}"#,
+        ts(r),
+        r.below(900),
+        r.below(10),
+        body.len(),
+        r.uuid(),
+        r.below(500)
+    )
+    .unwrap();
+}
+
+/// One HAR capture of about `want` bytes.
+fn har(r: &mut Rng, pii_per_byte: f64, want: u64, out: &mut String) {
+    out.push_str(
+        "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"gen_corpus\",\"version\":\"1\"},\"entries\":[\n",
+    );
+    let hosts = [
+        "api.eu.acme-crm.example",
+        "collect.tracklytics.example",
+        "api.paystream.example",
+        "hooks.mailbird.example",
+    ];
+    let mut first = true;
+    while (out.len() as u64) < want {
+        if !first {
+            out.push_str(",\n");
+        }
+        first = false;
+        let host = r.pick(&hosts);
+        har_entry(r, host, pii_per_byte, out);
+    }
+    out.push_str("\n]}}\n");
+}
+
 fn parse_size(s: &str) -> u64 {
     let s = s.to_ascii_lowercase();
     let (n, mult) = if let Some(n) = s.strip_suffix("gib") {
@@ -173,6 +285,7 @@ fn main() -> std::io::Result<()> {
     let mut out = PathBuf::from("target/corpus");
     let mut seed = 1u64;
     let mut density = 1.0 / 2048.0;
+    let mut formats = "mixed".to_string();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = || args.next().expect("flag needs a value");
@@ -181,9 +294,16 @@ fn main() -> std::io::Result<()> {
             "--out" => out = PathBuf::from(val()),
             "--seed" => seed = val().parse().expect("numeric seed"),
             "--pii-per-kb" => density = val().parse::<f64>().expect("number") / 1024.0,
-            other => panic!("unknown flag {other}; use --size, --out, --seed, --pii-per-kb"),
+            "--formats" => formats = val(),
+            other => panic!(
+                "unknown flag {other}; use --size, --out, --seed, --pii-per-kb, --formats mixed|ndjson|har"
+            ),
         }
     }
+    assert!(
+        ["mixed", "ndjson", "har"].contains(&formats.as_str()),
+        "--formats is mixed, ndjson or har"
+    );
     let mut r = Rng(seed);
     let vendors = ["acme-crm", "paystream", "tracklytics", "mailbird"];
     let file_target: u64 = 32 << 20;
@@ -196,8 +316,11 @@ fn main() -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
         let want = file_target.min(size - written);
         buf.clear();
-        let pretty = n % 5 == 4;
-        let name = if pretty {
+        let pretty = formats == "mixed" && n % 5 == 4;
+        let name = if formats == "har" {
+            har(&mut r, density, want, &mut buf);
+            format!("capture-{n:04}.har")
+        } else if pretty {
             // One document per file; a record is about 330 bytes.
             export(&mut r, density, (want / 330).max(1) as usize, &mut buf);
             format!("export-{n:04}.json")

@@ -696,7 +696,9 @@ fn scan_slice(
         result: UnitResult::empty(Outcome::Scanned(format)),
         origin: None,
         hosts: Default::default(),
-        origin_counts: BTreeMap::new(),
+        origins: Vec::new(),
+        origin_index: Default::default(),
+        origin_counts: Default::default(),
         nested: Vec::new(),
         decoded: Vec::new(),
     };
@@ -765,11 +767,17 @@ fn scan_slice(
             .field_values
             .push((None, None, None, scanner.text_values));
     }
-    for ((vendor, endpoint, slot), n) in std::mem::take(&mut scanner.origin_counts) {
+    let mut counts: Vec<((u32, usize), u64)> = scanner.origin_counts.drain().collect();
+    counts.sort_unstable();
+    for ((origin, slot), n) in counts {
+        let (vendor, endpoint) = &scanner.origins[origin as usize];
         let field = scanner.contexts[slot].as_ref().map(|c| Arc::clone(&c.1));
-        result
-            .field_values
-            .push((Some(vendor), Some(endpoint), field, n));
+        result.field_values.push((
+            Some(Arc::clone(vendor)),
+            Some(Arc::clone(endpoint)),
+            field,
+            n,
+        ));
     }
     result
 }
@@ -787,7 +795,15 @@ impl LineCursor {
     fn locate(&mut self, data: &[u8], offset: usize) -> (u64, u64) {
         let offset = offset.min(data.len());
         if offset < self.pos {
-            *self = LineCursor::default();
+            // Back up (a token's claims are located before the token):
+            // uncount the newlines between, find the line's start again.
+            let seg = &data[offset..self.pos];
+            let n = memchr::memchr_iter(b'\n', seg).count() as u64;
+            if n > 0 {
+                self.newlines -= n;
+                self.line_start = memchr::memrchr(b'\n', &data[..offset]).map_or(0, |i| i + 1);
+            }
+            self.pos = offset;
         }
         let seg = &data[self.pos..offset];
         let n = memchr::memchr_iter(b'\n', seg).count() as u64;
@@ -822,10 +838,14 @@ struct UnitScanner<'a, 'c> {
     result: UnitResult,
     /// The exchange of an API capture the values belong to.
     origin: Option<OriginState>,
-    /// Vendors and endpoints already resolved, by host and endpoint text.
+    /// Vendors of request hosts already resolved.
     hosts: rustc_hash::FxHashMap<String, Arc<str>>,
-    /// Values seen per (vendor, endpoint, field slot) of capture exchanges.
-    origin_counts: BTreeMap<(Arc<str>, Arc<str>, usize), u64>,
+    /// Distinct (vendor, endpoint) pairs of capture exchanges, and their
+    /// index.
+    origins: Vec<(Arc<str>, Arc<str>)>,
+    origin_index: rustc_hash::FxHashMap<(Arc<str>, String), u32>,
+    /// Values seen per (origin, field slot) of capture exchanges.
+    origin_counts: rustc_hash::FxHashMap<(u32, usize), u64>,
     /// Walk state for JSON found inside values, one per nesting level.
     nested: Vec<JsonScratch>,
     /// Buffers for decoded values, one per nesting level.
@@ -834,6 +854,8 @@ struct UnitScanner<'a, 'c> {
 
 /// The vendor, endpoint and direction of the values being scanned.
 struct OriginState {
+    /// Index into `UnitScanner::origins`.
+    index: u32,
     vendor: Arc<str>,
     endpoint: Arc<str>,
     direction: Direction,
@@ -863,12 +885,7 @@ impl ValueSink for UnitScanner<'_, '_> {
         self.result.values += 1;
         let slot = value.field.map(|id| self.context(fields, id));
         match (slot, &self.origin) {
-            (Some(i), Some(o)) => {
-                *self
-                    .origin_counts
-                    .entry((Arc::clone(&o.vendor), Arc::clone(&o.endpoint), i))
-                    .or_default() += 1
-            }
+            (Some(i), Some(o)) => *self.origin_counts.entry((o.index, i)).or_default() += 1,
             (Some(i), None) => self.field_counts[i] += 1,
             (None, _) => self.text_values += 1,
         }
@@ -894,22 +911,33 @@ impl ValueSink for UnitScanner<'_, '_> {
 
     fn origin(&mut self, origin: Option<&Origin<'_>>) {
         self.origin = origin.map(|o| {
-            let shared = self.shared;
-            let info = self.info;
-            let vendor = Arc::clone(self.hosts.entry(format!("host {}", o.host)).or_insert_with(
-                || match shared.vendors.vendor_for_host(o.host) {
-                    Some(v) => Arc::from(v),
-                    None => Arc::clone(&info.vendor),
-                },
-            ));
-            let endpoint = Arc::clone(
-                self.hosts
-                    .entry(format!("endpoint {}", o.endpoint))
-                    .or_insert_with(|| Arc::from(o.endpoint)),
-            );
+            let vendor = match self.hosts.get(o.host) {
+                Some(v) => Arc::clone(v),
+                None => {
+                    let v: Arc<str> = match self.shared.vendors.vendor_for_host(o.host) {
+                        Some(v) => Arc::from(v),
+                        None => Arc::clone(&self.info.vendor),
+                    };
+                    self.hosts.insert(o.host.to_string(), Arc::clone(&v));
+                    v
+                }
+            };
+            let key = (vendor, o.endpoint.to_string());
+            let index = match self.origin_index.get(&key) {
+                Some(&i) => i,
+                None => {
+                    let i = self.origins.len() as u32;
+                    self.origins
+                        .push((Arc::clone(&key.0), Arc::from(o.endpoint)));
+                    self.origin_index.insert(key, i);
+                    i
+                }
+            };
+            let (vendor, endpoint) = &self.origins[index as usize];
             OriginState {
-                vendor,
-                endpoint,
+                index,
+                vendor: Arc::clone(vendor),
+                endpoint: Arc::clone(endpoint),
                 direction: o.direction,
             }
         });
@@ -964,7 +992,7 @@ impl UnitScanner<'_, '_> {
             Some(f) => fields.child(f, Segment::Document),
             None => FieldTable::ROOT,
         };
-        if decode::looks_like_json(b) && jsonfmt::is_one_value(b) {
+        if decode::looks_like_json(b) && decode::is_json(b) {
             let root = doc_root(fields);
             self.walk_embedded(
                 fields,
@@ -992,8 +1020,7 @@ impl UnitScanner<'_, '_> {
                 (jwt.payload, jwt.payload_json.as_ref()),
             ];
             for ((start, end), doc) in docs {
-                let Some(doc) =
-                    doc.filter(|d| decode::looks_like_json(d) && jsonfmt::is_one_value(d))
+                let Some(doc) = doc.filter(|d| decode::looks_like_json(d) && decode::is_json(d))
                 else {
                     continue;
                 };
@@ -1302,5 +1329,8 @@ mod tests {
         assert_eq!(c.locate(data, 4), (2, 2));
         assert_eq!(c.locate(data, 8), (4, 2));
         assert_eq!(c.locate(data, 1), (1, 2));
+        assert_eq!(c.locate(data, 8), (4, 2));
+        assert_eq!(c.locate(data, 4), (2, 2));
+        assert_eq!(c.locate(data, 7), (4, 1));
     }
 }

@@ -27,6 +27,8 @@
 //! the limit are skipped and counted. A body whose MIME type says JSON but
 //! which does not parse is reported and scanned as text.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -351,11 +353,14 @@ impl<'a> Str<'a> {
         }
     }
 
-    /// The decoded string.
-    fn decode(&self) -> Vec<u8> {
+    /// The decoded string (borrowed when it has no escapes).
+    fn decode(&self) -> Cow<'a, [u8]> {
+        if memchr::memchr(b'\\', self.raw).is_none() {
+            return Cow::Borrowed(self.raw);
+        }
         let mut out = Vec::new();
         json::unescape(self.raw, &mut out);
-        out
+        Cow::Owned(out)
     }
 }
 
@@ -738,7 +743,7 @@ impl<S: ValueSink> Walker<'_, '_, S> {
         let lower_mime = mime.to_ascii_lowercase();
         if lower_mime.contains("json") {
             let doc = self.fields.child(field, Segment::Document);
-            if json::is_one_value(bytes) {
+            if decode::is_json(bytes) {
                 let mut sink = Embedded {
                     inner: &mut *self.sink,
                     parent: span,
