@@ -71,3 +71,31 @@ else
 fi
 row "sandsift scan, 2 threads" target/release/sandsift scan "$CORPUS" --threads 2 --format jsonl -q --fail-on never
 row "sandsift scan, 1 thread" target/release/sandsift scan "$CORPUS" --threads 1 --format jsonl -q --fail-on never
+
+# HAR captures next to NDJSON of the same size and density: API captures
+# hold their data as JSON inside JSON strings, so every body is decoded
+# and walked a second time. HAR_SIZE=0 skips this part.
+HAR_SIZE=${HAR_SIZE:-512MiB}
+if [ "$HAR_SIZE" != "0" ]; then
+  for kind in ndjson har; do
+    dir="target/corpus-$kind"
+    stamp="$dir/.generated-$HAR_SIZE-seed$SEED"
+    if [ ! -f "$stamp" ]; then
+      rm -rf "$dir"
+      target/release/examples/gen_corpus --size "$HAR_SIZE" --out "$dir" --seed "$SEED" --formats "$kind"
+      touch "$stamp"
+    fi
+    find "$dir" -type f -exec cat {} + > /dev/null
+  done
+  for kind in ndjson har; do
+    dir="target/corpus-$kind"
+    bytes=$(find "$dir" -type f ! -name '.generated-*' -printf '%s\n' | awk '{s+=$1} END {print s}')
+    printf '\n%s corpus: %s, %d bytes\n' "$kind" "$dir" "$bytes"
+    ceiling=""
+    if command -v rg > /dev/null; then
+      row "rg -c literal, 2 threads (read ceiling)" rg -c -j2 "$LITERAL" "$dir"
+    fi
+    row "sandsift scan $kind, 2 threads" target/release/sandsift scan "$dir" --threads 2 --format jsonl -q --fail-on never
+    row "sandsift scan $kind, 1 thread" target/release/sandsift scan "$dir" --threads 1 --format jsonl -q --fail-on never
+  done
+fi

@@ -1034,7 +1034,8 @@ impl UnitScanner<'_, '_> {
             }
             return false;
         }
-        if memchr::memchr2(b'&', b'=', b).is_some()
+        let shape = decode::Shape::of(b);
+        if shape.form()
             && let Some(pairs) = decode::form_pairs(b, false)
         {
             let parent = value.field.unwrap_or(FieldTable::ROOT);
@@ -1072,7 +1073,7 @@ impl UnitScanner<'_, '_> {
         }
         let mut buf = self.decoded.pop().unwrap_or_default();
         let mut replaced = false;
-        if memchr::memchr(b'%', b).is_some() && decode::has_percent_escape(b) {
+        if shape.percent() && decode::has_percent_escape(b) {
             decode::percent_decode(b, false, &mut buf);
             if std::str::from_utf8(&buf).is_ok() {
                 let inner = RawSpan::Percent {
@@ -1097,7 +1098,7 @@ impl UnitScanner<'_, '_> {
                 );
                 replaced = true;
             }
-        } else if b.len() >= 16 && decode::base64_decode(b, &mut buf) {
+        } else if b.len() >= 16 && shape.base64() && decode::base64_decode(b, &mut buf) {
             let mut layers = value.layers.with(Encoding::Base64);
             if decode::is_gzip(&buf) {
                 let mut out = Vec::new();

@@ -172,6 +172,70 @@ impl<S: ValueSink> ValueSink for Embedded<'_, '_, S> {
     }
 }
 
+/// Which bytes a value holds, in one pass with a table: enough to rule
+/// out every layer for the great majority of values (ids, timestamps,
+/// sentences) before any closer look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape(u16);
+
+impl Shape {
+    const PERCENT: u16 = 1;
+    const AMP: u16 = 1 << 1;
+    const EQ: u16 = 1 << 2;
+    const NOT_B64: u16 = 1 << 3;
+    const STD: u16 = 1 << 4;
+    const URL: u16 = 1 << 5;
+    const UPPER: u16 = 1 << 6;
+    const LOWER: u16 = 1 << 7;
+
+    const TABLE: [u16; 256] = {
+        let mut t = [Shape::NOT_B64; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = match c {
+                b'A'..=b'Z' => Shape::UPPER,
+                b'a'..=b'z' => Shape::LOWER,
+                b'0'..=b'9' => 0,
+                b'+' | b'/' => Shape::STD,
+                b'-' | b'_' => Shape::URL,
+                b'=' => Shape::EQ,
+                b'%' => Shape::PERCENT | Shape::NOT_B64,
+                b'&' => Shape::AMP | Shape::NOT_B64,
+                _ => Shape::NOT_B64,
+            };
+            b += 1;
+        }
+        t
+    };
+
+    /// The shape of `v`.
+    #[inline]
+    pub fn of(v: &[u8]) -> Shape {
+        let mut bits = 0;
+        for &b in v {
+            bits |= Shape::TABLE[usize::from(b)];
+        }
+        Shape(bits)
+    }
+
+    /// May hold `%XX` escapes.
+    pub fn percent(self) -> bool {
+        self.0 & Shape::PERCENT != 0
+    }
+
+    /// May be form data (`a=1&b=2`).
+    pub fn form(self) -> bool {
+        self.0 & (Shape::AMP | Shape::EQ) == Shape::AMP | Shape::EQ
+    }
+
+    /// May be base64 (one alphabet, both cases, nothing else).
+    pub fn base64(self) -> bool {
+        self.0 & (Shape::NOT_B64 | Shape::UPPER | Shape::LOWER) == Shape::UPPER | Shape::LOWER
+            && self.0 & (Shape::STD | Shape::URL) != Shape::STD | Shape::URL
+    }
+}
+
 /// True when `v` is exactly one valid JSON value. Checked with
 /// `serde_json` skipping everything (no allocation, ~1 GB/s), which is
 /// stricter than the extractor's tokenizer: what passes here the
@@ -449,6 +513,17 @@ mod tests {
         assert_eq!(form_pairs(b"a=1", true).unwrap().len(), 1);
         assert_eq!(form_pairs(b"x = y & z = w", false), None);
         assert_eq!(form_pairs(b"Tom & Jerry", false), None);
+    }
+
+    #[test]
+    fn shapes_rule_layers_out_in_one_pass() {
+        assert!(Shape::of(b"a%40b").percent());
+        assert!(Shape::of(b"a=1&b=2").form());
+        assert!(!Shape::of(b"a=1").form());
+        assert!(Shape::of(b"eyJlbWFpbCI6ImFAZXhhbXBsZS5jb20ifQ==").base64());
+        assert!(!Shape::of(b"3f2b8c1e-9d4a-4c6b-8e2f-1a2b3c4d5e6f").base64());
+        assert!(!Shape::of(b"plain words here").base64());
+        assert!(!Shape::of(b"ab+cd_ef").base64());
     }
 
     #[test]
