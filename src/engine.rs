@@ -190,6 +190,7 @@ pub fn scan(
         min_confidence: config.min_confidence,
         vendors: &config.vendors,
         max_decode_depth: config.max_decode_depth,
+        jwt_anchor: memchr::memmem::Finder::new(b"eyJ"),
         har: config.har,
     };
     let files: Vec<FileInfo> = discovery
@@ -311,6 +312,8 @@ struct Shared<'c> {
     min_confidence: Confidence,
     vendors: &'c VendorMap,
     max_decode_depth: usize,
+    /// Finds the start of a JWT (`eyJ`, base64url of `{"`) in text.
+    jwt_anchor: memchr::memmem::Finder<'static>,
     har: HarOptions,
 }
 
@@ -1006,32 +1009,7 @@ impl UnitScanner<'_, '_> {
         if (b[0] == b'e' || b[0] == b'B' || b[0] == b'b')
             && let Some(jwt) = decode::jwt(b)
         {
-            if !jwt.signature_ok {
-                let (offset, _) = value.raw.map(0, 0);
-                self.problem(Problem {
-                    offset,
-                    message: "a JWT has a malformed signature segment; its claims were scanned"
-                        .to_string(),
-                });
-            }
-            let layers = value.layers.with(Encoding::Jwt);
-            let docs = [
-                (jwt.header, Some(&jwt.header_json)),
-                (jwt.payload, jwt.payload_json.as_ref()),
-            ];
-            for ((start, end), doc) in docs {
-                let Some(doc) = doc.filter(|d| decode::looks_like_json(d) && decode::is_json(d))
-                else {
-                    continue;
-                };
-                let whole = RawSpan::Whole { start, end };
-                let parent = RawSpan::Within {
-                    parent: &value.raw,
-                    inner: &whole,
-                };
-                let root = doc_root(fields);
-                self.walk_embedded(fields, doc, root, &parent, layers);
-            }
+            self.jwt_claims(fields, value, &jwt, 0);
             return false;
         }
         let shape = decode::Shape::of(b);
@@ -1133,7 +1111,65 @@ impl UnitScanner<'_, '_> {
             }
         }
         self.decoded.push(buf);
+        // Tokens inside running text (`Authorization: Bearer eyJ…` in a
+        // log line): their claims too.
+        if !replaced && b.len() >= 40 {
+            let mut at = 0;
+            while let Some(i) = self.shared.jwt_anchor.find(&b[at..]) {
+                let start = at + i;
+                let len = b[start..]
+                    .iter()
+                    .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.')))
+                    .unwrap_or(b.len() - start);
+                if let Some(jwt) = decode::jwt(&b[start..start + len]) {
+                    self.jwt_claims(fields, value, &jwt, start);
+                }
+                at = start + len.max(3);
+            }
+        }
         replaced
+    }
+
+    /// Scans the header and payload claims of a JWT found at `base` in
+    /// `value`, as documents below the value's field.
+    fn jwt_claims(
+        &mut self,
+        fields: &mut FieldTable,
+        value: &Value<'_>,
+        jwt: &decode::Jwt,
+        base: usize,
+    ) {
+        if !jwt.signature_ok {
+            let (offset, _) = value.raw.map(base, base);
+            self.problem(Problem {
+                offset,
+                message: "a JWT has a malformed signature segment; its claims were scanned"
+                    .to_string(),
+            });
+        }
+        let layers = value.layers.with(Encoding::Jwt);
+        let docs = [
+            (jwt.header, Some(&jwt.header_json)),
+            (jwt.payload, jwt.payload_json.as_ref()),
+        ];
+        for ((start, end), doc) in docs {
+            let Some(doc) = doc.filter(|d| decode::looks_like_json(d) && decode::is_json(d)) else {
+                continue;
+            };
+            let whole = RawSpan::Whole {
+                start: base + start,
+                end: base + end,
+            };
+            let parent = RawSpan::Within {
+                parent: &value.raw,
+                inner: &whole,
+            };
+            let root = match value.field {
+                Some(f) => fields.child(f, Segment::Document),
+                None => FieldTable::ROOT,
+            };
+            self.walk_embedded(fields, doc, root, &parent, layers);
+        }
     }
 
     /// Walks a JSON document found inside a value.

@@ -477,3 +477,51 @@ fn encodings_are_decoded_in_every_format_and_bounded_by_depth() {
         "without decoding, escaped and encoded addresses go unseen"
     );
 }
+
+#[test]
+fn tokens_inside_log_lines_have_their_claims_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = jwt(
+        r#"{"sub":"7","email":"logged@example.org"}"#,
+        "c2lnbmF0dXJl",
+    );
+    std::fs::write(
+        dir.path().join("app.log"),
+        format!(
+            "2026-11-20T09:14:02Z INFO auth ok header=Authorization: Bearer {token} took 12ms\n"
+        ),
+    )
+    .unwrap();
+    let (findings, _) = scan_jsonl(dir.path(), &["app.log", "--reveal"]);
+    let mut got: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["field"].as_str().unwrap_or("null"),
+                f["detector"].as_str().unwrap(),
+                f["decoded"]
+            )
+        })
+        .collect();
+    got.sort();
+    assert!(
+        got.contains(&"$.email email [\"jwt\"]".to_string()),
+        "{got:?}"
+    );
+    let bytes = std::fs::read(dir.path().join("app.log")).unwrap();
+    for f in &findings {
+        let (o, l) = (
+            f["offset"].as_u64().unwrap() as usize,
+            f["length"].as_u64().unwrap() as usize,
+        );
+        assert!(
+            raw_holds(
+                &bytes[o..o + l],
+                f["value"].as_str().unwrap(),
+                &f["decoded"]
+            ),
+            "{f}"
+        );
+    }
+}

@@ -310,6 +310,9 @@ mod tests {
             Format::Ndjson
         );
         assert_eq!(detect_format(p("events"), b"plain words"), Format::Text);
+        let har = b"{\n  \"log\": {\"version\": \"1.2\", \"entries\": []}}";
+        assert_eq!(detect_format(p("capture.json"), har), Format::Har);
+        assert_eq!(detect_format(p("capture.har"), b"{}"), Format::Har);
     }
 }
 
