@@ -176,23 +176,7 @@ pub fn scan(
     for f in discovery.failed {
         report.file_failed(f);
     }
-    let shared = Shared {
-        catalogue,
-        free: catalogue.field_context(None, &mut Vec::new()),
-        fingerprinter,
-        detector_ids: catalogue
-            .detectors()
-            .iter()
-            .map(|d| Arc::from(d.id.as_str()))
-            .collect(),
-        reveal: config.reveal,
-        load: config.load,
-        min_confidence: config.min_confidence,
-        vendors: &config.vendors,
-        max_decode_depth: config.max_decode_depth,
-        jwt_anchor: memchr::memmem::Finder::new(b"eyJ"),
-        har: config.har,
-    };
+    let shared = Shared::new(config, catalogue, fingerprinter);
     let files: Vec<FileInfo> = discovery
         .candidates
         .iter()
@@ -317,9 +301,91 @@ struct Shared<'c> {
     har: HarOptions,
 }
 
+impl<'c> Shared<'c> {
+    fn new(config: &'c ScanConfig, catalogue: &'c Catalogue, fingerprinter: Fingerprinter) -> Self {
+        Shared {
+            catalogue,
+            free: catalogue.field_context(None, &mut Vec::new()),
+            fingerprinter,
+            detector_ids: catalogue
+                .detectors()
+                .iter()
+                .map(|d| Arc::from(d.id.as_str()))
+                .collect(),
+            reveal: config.reveal,
+            load: config.load,
+            min_confidence: config.min_confidence,
+            vendors: &config.vendors,
+            max_decode_depth: config.max_decode_depth,
+            jwt_anchor: memchr::memmem::Finder::new(b"eyJ"),
+            har: config.har,
+        }
+    }
+}
+
 struct FileInfo {
     display: Arc<str>,
     vendor: Arc<str>,
+}
+
+/// What [`scan_bytes`] found in one buffer.
+#[derive(Debug, Default)]
+pub struct BytesScan {
+    /// The findings, in order. Their vendor is decided as for a file at
+    /// the path `file` relative to the scan root (its first folder), by
+    /// the request host in a capture, or forced by the config.
+    pub findings: Vec<Finding>,
+    /// Problems in the input (at most 20 listed; `problems_total` counts all).
+    pub problems: Vec<FileProblem>,
+    /// Every problem, listed or not.
+    pub problems_total: u64,
+    /// Values extracted.
+    pub values: u64,
+}
+
+/// Scans one in-memory buffer as `format` (sniffed from `file` and the
+/// bytes when `None`) on the calling thread: the same extraction,
+/// decoding and detection as a file scan, without discovery or
+/// threads. For embedding and for fuzzing.
+pub fn scan_bytes(
+    config: &ScanConfig,
+    catalogue: &Catalogue,
+    file: &str,
+    format: Option<Format>,
+    data: &[u8],
+) -> Result<BytesScan, ScanError> {
+    let fingerprinter = match &config.fingerprint_key {
+        Some(k) => Fingerprinter::with_key(k),
+        None => Fingerprinter::random().map_err(|e| ScanError::Random(e.to_string()))?,
+    };
+    let shared = Shared::new(config, catalogue, fingerprinter);
+    let vendor = config.vendors.vendor_for(Path::new(""), Path::new(file));
+    let info = FileInfo {
+        display: Arc::from(file),
+        vendor: Arc::from(vendor.as_str()),
+    };
+    let format = format.unwrap_or_else(|| {
+        format::detect_format(Path::new(file), &data[..data.len().min(SNIFF_LEN)])
+    });
+    let mut scratch = WorkerScratch::default();
+    let result = scan_slice(
+        data,
+        format,
+        None,
+        true,
+        0,
+        &info,
+        &shared,
+        &mut scratch.json,
+        &mut scratch.matches,
+        &mut scratch.text,
+    );
+    Ok(BytesScan {
+        findings: result.findings,
+        problems: result.problems,
+        problems_total: result.problems_total,
+        values: result.values,
+    })
 }
 
 /// What a unit reads.

@@ -16,7 +16,7 @@ pub mod report;
 pub mod vendor;
 
 pub use detect::Catalogue;
-pub use engine::{Progress, ScanConfig, ScanError, scan};
+pub use engine::{BytesScan, Progress, ScanConfig, ScanError, scan, scan_bytes};
 pub use finding::Finding;
 pub use report::Report;
 pub mod policy;
