@@ -202,6 +202,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "64MiB")]
     pub max_har_body: u64,
 
+    /// Log every file's outcome to stderr: format, vendor, counts, skip
+    /// and failure reasons (never a value).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
     /// Follow symbolic links (they are skipped by default).
     #[arg(long, short = 'L')]
     pub follow: bool,

@@ -165,6 +165,7 @@ fn config(args: &ScanArgs) -> ScanConfig {
         examples: args.examples,
         baseline: None,
         max_decode_depth: args.max_decode_depth,
+        verbose: args.verbose,
         har: sandsift::format::har::HarOptions {
             max_body: usize::try_from(args.max_har_body).unwrap_or(usize::MAX),
             max_decompressed: args.max_decompressed_size,

@@ -70,6 +70,9 @@ pub struct ScanConfig {
     pub max_decode_depth: usize,
     /// Limits for HAR bodies.
     pub har: HarOptions,
+    /// Log each file's outcome to stderr (names, formats, counts; never
+    /// a value).
+    pub verbose: bool,
 }
 
 impl Default for ScanConfig {
@@ -88,6 +91,7 @@ impl Default for ScanConfig {
             baseline: None,
             max_decode_depth: 3,
             har: HarOptions::default(),
+            verbose: false,
         }
     }
 }
@@ -171,9 +175,15 @@ pub fn scan(
         })
         .collect();
     for s in discovery.skipped {
+        if config.verbose {
+            eprintln!("sandsift: {}: skipped: {}", s.file, s.reason);
+        }
         report.file_skipped(s);
     }
     for f in discovery.failed {
+        if config.verbose {
+            eprintln!("sandsift: {}: failed: {}", f.file, f.error);
+        }
         report.file_failed(f);
     }
     let shared = Shared::new(config, catalogue, fingerprinter);
@@ -258,6 +268,7 @@ pub fn scan(
                             progress,
                             baseline: config.baseline.as_deref(),
                             on_finding: &mut *on_finding,
+                            verbose: config.verbose,
                         },
                     )
                 {
@@ -1325,6 +1336,8 @@ struct FileState {
     records: u64,
     values: u64,
     bytes: u64,
+    findings: u64,
+    problems: u64,
 }
 
 /// Where emitted results go, on the calling thread.
@@ -1333,6 +1346,7 @@ struct Destination<'a, 'f> {
     progress: &'a Progress,
     baseline: Option<&'a Baseline>,
     on_finding: &'a mut (dyn FnMut(&Finding) -> io::Result<()> + 'f),
+    verbose: bool,
 }
 
 fn emit(
@@ -1347,6 +1361,7 @@ fn emit(
         progress,
         baseline,
         on_finding,
+        verbose,
     } = dest;
     let state = &mut states[unit.file];
     let candidate = &candidates[unit.file];
@@ -1359,7 +1374,9 @@ fn emit(
         }
         on_finding(f)?;
         report.add_finding(f);
+        state.findings += 1;
     }
+    state.problems += result.problems_total;
     report.add_below_min_confidence(result.below_min_confidence);
     for (vendor, endpoint, field, n) in result.field_values.drain(..) {
         if let Some(v) = vendor.as_deref()
@@ -1402,6 +1419,22 @@ fn emit(
     progress.files_done.fetch_add(1, Ordering::Relaxed);
     state.done = true;
     let file = candidate.display.clone();
+    if *verbose {
+        match &state.outcome {
+            Some(Outcome::Skipped(reason)) => eprintln!("sandsift: {file}: skipped: {reason}"),
+            Some(Outcome::Failed(error)) => eprintln!("sandsift: {file}: failed: {error}"),
+            _ => eprintln!(
+                "sandsift: {file}: scanned as {} (vendor {}): {} bytes, {} records, {} values, {} findings, {} problems",
+                state.format.unwrap_or(Format::Text).as_str(),
+                candidate.vendor,
+                candidate.size,
+                state.records,
+                state.values,
+                state.findings,
+                state.problems
+            ),
+        }
+    }
     match state.outcome.take() {
         Some(Outcome::Skipped(reason)) => report.file_skipped(Skipped {
             file,

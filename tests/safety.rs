@@ -1,5 +1,5 @@
-//! The scanner never becomes the leak: no raw value in any output unless
-//! `--reveal`.
+//! The scanner never becomes the leak: no raw value in any output (nor in
+//! `--verbose` logging, nor in error messages) unless `--reveal`.
 
 mod common;
 
@@ -35,6 +35,7 @@ fn no_output_format_contains_a_raw_value_without_reveal() {
                 "always",
                 "--examples",
                 "100",
+                "--verbose",
             ])
             .output()
             .unwrap();
@@ -88,12 +89,16 @@ fn error_messages_do_not_quote_file_content() {
     for format in ["table", "json"] {
         let out = sandsift()
             .current_dir(dir.path())
-            .args(["scan", ".", "-f", format])
+            .args(["scan", ".", "-f", format, "--verbose"])
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout).to_string()
             + &String::from_utf8_lossy(&out.stderr);
         assert!(text.contains("invalid JSON"), "{text}");
+        assert!(
+            text.contains("sandsift: ./v/b.csv: scanned as csv"),
+            "{text}"
+        );
         assert!(text.contains("ragged row"), "{text}");
         assert!(
             !text.contains("512-44-0133") && !text.contains("jane@example.org"),
