@@ -202,6 +202,16 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "64MiB")]
     pub max_har_body: u64,
 
+    /// Keep at most N findings of one field and detector per unit of work
+    /// (a file, or an 8 MiB chunk of a large one); more are counted in the
+    /// report but not listed (summary.findings_unlisted).
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub max_findings_per_field: u64,
+
+    /// Scan text lines longer than SIZE in pieces (reported per line).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "16MiB")]
+    pub max_line_length: u64,
+
     /// Log every file's outcome to stderr: format, vendor, counts, skip
     /// and failure reasons (never a value).
     #[arg(long, short = 'v')]

@@ -166,6 +166,8 @@ fn config(args: &ScanArgs) -> ScanConfig {
         baseline: None,
         max_decode_depth: args.max_decode_depth,
         verbose: args.verbose,
+        max_findings_per_field: args.max_findings_per_field,
+        max_line_length: usize::try_from(args.max_line_length).unwrap_or(usize::MAX),
         har: sandsift::format::har::HarOptions {
             max_body: usize::try_from(args.max_har_body).unwrap_or(usize::MAX),
             max_decompressed: args.max_decompressed_size,

@@ -73,6 +73,11 @@ pub struct ScanConfig {
     /// Log each file's outcome to stderr (names, formats, counts; never
     /// a value).
     pub verbose: bool,
+    /// Findings of one field and detector kept per unit of work; more are
+    /// counted in the report, not listed.
+    pub max_findings_per_field: u64,
+    /// Text lines longer than this are scanned in pieces.
+    pub max_line_length: usize,
 }
 
 impl Default for ScanConfig {
@@ -92,6 +97,8 @@ impl Default for ScanConfig {
             max_decode_depth: 3,
             har: HarOptions::default(),
             verbose: false,
+            max_findings_per_field: 1_000_000,
+            max_line_length: 16 << 20,
         }
     }
 }
@@ -307,6 +314,8 @@ struct Shared<'c> {
     min_confidence: Confidence,
     vendors: &'c VendorMap,
     max_decode_depth: usize,
+    max_findings_per_field: u64,
+    max_line_length: usize,
     /// Finds the start of a JWT (`eyJ`, base64url of `{"`) in text.
     jwt_anchor: memchr::memmem::Finder<'static>,
     har: HarOptions,
@@ -328,6 +337,8 @@ impl<'c> Shared<'c> {
             min_confidence: config.min_confidence,
             vendors: &config.vendors,
             max_decode_depth: config.max_decode_depth,
+            max_findings_per_field: config.max_findings_per_field,
+            max_line_length: config.max_line_length,
             jwt_anchor: memchr::memmem::Finder::new(b"eyJ"),
             har: config.har,
         }
@@ -650,6 +661,8 @@ struct UnitResult {
     field_values: Vec<FieldValues>,
     /// Parts not scanned on purpose, by reason.
     skipped_parts: BTreeMap<&'static str, u64>,
+    /// Findings counted but not kept.
+    unlisted: Vec<Unlisted>,
     problems: Vec<FileProblem>,
     problems_total: u64,
     below_min_confidence: u64,
@@ -666,6 +679,7 @@ impl UnitResult {
             findings: Vec::new(),
             field_values: Vec::new(),
             skipped_parts: BTreeMap::new(),
+            unlisted: Vec::new(),
             problems: Vec::new(),
             problems_total: 0,
             below_min_confidence: 0,
@@ -779,6 +793,8 @@ fn scan_slice(
         origins: Vec::new(),
         origin_index: Default::default(),
         origin_counts: Default::default(),
+        kept: Default::default(),
+        overflow: Default::default(),
         nested: Vec::new(),
         decoded: Vec::new(),
     };
@@ -814,7 +830,9 @@ fn scan_slice(
             scanner.shift = body;
             csvfmt::extract(&data[body..], header, delimiter, &mut fields, &mut scanner);
         }
-        Format::Text => format::text::extract(data, &mut fields, &mut scanner),
+        Format::Text => {
+            format::text::extract_with(data, &mut fields, shared.max_line_length, &mut scanner)
+        }
         Format::Har => {
             let har = shared.har;
             if format::har::extract(data, &mut fields, json, &har, &mut scanner).is_err() {
@@ -846,6 +864,22 @@ fn scan_slice(
         result
             .field_values
             .push((None, None, None, scanner.text_values));
+    }
+    let mut overflow: Vec<(OverflowKey, u64)> = scanner.overflow.drain().collect();
+    overflow.sort_unstable();
+    for ((origin, slot, detector, status, confidence), count) in overflow {
+        let exchange = origin.map(|(i, d)| (&scanner.origins[i as usize], d));
+        result.unlisted.push(Unlisted {
+            vendor: exchange.map(|((v, _), _)| Arc::clone(v)),
+            endpoint: exchange.map(|((_, e), _)| Arc::clone(e)),
+            direction: exchange.map(|(_, d)| d),
+            field: slot.and_then(|i| scanner.contexts[i].as_ref().map(|c| Arc::clone(&c.1))),
+            detector: Arc::clone(&shared.detector_ids[detector]),
+            category: shared.catalogue.detectors()[detector].category,
+            status,
+            confidence,
+            count,
+        });
     }
     let mut counts: Vec<((u32, usize), u64)> = scanner.origin_counts.drain().collect();
     counts.sort_unstable();
@@ -926,10 +960,50 @@ struct UnitScanner<'a, 'c> {
     origin_index: rustc_hash::FxHashMap<(Arc<str>, String), u32>,
     /// Values seen per (origin, field slot) of capture exchanges.
     origin_counts: rustc_hash::FxHashMap<(u32, usize), u64>,
+    /// Findings kept per (origin, field slot, detector).
+    kept: rustc_hash::FxHashMap<KeptKey, u64>,
+    /// Findings past the cap, counted by (origin, field slot, detector,
+    /// status, confidence).
+    overflow: rustc_hash::FxHashMap<OverflowKey, u64>,
     /// Walk state for JSON found inside values, one per nesting level.
     nested: Vec<JsonScratch>,
     /// Buffers for decoded values, one per nesting level.
     decoded: Vec<Vec<u8>>,
+}
+
+/// (capture origin and direction, field slot, detector).
+type KeptKey = (Option<(u32, Direction)>, Option<usize>, usize);
+
+/// A [`KeptKey`] with status and confidence.
+type OverflowKey = (
+    Option<(u32, Direction)>,
+    Option<usize>,
+    usize,
+    Status,
+    Confidence,
+);
+
+/// Findings counted but not kept (past `--max-findings-per-field`).
+#[derive(Debug, Clone)]
+pub struct Unlisted {
+    /// The vendor (a capture's host vendor), or `None` for the file's.
+    pub vendor: Option<Arc<str>>,
+    /// A capture's endpoint.
+    pub endpoint: Option<Arc<str>>,
+    /// A capture's direction.
+    pub direction: Option<Direction>,
+    /// The field path; `None` for free text.
+    pub field: Option<Arc<str>>,
+    /// The detector id.
+    pub detector: Arc<str>,
+    /// The detector's category.
+    pub category: crate::detect::Category,
+    /// Their status.
+    pub status: Status,
+    /// Their confidence.
+    pub confidence: Confidence,
+    /// How many.
+    pub count: u64,
 }
 
 /// The vendor, endpoint and direction of the values being scanned.
@@ -1052,6 +1126,19 @@ impl UnitScanner<'_, '_> {
                 self.result.below_min_confidence += 1;
                 continue;
             }
+            // Past the cap, a (field, detector) of this unit is counted,
+            // not kept: memory stays bounded on a huge unsplittable file.
+            let origin = self.origin.as_ref().map(|o| (o.index, o.direction));
+            let key = (origin, slot, m.detector);
+            let kept = self.kept.entry(key).or_default();
+            if *kept >= self.shared.max_findings_per_field {
+                *self
+                    .overflow
+                    .entry((origin, slot, m.detector, m.status, m.confidence))
+                    .or_default() += 1;
+                continue;
+            }
+            *kept += 1;
             let finding = self.finding(m, value, slot);
             self.result.findings.push(finding);
         }
@@ -1377,6 +1464,10 @@ fn emit(
         state.findings += 1;
     }
     state.problems += result.problems_total;
+    for u in result.unlisted.drain(..) {
+        state.findings += u.count;
+        report.add_unlisted(&candidate.vendor, &u);
+    }
     report.add_below_min_confidence(result.below_min_confidence);
     for (vendor, endpoint, field, n) in result.field_values.drain(..) {
         if let Some(v) = vendor.as_deref()

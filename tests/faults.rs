@@ -225,3 +225,253 @@ fn the_fault_matrix_ends_in_clear_outcomes_and_reconciles() {
         );
     }
 }
+
+/// Runs `sandsift scan . -f json -q ARGS` in `dir` and parses the report.
+fn report(dir: &Path, args: &[&str]) -> (Value, i32) {
+    let out = sandsift()
+        .current_dir(dir)
+        .args(["scan", ".", "-f", "json", "-q", "--fail-on", "never"])
+        .args(args)
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    let r = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    (r, code)
+}
+
+fn messages(r: &Value, key: &str, field: &str) -> Vec<String> {
+    r[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            format!(
+                "{} {}",
+                x["file"].as_str().unwrap(),
+                x[field].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_one_gigabyte_line_is_scanned_in_pieces() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v/one-line.log");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let block = "order 12345 shipped to locker 7 at 10:42 ".repeat(1 << 14);
+    let mut written = 0u64;
+    while written < 1 << 30 {
+        f.write_all(block.as_bytes()).unwrap();
+        written += block.len() as u64;
+    }
+    // One address at the very end, after a gigabyte without a newline.
+    f.write_all(b"contact jane.doe@example.org").unwrap();
+    f.flush().unwrap();
+    drop(f);
+    let (r, _) = report(dir.path(), &[]);
+    assert_eq!(r["summary"]["files_scanned"], 1);
+    assert_eq!(
+        r["summary"]["findings"], 1,
+        "the address after the gigabyte"
+    );
+    let problems = messages(&r, "problems", "message");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("is longer than --max-line-length (16777216 bytes)"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn limits_are_reported_when_hit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A capture with a 200 MB base64 body, and an ordinary entry after it.
+    let body = "QUFB".repeat(50 << 20);
+    let har = format!(
+        r#"{{"log": {{"version": "1.2", "entries": [
+{{"request": {{"method": "GET", "url": "https://cdn.example.com/big", "headers": []}},
+  "response": {{"status": 200, "headers": [], "content": {{"mimeType": "application/json", "encoding": "base64", "text": "{body}"}}}}}},
+{{"request": {{"method": "POST", "url": "https://api.example.com/v1/users", "headers": [],
+  "postData": {{"mimeType": "application/json", "text": "{{\"email\": \"after.big@example.org\"}}"}}}}}}
+]}}}}"#
+    );
+    write(d, "v/big-body.har", har.as_bytes());
+    // Fifty addresses in one field, with a cap of ten per field.
+    let lines: String = (0..50)
+        .map(|i| format!("{{\"email\": \"user{i}@example.com\"}}\n"))
+        .collect();
+    write(d, "w/users.ndjson", lines.as_bytes());
+    let (r, _) = report(d, &["--max-findings-per-field", "10"]);
+    let s = &r["summary"];
+    assert_eq!(s["parts_skipped"]["HAR body over the size limit"], 1);
+    assert_eq!(s["findings_unlisted"], 40);
+    let rows: Vec<(String, u64)> = r["vendors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|v| {
+            v["fields"].as_array().unwrap().iter().map(|row| {
+                (
+                    format!(
+                        "{} {}",
+                        row["field"].as_str().unwrap(),
+                        row["detector"].as_str().unwrap()
+                    ),
+                    row["count"].as_u64().unwrap(),
+                )
+            })
+        })
+        .collect();
+    assert!(
+        rows.contains(&(
+            "$.log.entries[*].request.postData.text$.email email".into(),
+            1
+        )),
+        "the entry after the big body is scanned: {rows:?}"
+    );
+    assert!(rows.contains(&("$.email email".into(), 50)), "{rows:?}");
+    // The listing holds the ten kept.
+    let (findings, _) = common::scan_jsonl(d, &["w", "--max-findings-per-field", "10"]);
+    assert_eq!(findings.len(), 10);
+    // Decoding depth 0 is a limit too: nothing decoded, nothing wrong.
+    let (r, _) = report(d, &["--max-decode-depth", "0"]);
+    assert_eq!(r["summary"]["problems"], 0);
+}
+
+#[test]
+fn bad_pattern_files_fail_clearly_and_linear_regexes_stay_fast() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "v/a.log",
+        format!("{}b\n", "a".repeat(100_000)).as_bytes(),
+    );
+    write(
+        d,
+        "bad.toml",
+        b"[[detector]]\nid = \"broken\"\nname = \"Broken\"\ncategory = \"identity\"\nconfidence = \"medium\"\npattern = '''(unclosed'''\n",
+    );
+    let out = sandsift()
+        .current_dir(d)
+        .args(["scan", "v", "--patterns", "bad.toml", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml") && err.contains("broken"), "{err}");
+    // A pattern that backtracking engines take exponential time on.
+    write(
+        d,
+        "slow.toml",
+        b"[[detector]]\nid = \"nested\"\nname = \"Nested\"\ncategory = \"identity\"\nconfidence = \"medium\"\npattern = '''(a+)+$'''\n",
+    );
+    let started = std::time::Instant::now();
+    let out = sandsift()
+        .current_dir(d)
+        .args([
+            "scan",
+            "v",
+            "--patterns",
+            "slow.toml",
+            "-q",
+            "-f",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(started.elapsed().as_secs() < 60, "linear-time regexes");
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_files_and_broken_links_are_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    write(d, "v/ok.json", br#"{"email": "ok@example.org"}"#);
+    write(d, "v/locked.json", br#"{"email": "locked@example.org"}"#);
+    std::fs::set_permissions(d.join("v"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        d.join("v/locked.json"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(d.join("v/nowhere.json"), d.join("v/dangling.json")).unwrap();
+    // Root reads anything: run the scan as `nobody` then, when possible.
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let bin = assert_cmd::cargo::cargo_bin("sandsift");
+    let mut cmd = if root {
+        if std::process::Command::new("setpriv")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            eprintln!("skipped: running as root and setpriv(1) is missing to drop privileges");
+            return;
+        }
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin);
+        c
+    } else {
+        std::process::Command::new(&bin)
+    };
+    let out = cmd
+        .current_dir(d)
+        .args([
+            "scan",
+            ".",
+            "-f",
+            "json",
+            "-q",
+            "--follow",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    let failed = messages(&r, "failed", "error");
+    let skipped = messages(&r, "skipped", "reason");
+    assert!(
+        failed
+            .iter()
+            .any(|x| x.starts_with("./v/locked.json") && x.contains("ermission denied")),
+        "{failed:?}"
+    );
+    assert!(
+        failed
+            .iter()
+            .chain(&skipped)
+            .any(|x| x.starts_with("./v/dangling.json")),
+        "a dangling link is accounted for: {failed:?} {skipped:?}"
+    );
+    assert_eq!(r["summary"]["files_scanned"], 1);
+    assert_eq!(r["summary"]["findings"], 1);
+    let s = &r["summary"];
+    assert_eq!(
+        s["files_seen"].as_u64().unwrap(),
+        s["files_scanned"].as_u64().unwrap()
+            + s["files_skipped"].as_u64().unwrap()
+            + s["files_failed"].as_u64().unwrap()
+    );
+}

@@ -204,6 +204,10 @@ pub struct Summary {
     pub throughput_mb_s: f64,
     /// Worker threads used.
     pub threads: usize,
+    /// Findings past `--max-findings-per-field` in one unit of work:
+    /// counted in the rows, not listed in jsonl, examples or distinct
+    /// values.
+    pub findings_unlisted: u64,
     /// Parts of files not scanned on purpose (binary bodies in captures),
     /// by reason.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -504,6 +508,41 @@ impl Report {
         let v = self.building.vendors.entry(Arc::from(vendor)).or_default();
         if !v.captures.contains(file) {
             v.captures.insert(Arc::from(file));
+        }
+    }
+
+    /// Counts findings past `--max-findings-per-field`: in their row's
+    /// counts, not in its examples or distinct values.
+    pub fn add_unlisted(&mut self, file_vendor: &str, u: &crate::engine::Unlisted) {
+        let s = &mut self.summary;
+        s.findings += u.count;
+        s.findings_unlisted += u.count;
+        let add = |c: &mut StatusCounts| match u.status {
+            Status::Clear => c.clear += u.count,
+            Status::Masked => c.masked += u.count,
+            Status::TestValue => c.test_value += u.count,
+        };
+        add(&mut s.status);
+        let vendor = u.vendor.as_deref().unwrap_or(file_vendor);
+        let v = self.building.vendors.entry(Arc::from(vendor)).or_default();
+        v.findings += u.count;
+        add(&mut v.status);
+        let key = (
+            u.endpoint.clone(),
+            u.direction,
+            u.field.clone(),
+            Arc::clone(&u.detector),
+        );
+        // The first findings of the row were kept, so it exists.
+        if let Some(row) = v.rows.get_mut(&key) {
+            row.count += u.count;
+            add(&mut row.status);
+            match u.confidence {
+                Confidence::High => row.confidence.high += u.count,
+                Confidence::Medium => row.confidence.medium += u.count,
+                Confidence::Low => row.confidence.low += u.count,
+            }
+            row.max_confidence = row.max_confidence.max(u.confidence);
         }
     }
 
