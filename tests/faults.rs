@@ -102,6 +102,9 @@ fn the_fault_matrix_ends_in_clear_outcomes_and_reconciles() {
                 .unwrap()
                 .success()
         );
+        // A device behind a followed link is never opened (reading
+        // /dev/zero would never end).
+        std::os::unix::fs::symlink("/dev/zero", d.join("v/zero.log")).unwrap();
         std::os::unix::fs::symlink(d.join("v/loop1"), d.join("v/loop2")).unwrap();
         std::os::unix::fs::symlink(d.join("v/loop2"), d.join("v/loop1")).unwrap();
     }
@@ -164,6 +167,13 @@ fn the_fault_matrix_ends_in_clear_outcomes_and_reconciles() {
     #[cfg(unix)]
     assert!(
         reasons.iter().any(|x| x == "./v/pipe not a regular file"),
+        "{reasons:?}"
+    );
+    #[cfg(unix)]
+    assert!(
+        reasons
+            .iter()
+            .any(|x| x == "./v/zero.log not a regular file"),
         "{reasons:?}"
     );
     assert!(

@@ -359,3 +359,30 @@ fn damaged_captures_scan_cleanly_through_the_engine() {
         assert!(end <= sizes[name], "{file}: span ends at {end}");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// The policy and pattern parsers return an error or a value for any
+    /// text, TOML-shaped or not; never a panic.
+    #[test]
+    fn config_parsers_never_panic(
+        lines in prop::collection::vec(
+            prop_oneof![
+                Just("[defaults]".to_string()),
+                Just("[vendors.a]".to_string()),
+                Just("[[vendors.a.suppress]]".to_string()),
+                Just("[[detector]]".to_string()),
+                "[a-z_]{1,10} = \"[a-z_(|)*+?\\\\\\[\\]{}.]{0,12}\"",
+                "[a-z_]{1,10} = \\[\"[a-z_]{0,8}\"\\]",
+                "[ -~]{0,30}",
+            ],
+            0..12,
+        )
+    ) {
+        let text = lines.join("\n");
+        let catalogue = sandsift::Catalogue::builtin().unwrap();
+        let _ = sandsift::policy::Policy::parse("p.toml", &text, &catalogue);
+        let _ = sandsift::Catalogue::from_sources([("d.toml".to_string(), text)]);
+    }
+}
