@@ -394,6 +394,7 @@ pub fn scan_bytes(
         data,
         format,
         None,
+        None,
         true,
         0,
         &info,
@@ -425,8 +426,31 @@ enum Source {
         /// The header of a delimited file; chunk 0 starts with it.
         header: Option<Arc<Header>>,
     },
+    /// Some entries of a large HAR capture loaded by the planner.
+    HarEntries {
+        bytes: Arc<Bytes<'static>>,
+        part: HarPart,
+    },
     /// The planner could not load the file.
     Failed(String),
+}
+
+/// Entries `spans[range]` of a capture, whose first entry starts after
+/// `newlines_before` newlines of the file.
+struct HarPart {
+    spans: Arc<Vec<(usize, usize)>>,
+    range: std::ops::Range<usize>,
+    newlines_before: u64,
+}
+
+impl HarPart {
+    fn bytes(&self) -> u64 {
+        let s = &self.spans[self.range.clone()];
+        match (s.first(), s.last()) {
+            (Some(a), Some(b)) => (b.1 - a.0) as u64,
+            _ => 0,
+        }
+    }
 }
 
 struct Unit {
@@ -592,6 +616,13 @@ impl<'a> Planner<'a> {
             return Some(whole(Source::Whole));
         }
         let format = format::detect_format(&c.path, &bytes[..bytes.len().min(SNIFF_LEN)]);
+        if format == Format::Har
+            && let Some(spans) = format::har::entry_spans(&bytes)
+            && spans.len() > 1
+        {
+            self.plan_har(file, &bytes, spans);
+            return self.pending.pop_front();
+        }
         let (cuts, header) = match format {
             Format::Json | Format::Har => (Vec::new(), None),
             Format::Csv | Format::Tsv => {
@@ -627,6 +658,43 @@ impl<'a> Planner<'a> {
             });
         }
         self.pending.pop_front()
+    }
+}
+
+impl Planner<'_> {
+    /// Cuts a well-formed capture into units of whole entries of about
+    /// `chunk_size` bytes, so one large capture keeps every core busy.
+    fn plan_har(&mut self, file: usize, bytes: &Arc<Bytes<'static>>, spans: Vec<(usize, usize)>) {
+        let spans = Arc::new(spans);
+        let mut groups = Vec::new();
+        let mut first = 0;
+        for i in 1..=spans.len() {
+            let size = spans[i - 1].1 - spans[first].0;
+            if i == spans.len() || size >= self.chunk_size {
+                groups.push(first..i);
+                first = i;
+            }
+        }
+        let n = groups.len();
+        let (mut pos, mut newlines) = (0usize, 0u64);
+        for (index, range) in groups.into_iter().enumerate() {
+            let start = spans[range.start].0;
+            newlines += memchr::memchr_iter(b'\n', &bytes[pos..start]).count() as u64;
+            pos = start;
+            self.pending.push_back(Unit {
+                file,
+                index,
+                last: index + 1 == n,
+                source: Source::HarEntries {
+                    bytes: Arc::clone(bytes),
+                    part: HarPart {
+                        spans: Arc::clone(&spans),
+                        range,
+                        newlines_before: newlines,
+                    },
+                },
+            });
+        }
     }
 }
 
@@ -706,6 +774,19 @@ fn process(
     } = scratch;
     match &unit.source {
         Source::Failed(e) => UnitResult::empty(Outcome::Failed(e.clone())),
+        Source::HarEntries { bytes, part } => scan_slice(
+            bytes,
+            Format::Har,
+            None,
+            Some(part),
+            unit.index == 0,
+            0,
+            info,
+            shared,
+            json,
+            matches,
+            text,
+        ),
         Source::Chunk {
             bytes,
             start,
@@ -719,6 +800,7 @@ fn process(
                 data,
                 *format,
                 header.as_deref(),
+                None,
                 unit.index == 0,
                 *offset,
                 info,
@@ -754,7 +836,7 @@ fn process(
             }
             let format = format::detect_format(named, head);
             scan_slice(
-                &bytes, format, None, true, 0, info, shared, json, matches, text,
+                &bytes, format, None, None, true, 0, info, shared, json, matches, text,
             )
         }
     }
@@ -765,6 +847,7 @@ fn scan_slice(
     data: &[u8],
     format: Format,
     header: Option<&Header>,
+    har_part: Option<&HarPart>,
     first: bool,
     base: u64,
     info: &FileInfo,
@@ -799,6 +882,28 @@ fn scan_slice(
         decoded: Vec::new(),
     };
     scanner.result.bytes = data.len() as u64;
+    if let Some(part) = har_part {
+        // Lines count from the file's start: the cursor starts where the
+        // part does, with the newlines before it.
+        let pos = part.spans[part.range.start].0;
+        scanner.cursor = LineCursor {
+            pos,
+            newlines: part.newlines_before,
+            line_start: memchr::memrchr(b'\n', &data[..pos]).map_or(0, |i| i + 1),
+        };
+        scanner.result.bytes = part.bytes();
+        let har = shared.har;
+        format::har::extract_entries(
+            data,
+            &part.spans[part.range.clone()],
+            part.range.start,
+            &mut fields,
+            json,
+            &har,
+            &mut scanner,
+        );
+        return finish_unit(scanner, matches, text);
+    }
     match format {
         // An empty document holds nothing; it is not malformed.
         Format::Json if data.iter().all(|b| b.is_ascii_whitespace()) || data == b"\xEF\xBB\xBF" => {
@@ -847,6 +952,16 @@ fn scan_slice(
             }
         }
     }
+    finish_unit(scanner, matches, text)
+}
+
+/// Hands the scratch back and turns a scanner's state into the unit's
+/// result.
+fn finish_unit(
+    mut scanner: UnitScanner<'_, '_>,
+    matches: &mut Vec<Match>,
+    text: &mut Vec<u8>,
+) -> UnitResult {
     *matches = std::mem::take(&mut scanner.matches);
     *text = std::mem::take(&mut scanner.text);
     let mut result = scanner.result;
@@ -874,8 +989,8 @@ fn scan_slice(
             endpoint: exchange.map(|((_, e), _)| Arc::clone(e)),
             direction: exchange.map(|(_, d)| d),
             field: slot.and_then(|i| scanner.contexts[i].as_ref().map(|c| Arc::clone(&c.1))),
-            detector: Arc::clone(&shared.detector_ids[detector]),
-            category: shared.catalogue.detectors()[detector].category,
+            detector: Arc::clone(&scanner.shared.detector_ids[detector]),
+            category: scanner.shared.catalogue.detectors()[detector].category,
             status,
             confidence,
             count,
@@ -1501,6 +1616,7 @@ fn emit(
     }
     let unit_bytes = match &unit.source {
         Source::Chunk { start, end, .. } => (end - start) as u64,
+        Source::HarEntries { part, .. } => part.bytes(),
         _ => candidate.size,
     };
     progress.bytes_done.fetch_add(unit_bytes, Ordering::Relaxed);

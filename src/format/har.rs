@@ -110,18 +110,7 @@ pub fn extract<S: ValueSink>(
         ids,
     };
     for (i, raw) in entries.iter().enumerate() {
-        walker.sink.record();
-        match serde_json::from_str::<Entry<'_>>(raw.get()) {
-            Ok(entry) => walker.entry(i, &entry),
-            Err(e) => walker.sink.problem(Problem {
-                offset: offset_of(data, raw.get().as_bytes()),
-                message: format!(
-                    "HAR entry {i}: {}; the entry was skipped",
-                    describe_entry_error(&e)
-                ),
-            }),
-        }
-        walker.sink.origin(None);
+        walker.raw_entry(i, raw.get());
     }
     if let Err(e) = parsed {
         walker.sink.problem(Problem {
@@ -134,6 +123,63 @@ pub fn extract<S: ValueSink>(
         });
     }
     Ok(())
+}
+
+/// The byte spans of the entries of a well-formed capture, for scanning
+/// it in parts on several threads; `None` when `data` is not HAR or does
+/// not parse whole (scan it with [`extract`], which reports where it
+/// breaks).
+pub fn entry_spans(data: &[u8]) -> Option<Vec<(usize, usize)>> {
+    let mut entries = Vec::new();
+    let mut found = false;
+    let mut de = serde_json::Deserializer::from_slice(data);
+    Top {
+        entries: &mut entries,
+        found: &mut found,
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end())
+    .ok()?;
+    found.then(|| {
+        entries
+            .iter()
+            .map(|r| {
+                let start = offset_of(data, r.get().as_bytes());
+                (start, start + r.get().len())
+            })
+            .collect()
+    })
+}
+
+/// Extracts the entries at `spans` of the capture `data` (from
+/// [`entry_spans`]); the first is entry number `first` of the capture.
+pub fn extract_entries<S: ValueSink>(
+    data: &[u8],
+    spans: &[(usize, usize)],
+    first: usize,
+    fields: &mut FieldTable,
+    scratch: &mut JsonScratch,
+    options: &HarOptions,
+    sink: &mut S,
+) {
+    let ids = Ids::new(fields);
+    let mut walker = Walker {
+        data,
+        fields,
+        scratch,
+        options,
+        sink,
+        ids,
+    };
+    for (k, &(start, end)) in spans.iter().enumerate() {
+        match std::str::from_utf8(&data[start..end]) {
+            Ok(text) => walker.raw_entry(first + k, text),
+            Err(_) => walker.sink.problem(Problem {
+                offset: start,
+                message: format!("HAR entry {}: not UTF-8; the entry was skipped", first + k),
+            }),
+        }
+    }
 }
 
 /// Describes a document-level error without quoting content.
@@ -397,6 +443,23 @@ fn lower(v: &[u8]) -> String {
 }
 
 impl<S: ValueSink> Walker<'_, '_, S> {
+    /// Reads and scans entry number `i`, whose JSON text lies in the
+    /// capture.
+    fn raw_entry(&mut self, i: usize, text: &str) {
+        self.sink.record();
+        match serde_json::from_str::<Entry<'_>>(text) {
+            Ok(entry) => self.entry(i, &entry),
+            Err(e) => self.sink.problem(Problem {
+                offset: offset_of(self.data, text.as_bytes()),
+                message: format!(
+                    "HAR entry {i}: {}; the entry was skipped",
+                    describe_entry_error(&e)
+                ),
+            }),
+        }
+        self.sink.origin(None);
+    }
+
     fn entry(&mut self, index: usize, entry: &Entry<'_>) {
         let data = self.data;
         let (host, endpoint) = match &entry.request {
