@@ -208,6 +208,20 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     pub max_findings_per_field: u64,
 
+    /// Open zip archives inside zip archives down to N levels (1: members
+    /// of the file itself only).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub max_archive_depth: usize,
+
+    /// Read at most N members of one zip archive (nested ones included).
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub max_archive_members: usize,
+
+    /// Skip zip members that decompress to more than N times their
+    /// compressed size (a decompression bomb).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_compression_ratio: u64,
+
     /// Scan text lines longer than SIZE in pieces (reported per line).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "16MiB")]
     pub max_line_length: u64,

@@ -168,6 +168,12 @@ fn config(args: &ScanArgs) -> ScanConfig {
         verbose: args.verbose,
         max_findings_per_field: args.max_findings_per_field,
         max_line_length: usize::try_from(args.max_line_length).unwrap_or(usize::MAX),
+        archive: sandsift::archive::Limits {
+            max_total: args.max_decompressed_size,
+            max_members: args.max_archive_members,
+            max_ratio: args.max_compression_ratio,
+            max_depth: args.max_archive_depth,
+        },
         har: sandsift::format::har::HarOptions {
             max_body: usize::try_from(args.max_har_body).unwrap_or(usize::MAX),
             max_decompressed: args.max_decompressed_size,

@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
+use crate::archive;
 use crate::detect::mask::mask;
 use crate::detect::{Catalogue, Confidence, FieldContext, Match, MatchRule, Status};
 use crate::discover::{self, Candidate, DiscoverOptions, Failed, Skipped};
@@ -78,6 +79,9 @@ pub struct ScanConfig {
     pub max_findings_per_field: u64,
     /// Text lines longer than this are scanned in pieces.
     pub max_line_length: usize,
+    /// Limits for zip archives (the decompressed total comes from
+    /// `load.max_decompressed`).
+    pub archive: archive::Limits,
 }
 
 impl Default for ScanConfig {
@@ -99,6 +103,7 @@ impl Default for ScanConfig {
             verbose: false,
             max_findings_per_field: 1_000_000,
             max_line_length: 16 << 20,
+            archive: archive::Limits::default(),
         }
     }
 }
@@ -316,6 +321,7 @@ struct Shared<'c> {
     max_decode_depth: usize,
     max_findings_per_field: u64,
     max_line_length: usize,
+    archive: archive::Limits,
     /// Finds the start of a JWT (`eyJ`, base64url of `{"`) in text.
     jwt_anchor: memchr::memmem::Finder<'static>,
     har: HarOptions,
@@ -339,6 +345,10 @@ impl<'c> Shared<'c> {
             max_decode_depth: config.max_decode_depth,
             max_findings_per_field: config.max_findings_per_field,
             max_line_length: config.max_line_length,
+            archive: archive::Limits {
+                max_total: config.load.max_decompressed,
+                ..config.archive
+            },
             jwt_anchor: memchr::memmem::Finder::new(b"eyJ"),
             har: config.har,
         }
@@ -624,7 +634,7 @@ impl<'a> Planner<'a> {
             return self.pending.pop_front();
         }
         let (cuts, header) = match format {
-            Format::Json | Format::Har => (Vec::new(), None),
+            Format::Json | Format::Har | Format::Zip => (Vec::new(), None),
             Format::Csv | Format::Tsv => {
                 let header = csvfmt::read_header(&bytes, csvfmt::delimiter(format));
                 let body = header.body_start;
@@ -829,7 +839,10 @@ fn process(
             } else {
                 candidate.path.as_path()
             };
-            if Format::from_path(named).is_none() && memchr::memchr(0, head).is_some() {
+            if Format::from_path(named).is_none()
+                && memchr::memchr(0, head).is_some()
+                && !archive::is_zip(head)
+            {
                 return UnitResult::empty(Outcome::Skipped(
                     "binary (NUL bytes in the first 8 KiB)".into(),
                 ));
@@ -856,6 +869,9 @@ fn scan_slice(
     matches: &mut Vec<Match>,
     text: &mut Vec<u8>,
 ) -> UnitResult {
+    if format == Format::Zip {
+        return scan_archive(data, info, shared, json, matches, text);
+    }
     let mut fields = FieldTable::default();
     let mut scanner = UnitScanner {
         shared,
@@ -905,6 +921,8 @@ fn scan_slice(
         return finish_unit(scanner, matches, text);
     }
     match format {
+        // Archives were handled above.
+        Format::Zip => {}
         // An empty document holds nothing; it is not malformed.
         Format::Json if data.iter().all(|b| b.is_ascii_whitespace()) || data == b"\xEF\xBB\xBF" => {
         }
@@ -953,6 +971,85 @@ fn scan_slice(
         }
     }
     finish_unit(scanner, matches, text)
+}
+
+/// Scans every member of a zip archive as the format it is; members are
+/// shown as `archive.zip!/path`, belong to the archive's vendor, and
+/// those not read are reported with their reason.
+fn scan_archive(
+    data: &[u8],
+    info: &FileInfo,
+    shared: &Shared<'_>,
+    json: &mut JsonScratch,
+    matches: &mut Vec<Match>,
+    text: &mut Vec<u8>,
+) -> UnitResult {
+    let mut total = UnitResult::empty(Outcome::Scanned(Format::Zip));
+    total.bytes = data.len() as u64;
+    let skipped = |total: &mut UnitResult, name: &str, reason: &str| {
+        *total.skipped_parts.entry(SKIPPED_MEMBER).or_default() += 1;
+        total.problems_total += 1;
+        if total.problems.len() < PROBLEMS_LISTED {
+            total.problems.push(FileProblem {
+                file: name.to_string(),
+                line: 1,
+                column: 1,
+                message: format!("archive member not scanned: {reason}"),
+            });
+        }
+    };
+    let visited = archive::visit(data, &info.display, &shared.archive, &mut |m| match m {
+        archive::Member::Skipped { name, reason } => skipped(&mut total, name, &reason),
+        archive::Member::File { name, bytes } => {
+            let decoded = load::decode_utf16(bytes);
+            let bytes = decoded.as_deref().unwrap_or(bytes);
+            let head = &bytes[..bytes.len().min(SNIFF_LEN)];
+            let path = Path::new(name);
+            if Format::from_path(path).is_none() && memchr::memchr(0, head).is_some() {
+                skipped(&mut total, name, "binary (NUL bytes in the first 8 KiB)");
+                return;
+            }
+            let format = format::detect_format(path, head);
+            if format == Format::Zip {
+                skipped(&mut total, name, "an archive the reader does not open");
+                return;
+            }
+            let member = FileInfo {
+                display: Arc::from(name),
+                vendor: Arc::clone(&info.vendor),
+            };
+            let r = scan_slice(
+                bytes, format, None, None, true, 0, &member, shared, json, matches, text,
+            );
+            merge(&mut total, r);
+        }
+    });
+    match visited {
+        Ok(()) => total,
+        Err(e) => UnitResult::empty(Outcome::Failed(e)),
+    }
+}
+
+/// Why archive members were not scanned, in `summary.parts_skipped`.
+const SKIPPED_MEMBER: &str = "archive member (see problems)";
+
+/// Adds a member's result to its archive's.
+fn merge(total: &mut UnitResult, r: UnitResult) {
+    total.findings.extend(r.findings);
+    total.field_values.extend(r.field_values);
+    for (reason, n) in r.skipped_parts {
+        *total.skipped_parts.entry(reason).or_default() += n;
+    }
+    total.unlisted.extend(r.unlisted);
+    for p in r.problems {
+        if total.problems.len() < PROBLEMS_LISTED {
+            total.problems.push(p);
+        }
+    }
+    total.problems_total += r.problems_total;
+    total.below_min_confidence += r.below_min_confidence;
+    total.records += r.records;
+    total.values += r.values;
 }
 
 /// Hands the scratch back and turns a scanner's state into the unit's

@@ -6,6 +6,7 @@
 //! `sandsift` binary is a thin shell around it.
 #![warn(missing_docs)]
 
+pub mod archive;
 pub mod detect;
 pub mod discover;
 pub mod engine;

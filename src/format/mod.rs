@@ -38,6 +38,8 @@ pub enum Format {
     Text,
     /// An HTTP Archive (HAR 1.2) capture.
     Har,
+    /// A zip archive, whose members are scanned as what they are.
+    Zip,
 }
 
 impl Format {
@@ -50,13 +52,14 @@ impl Format {
             Format::Tsv => "tsv",
             Format::Text => "text",
             Format::Har => "har",
+            Format::Zip => "zip",
         }
     }
 
     /// Whether a large file of this format can be cut into chunks at record
     /// boundaries and scanned in parallel.
     pub fn chunkable(self) -> bool {
-        !matches!(self, Format::Json | Format::Har)
+        !matches!(self, Format::Json | Format::Har | Format::Zip)
     }
 
     /// The format an extension names, for extensions that are reliable.
@@ -69,6 +72,7 @@ impl Format {
         Some(match ext {
             "json" => Format::Json,
             "har" => Format::Har,
+            "zip" => Format::Zip,
             "ndjson" | "jsonl" | "ldjson" => Format::Ndjson,
             "csv" => Format::Csv,
             "tsv" | "tab" => Format::Tsv,
@@ -91,6 +95,9 @@ pub fn detect_format(path: &Path, head: &[u8]) -> Format {
 
 /// Guesses a format from the first bytes of a file.
 pub fn sniff(head: &[u8]) -> Format {
+    if crate::archive::is_zip(head) {
+        return Format::Zip;
+    }
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let start = head
         .iter()

@@ -1,0 +1,220 @@
+//! Zip archives through the binary: members scanned as what they are,
+//! named `archive.zip!/member`, nested archives, and every limit reported.
+
+mod common;
+
+use std::io::{Cursor, Write};
+use std::path::Path;
+
+use common::{sandsift, scan_jsonl, tally};
+use serde_json::Value;
+
+/// A zip of `members`; those named in `encrypted` get the "encrypted"
+/// flag (bit 0 of the general-purpose flags) in their local and central
+/// headers, which is what a reader goes by.
+fn zip_of(members: &[(&str, &[u8])], encrypted: &[&str]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, bytes) in members {
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        w.start_file(*name, opts).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    let mut z = w.finish().unwrap().into_inner();
+    let u16_at = |z: &[u8], i: usize| usize::from(u16::from_le_bytes([z[i], z[i + 1]]));
+    for i in 0..z.len().saturating_sub(46) {
+        let (flags, name_len, name_at) = match &z[i..i + 4] {
+            b"PK\x03\x04" => (i + 6, u16_at(&z, i + 26), i + 30),
+            b"PK\x01\x02" => (i + 8, u16_at(&z, i + 28), i + 46),
+            _ => continue,
+        };
+        if name_at + name_len <= z.len()
+            && encrypted
+                .iter()
+                .any(|n| n.as_bytes() == &z[name_at..name_at + name_len])
+        {
+            z[flags] |= 1;
+        }
+    }
+    z
+}
+
+/// `v/acme/export.zip` and a sniffed `v/acme/download` (a zip without an
+/// extension), and a corrupt `v/acme/broken.zip`.
+fn exports(dir: &Path) {
+    let inner = zip_of(
+        &[(
+            "cards.json",
+            br#"{"card": {"number": "4111 1111 1111 1111"}}"#,
+        )],
+        &[],
+    );
+    let gz = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(b"{\"email\": \"gz.member@example.org\"}\n")
+            .unwrap();
+        e.finish().unwrap()
+    };
+    let export = zip_of(
+        &[
+            ("users/2026.csv", b"id,email,ssn\n1,jane.doe@example.com,512-44-0133\n2,omar@example.org,287-65-4321\n"),
+            ("events.ndjson", b"{\"user\": {\"email\": \"li.wei@example.com\"}}\n"),
+            ("archive/older.ndjson.gz", &gz),
+            ("nested.zip", &inner),
+            ("readme.txt", b"Exported by the vendor's data export tool.\n"),
+            ("logo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+            ("bomb.txt", &vec![b'0'; 4_000_000]),
+            ("private/payroll.csv", b"name,iban\nJane,DE59100700240934851700\n"),
+        ],
+        &["private/payroll.csv"],
+    );
+    let d = dir.join("v/acme");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("export.zip"), &export).unwrap();
+    std::fs::write(
+        d.join("download"),
+        zip_of(
+            &[("contacts.csv", b"name,phone\nJane Doe,212-555-0142\n")],
+            &[],
+        ),
+    )
+    .unwrap();
+    std::fs::write(d.join("broken.zip"), b"PK\x03\x04this is not a zip archive").unwrap();
+}
+
+#[test]
+fn members_are_scanned_as_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    exports(dir.path());
+    let (findings, _) = scan_jsonl(&dir.path().join("v"), &["."]);
+    let got = tally(&findings);
+    let want: std::collections::BTreeMap<_, _> = [
+        ("acme", "2026.csv", "$.email", "email", "test_value", 2),
+        ("acme", "2026.csv", "$.ssn", "us_ssn", "clear", 2),
+        (
+            "acme",
+            "events.ndjson",
+            "$.user.email",
+            "email",
+            "test_value",
+            1,
+        ),
+        (
+            "acme",
+            "older.ndjson.gz",
+            "$.email",
+            "email",
+            "test_value",
+            1,
+        ),
+        (
+            "acme",
+            "cards.json",
+            "$.card.number",
+            "credit_card",
+            "test_value",
+            1,
+        ),
+        ("acme", "contacts.csv", "$.phone", "phone", "test_value", 1),
+    ]
+    .iter()
+    .map(|&(v, f, p, d, s, n)| ((v.into(), f.into(), p.into(), d.into(), s.into()), n))
+    .collect();
+    assert_eq!(got, want);
+    let files: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files.into_iter().collect::<Vec<_>>(),
+        [
+            "./acme/download!/contacts.csv",
+            "./acme/export.zip!/archive/older.ndjson.gz",
+            "./acme/export.zip!/events.ndjson",
+            "./acme/export.zip!/nested.zip!/cards.json",
+            "./acme/export.zip!/users/2026.csv",
+        ]
+    );
+    // Offsets and lines are within the member.
+    let ssn = findings.iter().find(|f| f["detector"] == "us_ssn").unwrap();
+    assert_eq!(
+        (ssn["line"].as_u64(), ssn["column"].as_u64()),
+        (Some(2), Some(24))
+    );
+}
+
+#[test]
+fn members_not_read_are_reported_with_their_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    exports(dir.path());
+    let out = sandsift()
+        .current_dir(dir.path().join("v"))
+        .args(["scan", ".", "-f", "json", "-q", "--fail-on", "never"])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &r["summary"];
+    assert_eq!(s["formats"]["zip"], 2);
+    assert_eq!(s["files_failed"], 1);
+    assert!(
+        r["failed"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a readable zip archive"),
+        "{}",
+        r["failed"]
+    );
+    let problems: Vec<String> = r["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}",
+                p["file"].as_str().unwrap(),
+                p["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let has = |needle: &str| problems.iter().any(|p| p.contains(needle));
+    assert!(
+        has("export.zip!/private/payroll.csv archive member not scanned: encrypted member"),
+        "{problems:?}"
+    );
+    assert!(
+        has("export.zip!/bomb.txt archive member not scanned: compression ratio over 1000:1"),
+        "{problems:?}"
+    );
+    assert!(
+        has("export.zip!/logo.png archive member not scanned: binary"),
+        "{problems:?}"
+    );
+    assert_eq!(s["parts_skipped"]["archive member (see problems)"], 3);
+    // Depth 1: the nested archive is not opened, and says so.
+    let out = sandsift()
+        .current_dir(dir.path().join("v"))
+        .args([
+            "scan",
+            ".",
+            "-f",
+            "json",
+            "-q",
+            "--fail-on",
+            "never",
+            "--max-archive-depth",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        r["problems"].as_array().unwrap().iter().any(|p| p["file"]
+            == "./acme/export.zip!/nested.zip"
+            && p["message"]
+                .as_str()
+                .unwrap()
+                .contains("archive nested deeper than --max-archive-depth (1)")),
+        "{}",
+        r["problems"]
+    );
+}
