@@ -194,7 +194,13 @@ fn visit_at(
                 }
             }
         }
-        if lower.ends_with(".zip") || is_zip(&buf) {
+        // A workbook is zip inside too, but it is read as a workbook.
+        let named = crate::format::Format::from_path(std::path::Path::new(&name));
+        let archive = match named {
+            Some(f) => f == crate::format::Format::Zip,
+            None => is_zip(&buf),
+        };
+        if archive {
             if depth >= limits.max_depth {
                 skip(
                     on,

@@ -634,7 +634,7 @@ impl<'a> Planner<'a> {
             return self.pending.pop_front();
         }
         let (cuts, header) = match format {
-            Format::Json | Format::Har | Format::Zip => (Vec::new(), None),
+            Format::Json | Format::Har | Format::Zip | Format::Excel => (Vec::new(), None),
             Format::Csv | Format::Tsv => {
                 let header = csvfmt::read_header(&bytes, csvfmt::delimiter(format));
                 let body = header.body_start;
@@ -896,6 +896,7 @@ fn scan_slice(
         overflow: Default::default(),
         nested: Vec::new(),
         decoded: Vec::new(),
+        position: None,
     };
     scanner.result.bytes = data.len() as u64;
     if let Some(part) = har_part {
@@ -923,6 +924,11 @@ fn scan_slice(
     match format {
         // Archives were handled above.
         Format::Zip => {}
+        Format::Excel => {
+            if let Err(e) = format::excel::extract(data, &mut fields, &mut scanner) {
+                scanner.result.outcome = Outcome::Failed(e);
+            }
+        }
         // An empty document holds nothing; it is not malformed.
         Format::Json if data.iter().all(|b| b.is_ascii_whitespace()) || data == b"\xEF\xBB\xBF" => {
         }
@@ -1181,6 +1187,9 @@ struct UnitScanner<'a, 'c> {
     nested: Vec<JsonScratch>,
     /// Buffers for decoded values, one per nesting level.
     decoded: Vec<Vec<u8>>,
+    /// A spreadsheet cell's row and column, for values without a byte
+    /// position.
+    position: Option<(u64, u64)>,
 }
 
 /// (capture origin and direction, field slot, detector).
@@ -1311,6 +1320,10 @@ impl ValueSink for UnitScanner<'_, '_> {
 
     fn skipped(&mut self, reason: &'static str) {
         *self.result.skipped_parts.entry(reason).or_default() += 1;
+    }
+
+    fn at(&mut self, line: u64, column: u64) {
+        self.position = (line > 0).then_some((line, column));
     }
 }
 
@@ -1576,7 +1589,10 @@ impl UnitScanner<'_, '_> {
         let d = &shared.catalogue.detectors()[m.detector];
         let (off, len) = value.raw.map(m.start, m.end);
         let local = self.shift + off;
-        let (line, column) = self.cursor.locate(self.data, local);
+        let (line, column) = match self.position {
+            Some(p) => p,
+            None => self.cursor.locate(self.data, local),
+        };
         let matched = &value.bytes[m.start..m.end];
         let (vendor, endpoint, direction) = match &self.origin {
             Some(o) => (

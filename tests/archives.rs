@@ -218,3 +218,111 @@ fn members_not_read_are_reported_with_their_reason() {
         r["problems"]
     );
 }
+
+/// A workbook with a headed sheet (numbers stored as numbers) and a sheet
+/// without a header row.
+fn workbook() -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Customers").unwrap();
+    for (c, h) in ["id", "email", "ssn", "card_number", "plan"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let rows: [(f64, &str, f64, f64, &str); 2] = [
+        (
+            1.0,
+            "jane.doe@example.com",
+            512_440_133.0,
+            4_111_111_111_111_111.0,
+            "Pro plan",
+        ),
+        (
+            2.0,
+            "omar@example.org",
+            287_654_321.0,
+            5_555_555_555_554_444.0,
+            "Free",
+        ),
+    ];
+    for (r, (id, email, ssn, card, plan)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        ws.write_number(r, 0, *id).unwrap();
+        ws.write_string(r, 1, *email).unwrap();
+        ws.write_number(r, 2, *ssn).unwrap();
+        ws.write_number(r, 3, *card).unwrap();
+        ws.write_string(r, 4, *plan).unwrap();
+    }
+    let raw = wb.add_worksheet();
+    raw.set_name("Sheet2").unwrap();
+    raw.write_string(0, 0, "li.wei@example.com").unwrap();
+    raw.write_number(0, 1, 42.0).unwrap();
+    raw.write_string(1, 0, "sam.lee@example.org").unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn workbook_sheets_are_tables_and_numbers_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("v/peoplehub");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("staff.xlsx"), workbook()).unwrap();
+    // The same workbook inside an archive.
+    std::fs::write(
+        d.join("bundle.zip"),
+        zip_of(&[("hr/staff.xlsx", &workbook())], &[]),
+    )
+    .unwrap();
+    std::fs::write(d.join("broken.xlsx"), b"not a workbook").unwrap();
+    let (findings, _) = scan_jsonl(&dir.path().join("v"), &[".", "--reveal"]);
+    let mut got: Vec<String> = findings
+        .iter()
+        .filter(|f| f["file"] == "./peoplehub/staff.xlsx")
+        .map(|f| {
+            format!(
+                "{} {} {} {}:{}",
+                f["field"].as_str().unwrap(),
+                f["detector"].as_str().unwrap(),
+                f["value"].as_str().unwrap(),
+                f["line"],
+                f["column"]
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "$.Customers.card_number credit_card 4111111111111111 2:4",
+            "$.Customers.card_number credit_card 5555555555554444 3:4",
+            "$.Customers.email email jane.doe@example.com 2:2",
+            "$.Customers.email email omar@example.org 3:2",
+            "$.Customers.ssn us_ssn 287654321 3:3",
+            "$.Customers.ssn us_ssn 512440133 2:3",
+            "$.Sheet2.A email li.wei@example.com 1:1",
+            "$.Sheet2.A email sam.lee@example.org 2:1",
+        ]
+    );
+    let in_zip = findings
+        .iter()
+        .filter(|f| f["file"] == "./peoplehub/bundle.zip!/hr/staff.xlsx")
+        .count();
+    assert_eq!(in_zip, 8, "a workbook inside an archive is read the same");
+    let out = sandsift()
+        .current_dir(dir.path().join("v"))
+        .args(["scan", ".", "-f", "json", "-q", "--fail-on", "never"])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["summary"]["formats"]["excel"], 1);
+    assert!(
+        r["failed"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a readable workbook"),
+        "{}",
+        r["failed"]
+    );
+}

@@ -170,6 +170,10 @@ impl<S: ValueSink> ValueSink for Embedded<'_, '_, S> {
     fn skipped(&mut self, reason: &'static str) {
         self.inner.skipped(reason);
     }
+
+    fn at(&mut self, line: u64, column: u64) {
+        self.inner.at(line, column);
+    }
 }
 
 /// Which bytes a value holds, in one pass with a table: enough to rule

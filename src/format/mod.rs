@@ -9,6 +9,7 @@
 
 pub mod csv;
 pub mod decode;
+pub mod excel;
 pub mod har;
 pub mod json;
 pub mod ndjson;
@@ -40,6 +41,8 @@ pub enum Format {
     Har,
     /// A zip archive, whose members are scanned as what they are.
     Zip,
+    /// An Excel or OpenDocument workbook: each sheet a table.
+    Excel,
 }
 
 impl Format {
@@ -53,13 +56,17 @@ impl Format {
             Format::Text => "text",
             Format::Har => "har",
             Format::Zip => "zip",
+            Format::Excel => "excel",
         }
     }
 
     /// Whether a large file of this format can be cut into chunks at record
     /// boundaries and scanned in parallel.
     pub fn chunkable(self) -> bool {
-        !matches!(self, Format::Json | Format::Har | Format::Zip)
+        !matches!(
+            self,
+            Format::Json | Format::Har | Format::Zip | Format::Excel
+        )
     }
 
     /// The format an extension names, for extensions that are reliable.
@@ -73,6 +80,7 @@ impl Format {
             "json" => Format::Json,
             "har" => Format::Har,
             "zip" => Format::Zip,
+            e if excel::EXTENSIONS.contains(&e) => Format::Excel,
             "ndjson" | "jsonl" | "ldjson" => Format::Ndjson,
             "csv" => Format::Csv,
             "tsv" | "tab" => Format::Tsv,
@@ -281,6 +289,12 @@ pub trait ValueSink {
     /// body in a capture), counted by reason.
     fn skipped(&mut self, reason: &'static str) {
         let _ = reason;
+    }
+    /// The values that follow sit at this 1-based line and column (a
+    /// spreadsheet cell's row and column), not at their byte offset;
+    /// `(0, 0)` ends that.
+    fn at(&mut self, line: u64, column: u64) {
+        let _ = (line, column);
     }
 }
 
