@@ -386,3 +386,52 @@ proptest! {
         let _ = sandsift::Catalogue::from_sources([("d.toml".to_string(), text)]);
     }
 }
+
+/// Damaged zip archives and workbooks through the whole engine: a
+/// failure or findings, never a panic; spans inside the buffer.
+#[test]
+fn damaged_archives_and_workbooks_never_panic() {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    w.start_file("users.csv", opts).unwrap();
+    w.write_all(b"id,email\n1,jane@example.com\n").unwrap();
+    w.start_file("events.ndjson", opts).unwrap();
+    w.write_all(b"{\"email\":\"li@example.org\"}\n").unwrap();
+    let archive = w.finish().unwrap().into_inner();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "email").unwrap();
+    ws.write_string(1, 0, "jane@example.com").unwrap();
+    let workbook = wb.save_to_buffer().unwrap();
+    let catalogue = sandsift::Catalogue::builtin().unwrap();
+    let config = sandsift::ScanConfig {
+        fingerprint_key: Some(b"k".to_vec()),
+        ..Default::default()
+    };
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for (name, format, base) in [
+        ("v/a.zip", sandsift::format::Format::Zip, &archive),
+        ("v/a.xlsx", sandsift::format::Format::Excel, &workbook),
+    ] {
+        let whole = sandsift::scan_bytes(&config, &catalogue, name, Some(format), base).unwrap();
+        assert!(!whole.findings.is_empty(), "{name} intact: findings");
+        for _ in 0..200 {
+            let mut data = base.clone();
+            for _ in 0..1 + seed % 4 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let at = (seed % data.len() as u64) as usize;
+                data[at] = (seed >> 32) as u8;
+            }
+            if seed % 3 == 0 {
+                data.truncate((seed >> 20) as usize % data.len());
+            }
+            let out = sandsift::scan_bytes(&config, &catalogue, name, Some(format), &data).unwrap();
+            for f in &out.findings {
+                assert!(f.offset + f.length <= data.len() as u64 || f.file.contains('!'));
+            }
+        }
+    }
+}
