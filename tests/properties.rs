@@ -425,7 +425,7 @@ fn damaged_archives_and_workbooks_never_panic() {
                 let at = (seed % data.len() as u64) as usize;
                 data[at] = (seed >> 32) as u8;
             }
-            if seed % 3 == 0 {
+            if seed.is_multiple_of(3) {
                 data.truncate((seed >> 20) as usize % data.len());
             }
             let out = sandsift::scan_bytes(&config, &catalogue, name, Some(format), &data).unwrap();
