@@ -634,7 +634,9 @@ impl<'a> Planner<'a> {
             return self.pending.pop_front();
         }
         let (cuts, header) = match format {
-            Format::Json | Format::Har | Format::Zip | Format::Excel => (Vec::new(), None),
+            Format::Json | Format::Har | Format::Zip | Format::Excel | Format::Parquet => {
+                (Vec::new(), None)
+            }
             Format::Csv | Format::Tsv => {
                 let header = csvfmt::read_header(&bytes, csvfmt::delimiter(format));
                 let body = header.body_start;
@@ -841,7 +843,7 @@ fn process(
             };
             if Format::from_path(named).is_none()
                 && memchr::memchr(0, head).is_some()
-                && !archive::is_zip(head)
+                && !matches!(format::sniff(head), Format::Zip | Format::Parquet)
             {
                 return UnitResult::empty(Outcome::Skipped(
                     "binary (NUL bytes in the first 8 KiB)".into(),
@@ -926,6 +928,11 @@ fn scan_slice(
         Format::Zip => {}
         Format::Excel => {
             if let Err(e) = format::excel::extract(data, &mut fields, &mut scanner) {
+                scanner.result.outcome = Outcome::Failed(e);
+            }
+        }
+        Format::Parquet => {
+            if let Err(e) = format::parquet::extract(data, &mut fields, &mut scanner) {
                 scanner.result.outcome = Outcome::Failed(e);
             }
         }

@@ -326,3 +326,148 @@ fn workbook_sheets_are_tables_and_numbers_are_found() {
         r["failed"]
     );
 }
+
+/// A Parquet file with a struct column, a list column, an SSN stored as
+/// an integer and a float column.
+fn parquet_file() -> Vec<u8> {
+    use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use std::sync::Arc;
+    let schema = Arc::new(
+        parquet::schema::parser::parse_message_type(
+            "message export {
+               required int64 id;
+               required group customer {
+                 required binary email (UTF8);
+                 optional binary first_name (UTF8);
+               }
+               optional group contacts (LIST) {
+                 repeated group list { optional binary element (UTF8); }
+               }
+               required int64 ssn;
+               required double score;
+             }",
+        )
+        .unwrap(),
+    );
+    let mut buf = Vec::new();
+    let mut w = SerializedFileWriter::new(
+        &mut buf,
+        schema,
+        Arc::new(WriterProperties::builder().build()),
+    )
+    .unwrap();
+    let mut rg = w.next_row_group().unwrap();
+    let text = |v: &[&str]| v.iter().map(|s| ByteArray::from(*s)).collect::<Vec<_>>();
+    let mut index = 0;
+    while let Some(mut col) = rg.next_column().unwrap() {
+        match index {
+            0 => drop(
+                col.typed::<Int64Type>()
+                    .write_batch(&[1, 2], None, None)
+                    .unwrap(),
+            ),
+            1 => drop(
+                col.typed::<ByteArrayType>()
+                    .write_batch(
+                        &text(&["jane.doe@example.com", "omar@example.org"]),
+                        None,
+                        None,
+                    )
+                    .unwrap(),
+            ),
+            2 => drop(
+                col.typed::<ByteArrayType>()
+                    .write_batch(&text(&["Jane"]), Some(&[1, 0]), None)
+                    .unwrap(),
+            ),
+            3 => drop(
+                col.typed::<ByteArrayType>()
+                    .write_batch(
+                        &text(&["mom@example.org", "dad@example.org"]),
+                        Some(&[3, 3, 0]),
+                        Some(&[0, 1, 0]),
+                    )
+                    .unwrap(),
+            ),
+            4 => drop(
+                col.typed::<Int64Type>()
+                    .write_batch(&[512_440_133, 287_654_321], None, None)
+                    .unwrap(),
+            ),
+            _ => drop(
+                col.typed::<DoubleType>()
+                    .write_batch(&[0.5, 0.7], None, None)
+                    .unwrap(),
+            ),
+        }
+        col.close().unwrap();
+        index += 1;
+    }
+    rg.close().unwrap();
+    w.close().unwrap();
+    buf
+}
+
+#[test]
+fn parquet_columns_are_fields_with_nested_and_list_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("v/lake");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("customers.parquet"), parquet_file()).unwrap();
+    std::fs::write(d.join("truncated.parquet"), &parquet_file()[..40]).unwrap();
+    let (findings, _) = scan_jsonl(&dir.path().join("v"), &[".", "--reveal"]);
+    let mut got: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {}:{}",
+                f["field"].as_str().unwrap(),
+                f["detector"].as_str().unwrap(),
+                f["value"].as_str().unwrap(),
+                f["line"],
+                f["column"]
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "$.contacts[*] email dad@example.org 1:3",
+            "$.contacts[*] email mom@example.org 1:3",
+            "$.customer.email email jane.doe@example.com 1:2",
+            "$.customer.email email omar@example.org 2:2",
+            "$.customer.first_name person_name Jane 1:2",
+            "$.ssn us_ssn 287654321 2:4",
+            "$.ssn us_ssn 512440133 1:4",
+        ]
+    );
+    let out = sandsift()
+        .current_dir(dir.path().join("v"))
+        .args(["scan", ".", "-f", "json", "-q", "--fail-on", "never"])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["summary"]["formats"]["parquet"], 1);
+    assert_eq!(r["summary"]["records"], 2);
+    let ssn = r["vendors"][0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "$.ssn")
+        .unwrap();
+    assert_eq!(
+        (ssn["count"].as_u64(), ssn["values"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert!(
+        r["failed"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("Parquet"),
+        "{}",
+        r["failed"]
+    );
+}

@@ -13,6 +13,7 @@ pub mod excel;
 pub mod har;
 pub mod json;
 pub mod ndjson;
+pub mod parquet;
 pub mod path;
 pub mod text;
 
@@ -43,6 +44,8 @@ pub enum Format {
     Zip,
     /// An Excel or OpenDocument workbook: each sheet a table.
     Excel,
+    /// A Parquet file: columns are fields, rows records.
+    Parquet,
 }
 
 impl Format {
@@ -57,6 +60,7 @@ impl Format {
             Format::Har => "har",
             Format::Zip => "zip",
             Format::Excel => "excel",
+            Format::Parquet => "parquet",
         }
     }
 
@@ -65,7 +69,7 @@ impl Format {
     pub fn chunkable(self) -> bool {
         !matches!(
             self,
-            Format::Json | Format::Har | Format::Zip | Format::Excel
+            Format::Json | Format::Har | Format::Zip | Format::Excel | Format::Parquet
         )
     }
 
@@ -80,6 +84,7 @@ impl Format {
             "json" => Format::Json,
             "har" => Format::Har,
             "zip" => Format::Zip,
+            "parquet" => Format::Parquet,
             e if excel::EXTENSIONS.contains(&e) => Format::Excel,
             "ndjson" | "jsonl" | "ldjson" => Format::Ndjson,
             "csv" => Format::Csv,
@@ -105,6 +110,9 @@ pub fn detect_format(path: &Path, head: &[u8]) -> Format {
 pub fn sniff(head: &[u8]) -> Format {
     if crate::archive::is_zip(head) {
         return Format::Zip;
+    }
+    if head.starts_with(b"PAR1") {
+        return Format::Parquet;
     }
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let start = head
