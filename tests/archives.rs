@@ -471,3 +471,117 @@ fn parquet_columns_are_fields_with_nested_and_list_paths() {
         r["failed"]
     );
 }
+
+#[test]
+fn huge_member_counts_and_corrupt_directories_end_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("v/bulk");
+    std::fs::create_dir_all(&d).unwrap();
+    // 100,000 tiny members, one of them with an address; a limit of 50,000.
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for i in 0..100_000 {
+        w.start_file(format!("m/{i:06}.txt"), opts).unwrap();
+        if i == 7 {
+            w.write_all(b"write to first@example.org\n").unwrap();
+        } else {
+            w.write_all(b"ok\n").unwrap();
+        }
+    }
+    let many = w.finish().unwrap().into_inner();
+    std::fs::write(d.join("many.zip"), &many).unwrap();
+    // The same small archive with its central directory cut off.
+    let good = zip_of(&[("a.csv", b"email\nsecond@example.org\n")], &[]);
+    let cut = &good[..good.len() - 30];
+    std::fs::write(d.join("cut.zip"), cut).unwrap();
+    std::fs::write(d.join("fine.csv"), "email\nthird@example.org\n").unwrap();
+    let out = sandsift()
+        .current_dir(dir.path().join("v"))
+        .args([
+            "scan",
+            ".",
+            "-f",
+            "json",
+            "-q",
+            "--fail-on",
+            "never",
+            "--max-archive-members",
+            "50000",
+        ])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &r["summary"];
+    assert_eq!(
+        s["findings"], 2,
+        "the member before the limit and the plain file"
+    );
+    assert_eq!(s["parts_skipped"]["archive member (see problems)"], 50_000);
+    assert_eq!(
+        s["problems"], 50_000,
+        "each member over the limit is counted"
+    );
+    assert!(
+        r["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("over the member limit (50000 per archive)"),
+        "{}",
+        r["problems"][0]
+    );
+    assert_eq!(s["files_failed"], 1);
+    assert!(
+        r["failed"][0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("cut.zip")
+            && r["failed"][0]["error"]
+                .as_str()
+                .unwrap()
+                .contains("not a readable zip archive"),
+        "{}",
+        r["failed"]
+    );
+}
+
+#[test]
+fn a_corrupt_sheet_is_reported_and_the_other_sheets_scanned() {
+    use std::io::Read;
+    let original = workbook();
+    let mut src = zip::ZipArchive::new(Cursor::new(&original[..])).unwrap();
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..src.len() {
+        let mut f = src.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).unwrap();
+        if name == "xl/worksheets/sheet2.xml" {
+            bytes = b"<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>".to_vec();
+        }
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(&bytes).unwrap();
+    }
+    let broken = w.finish().unwrap().into_inner();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("v/hr");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("staff.xlsx"), broken).unwrap();
+    let out = sandsift()
+        .current_dir(dir.path().join("v"))
+        .args(["scan", ".", "-f", "json", "-q", "--fail-on", "never"])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["summary"]["files_scanned"], 1, "{}", r["failed"]);
+    assert_eq!(r["summary"]["findings"], 6, "the Customers sheet");
+    assert!(
+        r["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("sheet 2: unreadable"),
+        "{}",
+        r["problems"]
+    );
+}
