@@ -16,7 +16,7 @@ cd "$(dirname "$0")"
 EACH=${SECONDS_EACH:-600}
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-  TARGETS=(json ndjson csv text har decode policy patterns zip excel)
+  TARGETS=(json ndjson csv text har decode policy patterns zip excel parquet)
 fi
 cargo fuzz build -s none
 seed() {
@@ -32,7 +32,7 @@ seed() {
             printf 'eyJlbWFpbCI6ImFAZXhhbXBsZS5jb20ifQ==' > "$dir/base64" ;;
     policy) cp ../docs/vendors.example.toml "$dir"/ ;;
     patterns) cp ../patterns/core.toml "$dir"/ ;;
-    zip|excel) ;;  # seeds come from the property tests' generated files, or start empty
+    zip|excel|parquet) ;;  # no seeds: libFuzzer finds the magic bytes
   esac
 }
 run() {
