@@ -73,6 +73,23 @@ fn starter_policy(report: &Report, paths: &[std::path::PathBuf]) -> String {
                 .collect();
             let _ = writeln!(out, "# found: {}", found.join(", "));
         }
+        // Traffic of API captures: the hosts it went to, so the table can
+        // be renamed (or merged into a folder vendor) with its hosts.
+        let hosts: std::collections::BTreeSet<&str> = v
+            .fields
+            .iter()
+            .filter_map(|r| r.endpoint.as_deref())
+            .filter_map(|e| e.split_once(' ').map(|(_, rest)| rest))
+            .map(|rest| rest.split('/').next().unwrap_or(rest))
+            .collect();
+        if !hosts.is_empty() {
+            let list: Vec<String> = hosts.iter().map(|h| format!("{h:?}")).collect();
+            let _ = writeln!(
+                out,
+                "# hosts = [{}]  # API traffic in captures; rename the table to name the vendor",
+                list.join(", ")
+            );
+        }
         let _ = writeln!(out, "allow = []");
         let _ = writeln!(out, "# deny = []");
         let _ = writeln!(out, "# claims = {{ masked_only = [], never = [] }}");

@@ -328,3 +328,28 @@ fn init_writes_a_starter_policy_that_loads() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn init_names_the_hosts_of_capture_vendors() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = sandsift()
+        .current_dir(root)
+        .args(["init", "fixtures/captures"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("[vendors.\"acme-crm.example\"]")
+            && text.contains("# hosts = [\"api.eu.acme-crm.example\"]"),
+        "{text}"
+    );
+    // Uncommented, the suggestion loads.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        text.replace("# hosts = ", "hosts = "),
+    )
+    .unwrap();
+    let catalogue = sandsift::Catalogue::builtin().unwrap();
+    sandsift::policy::Policy::load(&dir.path().join("p.toml"), &catalogue).unwrap();
+}
