@@ -31,6 +31,13 @@ pub fn extract<S: ValueSink>(
     fields: &mut FieldTable,
     sink: &mut S,
 ) -> Result<(), String> {
+    // The reader is a large third-party decoder of untrusted input: a
+    // panic in it fails this file, never the scan.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(data, fields, sink)))
+        .unwrap_or_else(|_| Err("the workbook reader failed on this file".to_string()))
+}
+
+fn read<S: ValueSink>(data: &[u8], fields: &mut FieldTable, sink: &mut S) -> Result<(), String> {
     let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(data))
         .map_err(|e| format!("not a readable workbook ({})", describe(&e)))?;
     let names = workbook.sheet_names().to_vec();
