@@ -373,6 +373,9 @@ pub struct BytesScan {
     pub problems_total: u64,
     /// Values extracted.
     pub values: u64,
+    /// Why the buffer could not be read at all (not an archive, workbook
+    /// or Parquet file after all, say).
+    pub failed: Option<String>,
 }
 
 /// Scans one in-memory buffer as `format` (sniffed from `file` and the
@@ -413,7 +416,12 @@ pub fn scan_bytes(
         &mut scratch.matches,
         &mut scratch.text,
     );
+    let failed = match &result.outcome {
+        Outcome::Failed(e) => Some(e.clone()),
+        _ => None,
+    };
     Ok(BytesScan {
+        failed,
         findings: result.findings,
         problems: result.problems,
         problems_total: result.problems_total,
