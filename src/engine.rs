@@ -1463,20 +1463,12 @@ impl UnitScanner<'_, '_> {
                     raw: b,
                     plus: false,
                 };
-                let raw = RawSpan::Within {
-                    parent: &value.raw,
-                    inner: &inner,
-                };
-                let slot = value.field.map(|id| self.context(fields, id));
-                self.scan_value(
+                self.rescan(
                     fields,
-                    &Value {
-                        field: value.field,
-                        bytes: &buf,
-                        raw,
-                        layers: value.layers.with(Encoding::Percent),
-                    },
-                    slot,
+                    value,
+                    &buf,
+                    &inner,
+                    value.layers.with(Encoding::Percent),
                 );
                 replaced = true;
             }
@@ -1497,21 +1489,7 @@ impl UnitScanner<'_, '_> {
                     start: 0,
                     end: b.len(),
                 };
-                let raw = RawSpan::Within {
-                    parent: &value.raw,
-                    inner: &whole,
-                };
-                let slot = value.field.map(|id| self.context(fields, id));
-                self.scan_value(
-                    fields,
-                    &Value {
-                        field: value.field,
-                        bytes: &buf,
-                        raw,
-                        layers,
-                    },
-                    slot,
-                );
+                self.rescan(fields, value, &buf, &whole, layers);
             }
         }
         self.decoded.push(buf);
@@ -1574,6 +1552,29 @@ impl UnitScanner<'_, '_> {
             };
             self.walk_embedded(fields, doc, root, &parent, layers);
         }
+    }
+
+    /// Scans `bytes`, decoded from `value`, as a value of the same field;
+    /// `inner` maps its ranges into `value`.
+    fn rescan(
+        &mut self,
+        fields: &mut FieldTable,
+        value: &Value<'_>,
+        bytes: &[u8],
+        inner: &RawSpan<'_>,
+        layers: Layers,
+    ) {
+        let slot = value.field.map(|id| self.context(fields, id));
+        let decoded = Value {
+            field: value.field,
+            bytes,
+            raw: RawSpan::Within {
+                parent: &value.raw,
+                inner,
+            },
+            layers,
+        };
+        self.scan_value(fields, &decoded, slot);
     }
 
     /// Walks a JSON document found inside a value.
