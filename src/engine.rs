@@ -449,8 +449,41 @@ enum Source {
         bytes: Arc<Bytes<'static>>,
         part: HarPart,
     },
+    /// Some row groups of a large Parquet file opened by the planner.
+    Parquet {
+        file: Arc<format::parquet::File>,
+        groups: ParquetGroups,
+        /// Index in the file of the first row of `groups`.
+        first_row: u64,
+    },
     /// The planner could not load the file.
     Failed(String),
+}
+
+/// Row groups `range` of a Parquet file, counted as `bytes` of it.
+struct ParquetGroups {
+    range: std::ops::Range<usize>,
+    bytes: u64,
+}
+
+/// A part of a file planned by the planner, for [`scan_slice`].
+#[derive(Clone, Copy)]
+enum Part<'p> {
+    Har(&'p HarPart),
+    Parquet {
+        file: &'p format::parquet::File,
+        groups: &'p ParquetGroups,
+        first_row: u64,
+    },
+}
+
+/// Lets a `bytes::Bytes` share a loaded file without copying it.
+struct SharedFile(Arc<Bytes<'static>>);
+
+impl AsRef<[u8]> for SharedFile {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 /// Entries `spans[range]` of a capture, whose first entry starts after
@@ -641,6 +674,14 @@ impl<'a> Planner<'a> {
             self.plan_har(file, &bytes, spans);
             return self.pending.pop_front();
         }
+        if format == Format::Parquet {
+            let shared = bytes::Bytes::from_owner(SharedFile(Arc::clone(&bytes)));
+            // A file that does not open is scanned whole, which reports why.
+            if let Ok(parquet) = format::parquet::File::open(shared) {
+                self.plan_parquet(file, parquet);
+                return self.pending.pop_front();
+            }
+        }
         let (cuts, header) = match format {
             Format::Json | Format::Har | Format::Zip | Format::Excel | Format::Parquet => {
                 (Vec::new(), None)
@@ -682,6 +723,37 @@ impl<'a> Planner<'a> {
 }
 
 impl Planner<'_> {
+    /// Cuts a Parquet file into runs of row groups of about `chunk_size`
+    /// compressed bytes of the columns read.
+    fn plan_parquet(&mut self, file: usize, parquet: format::parquet::File) {
+        let parquet = Arc::new(parquet);
+        let mut parts = parquet.plan(self.chunk_size);
+        if parts.is_empty() {
+            parts.push((0..0, 0));
+        }
+        let n = parts.len();
+        let mut counted = 0u64;
+        for (index, (range, first_row)) in parts.into_iter().enumerate() {
+            let mut bytes: u64 = range.clone().map(|g| parquet.group_size(g)).sum();
+            if index + 1 == n {
+                // The footer and anything between groups: the whole file
+                // is counted once.
+                bytes = (parquet.len() as u64).saturating_sub(counted);
+            }
+            counted += bytes;
+            self.pending.push_back(Unit {
+                file,
+                index,
+                last: index + 1 == n,
+                source: Source::Parquet {
+                    file: Arc::clone(&parquet),
+                    groups: ParquetGroups { range, bytes },
+                    first_row,
+                },
+            });
+        }
+    }
+
     /// Cuts a well-formed capture into units of whole entries of about
     /// `chunk_size` bytes, so one large capture keeps every core busy.
     fn plan_har(&mut self, file: usize, bytes: &Arc<Bytes<'static>>, spans: Vec<(usize, usize)>) {
@@ -794,11 +866,32 @@ fn process(
     } = scratch;
     match &unit.source {
         Source::Failed(e) => UnitResult::empty(Outcome::Failed(e.clone())),
+        Source::Parquet {
+            file,
+            groups,
+            first_row,
+        } => scan_slice(
+            &[],
+            Format::Parquet,
+            None,
+            Some(Part::Parquet {
+                file,
+                groups,
+                first_row: *first_row,
+            }),
+            unit.index == 0,
+            0,
+            info,
+            shared,
+            json,
+            matches,
+            text,
+        ),
         Source::HarEntries { bytes, part } => scan_slice(
             bytes,
             Format::Har,
             None,
-            Some(part),
+            Some(Part::Har(part)),
             unit.index == 0,
             0,
             info,
@@ -870,7 +963,7 @@ fn scan_slice(
     data: &[u8],
     format: Format,
     header: Option<&Header>,
-    har_part: Option<&HarPart>,
+    part: Option<Part<'_>>,
     first: bool,
     base: u64,
     info: &FileInfo,
@@ -907,9 +1000,19 @@ fn scan_slice(
         nested: Vec::new(),
         decoded: Vec::new(),
         position: None,
+        memo: None,
+        decodes: 0,
+        clear_ints: Default::default(),
     };
     scanner.result.bytes = data.len() as u64;
-    if let Some(part) = har_part {
+    if let Some(Part::Parquet { file, groups, first_row }) = part {
+        scanner.result.bytes = groups.bytes;
+        if let Err(e) = file.extract(groups.range.clone(), first_row, &mut fields, &mut scanner) {
+            scanner.result.outcome = Outcome::Failed(e);
+        }
+        return finish_unit(scanner, matches, text);
+    }
+    if let Some(Part::Har(part)) = part {
         // Lines count from the file's start: the cursor starts where the
         // part does, with the newlines before it.
         let pos = part.spans[part.range.start].0;
@@ -1205,7 +1308,33 @@ struct UnitScanner<'a, 'c> {
     /// A spreadsheet cell's row and column, for values without a byte
     /// position.
     position: Option<(u64, u64)>,
+    /// Detection results per (field slot, distinct value) while the
+    /// extractor says values repeat (a dictionary-encoded column).
+    memo: Option<Memo>,
+    /// Values decoded so far (rescanned, walked as JSON, JWT claims).
+    decodes: u64,
+    /// Per field slot, integer ranges known to hold nothing a detector
+    /// matches.
+    clear_ints: rustc_hash::FxHashMap<usize, (i64, i64)>,
 }
+
+/// Detection results reused per distinct value of a repeating column:
+/// only for values that decoded to nothing, so replaying the matches is
+/// all their scan did.
+#[derive(Default)]
+struct Memo {
+    /// By value: its field slot and its matches.
+    results: rustc_hash::FxHashMap<Box<[u8]>, (usize, Box<[Match]>)>,
+    /// Bytes held by the keys; past [`MEMO_BYTES`] nothing more is kept.
+    bytes: usize,
+}
+
+/// Key bytes a [`Memo`] holds at most.
+const MEMO_BYTES: usize = 16 << 20;
+
+/// Integer ranges longer than this are not probed for
+/// [`ValueSink::integers_clear`].
+const INT_PROBE: i64 = 4096;
 
 /// (capture origin and direction, field slot, detector).
 type KeptKey = (Option<(u32, Direction)>, Option<usize>, usize);
@@ -1279,11 +1408,102 @@ impl ValueSink for UnitScanner<'_, '_> {
             (Some(i), None) => self.field_counts[i] += 1,
             (None, _) => self.text_values += 1,
         }
+        if let (Some(memo), Some(i)) = (&self.memo, slot)
+            && value.layers.is_empty()
+        {
+            if let Some((at, found)) = memo.results.get(value.bytes)
+                && *at == i
+            {
+                let found = found.clone();
+                self.record_matches(&found, value, slot);
+                return;
+            }
+            let before = (self.result.values, self.decodes, self.result.problems_total);
+            self.scan_value(fields, value, slot);
+            // Only a value whose scan was its own matches is reused: one
+            // that decoded into more values is scanned every time.
+            if before == (self.result.values, self.decodes, self.result.problems_total)
+                && let Some(memo) = &mut self.memo
+                && memo.bytes < MEMO_BYTES
+            {
+                memo.bytes += value.bytes.len() + 32;
+                memo.results
+                    .insert(value.bytes.into(), (i, self.matches.as_slice().into()));
+            }
+            return;
+        }
         self.scan_value(fields, value, slot);
     }
 
     fn record(&mut self) {
         self.result.records += 1;
+    }
+
+    fn records(&mut self, n: u64) {
+        self.result.records += n;
+    }
+
+    fn memoize(&mut self, on: bool) {
+        self.memo = on.then(Memo::default);
+    }
+
+    fn integers_clear(
+        &mut self,
+        fields: &mut FieldTable,
+        field: format::FieldId,
+        min: i64,
+        max: i64,
+    ) -> bool {
+        if min > max {
+            return false;
+        }
+        let slot = self.context(fields, field);
+        if let Some(&(lo, hi)) = self.clear_ints.get(&slot)
+            && lo <= min
+            && max <= hi
+        {
+            return true;
+        }
+        if max.saturating_sub(min) >= INT_PROBE {
+            return false;
+        }
+        // Every integer of the range, written out, through the field's
+        // detectors: the range is clear only when none matches at all.
+        let ctx = match &self.contexts[slot] {
+            Some(c) => &c.0,
+            None => &self.shared.free,
+        };
+        let mut text = String::new();
+        for v in min..=max {
+            use std::fmt::Write as _;
+            text.clear();
+            let _ = write!(text, "{v}");
+            self.matches.clear();
+            self.shared
+                .catalogue
+                .scan_value(ctx, text.as_bytes(), &mut self.matches);
+            if !self.matches.is_empty() {
+                return false;
+            }
+        }
+        let range = match self.clear_ints.get(&slot) {
+            // Two clear ranges that touch make one.
+            Some(&(lo, hi)) if min <= hi.saturating_add(1) && lo <= max.saturating_add(1) => {
+                (lo.min(min), hi.max(max))
+            }
+            _ => (min, max),
+        };
+        self.clear_ints.insert(slot, range);
+        true
+    }
+
+    fn unscanned(&mut self, fields: &mut FieldTable, field: format::FieldId, n: u64) {
+        let slot = self.context(fields, field);
+        self.result.values += n;
+        match &self.origin {
+            Some(o) => *self.origin_counts.entry((o.index, slot)).or_default() += n,
+            None => self.field_counts[slot] += n,
+        }
     }
 
     fn problem(&mut self, problem: Problem) {
@@ -1361,7 +1581,14 @@ impl UnitScanner<'_, '_> {
         self.shared
             .catalogue
             .scan_value(ctx, value.bytes, &mut matches);
-        for m in &matches {
+        self.record_matches(&matches, value, slot);
+        self.matches = matches;
+    }
+
+    /// Turns a value's matches into findings, or counts them (below the
+    /// minimum confidence, past the per-field cap).
+    fn record_matches(&mut self, matches: &[Match], value: &Value<'_>, slot: Option<usize>) {
+        for m in matches {
             if m.confidence < self.shared.min_confidence {
                 self.result.below_min_confidence += 1;
                 continue;
@@ -1382,7 +1609,6 @@ impl UnitScanner<'_, '_> {
             let finding = self.finding(m, value, slot);
             self.result.findings.push(finding);
         }
-        self.matches = matches;
     }
 
     /// Decodes one layer of `value` and scans what it holds. Returns true
@@ -1521,6 +1747,7 @@ impl UnitScanner<'_, '_> {
         jwt: &decode::Jwt,
         base: usize,
     ) {
+        self.decodes += 1;
         if !jwt.signature_ok {
             let (offset, _) = value.raw.map(base, base);
             self.problem(Problem {
@@ -1564,6 +1791,7 @@ impl UnitScanner<'_, '_> {
         inner: &RawSpan<'_>,
         layers: Layers,
     ) {
+        self.decodes += 1;
         let slot = value.field.map(|id| self.context(fields, id));
         let decoded = Value {
             field: value.field,
@@ -1586,6 +1814,7 @@ impl UnitScanner<'_, '_> {
         parent: &RawSpan<'_>,
         layers: Layers,
     ) {
+        self.decodes += 1;
         let mut scratch = self.nested.pop().unwrap_or_default();
         let mut sink = Embedded {
             inner: &mut *self,

@@ -304,6 +304,30 @@ pub trait ValueSink {
     fn at(&mut self, line: u64, column: u64) {
         let _ = (line, column);
     }
+    /// `n` records start (a Parquet row group's rows).
+    fn records(&mut self, n: u64) {
+        for _ in 0..n {
+            self.record();
+        }
+    }
+    /// Whether the values that follow repeat a small set of distinct
+    /// values (a dictionary-encoded column), so that detection results
+    /// may be reused per distinct value. Ended by `memoize(false)`.
+    fn memoize(&mut self, on: bool) {
+        let _ = on;
+    }
+    /// Whether no detector can match any integer in `min..=max` written
+    /// out in `field`: then those values need not be handed over.
+    fn integers_clear(&mut self, fields: &mut FieldTable, field: FieldId, min: i64, max: i64) -> bool {
+        let _ = (fields, field, min, max);
+        false
+    }
+    /// `n` values of `field` that were not handed over because
+    /// [`ValueSink::integers_clear`] said they cannot hold a finding:
+    /// counted as seen.
+    fn unscanned(&mut self, fields: &mut FieldTable, field: FieldId, n: u64) {
+        let _ = (fields, field, n);
+    }
 }
 
 #[cfg(test)]
