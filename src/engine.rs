@@ -1324,10 +1324,13 @@ struct UnitScanner<'a, 'c> {
 #[derive(Default)]
 struct Memo {
     /// By value: its field slot and its matches.
-    results: rustc_hash::FxHashMap<Box<[u8]>, (usize, Box<[Match]>)>,
+    results: rustc_hash::FxHashMap<Box<[u8]>, Remembered>,
     /// Bytes held by the keys; past [`MEMO_BYTES`] nothing more is kept.
     bytes: usize,
 }
+
+/// A remembered value's field slot and matches.
+type Remembered = (usize, Box<[Match]>);
 
 /// Key bytes a [`Memo`] holds at most.
 const MEMO_BYTES: usize = 16 << 20;
