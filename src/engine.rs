@@ -1005,7 +1005,12 @@ fn scan_slice(
         clear_ints: Default::default(),
     };
     scanner.result.bytes = data.len() as u64;
-    if let Some(Part::Parquet { file, groups, first_row }) = part {
+    if let Some(Part::Parquet {
+        file,
+        groups,
+        first_row,
+    }) = part
+    {
         scanner.result.bytes = groups.bytes;
         if let Err(e) = file.extract(groups.range.clone(), first_row, &mut fields, &mut scanner) {
             scanner.result.outcome = Outcome::Failed(e);

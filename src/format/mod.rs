@@ -318,7 +318,13 @@ pub trait ValueSink {
     }
     /// Whether no detector can match any integer in `min..=max` written
     /// out in `field`: then those values need not be handed over.
-    fn integers_clear(&mut self, fields: &mut FieldTable, field: FieldId, min: i64, max: i64) -> bool {
+    fn integers_clear(
+        &mut self,
+        fields: &mut FieldTable,
+        field: FieldId,
+        min: i64,
+        max: i64,
+    ) -> bool {
         let _ = (fields, field, min, max);
         false
     }

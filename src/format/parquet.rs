@@ -106,7 +106,9 @@ impl File {
                 leaves(field, &mut Vec::new(), root as u64 + 1, &mut columns);
             }
             if columns.len() != schema.num_columns() {
-                return Err("unreadable Parquet schema (its leaves do not match its columns)".into());
+                return Err(
+                    "unreadable Parquet schema (its leaves do not match its columns)".into(),
+                );
             }
             Ok(File {
                 data,
@@ -605,5 +607,141 @@ fn describe(e: &parquet::errors::ParquetError) -> &'static str {
         E::NYI(_) => "a feature the reader does not support",
         E::EOF(_) => "unexpected end of file (truncated?)",
         _ => "invalid Parquet data",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+
+    /// Records what the extractor hands over.
+    #[derive(Default)]
+    struct Recorder {
+        clear: bool,
+        values: Vec<(String, String, u64)>,
+        unscanned: Vec<(String, u64)>,
+        memoized: Vec<bool>,
+        at: u64,
+    }
+
+    impl ValueSink for Recorder {
+        fn value(&mut self, fields: &mut FieldTable, value: &Value<'_>) {
+            let path = fields.get(value.field.unwrap()).path.clone();
+            let text = String::from_utf8_lossy(value.bytes).into_owned();
+            self.values.push((path, text, self.at));
+        }
+        fn record(&mut self) {}
+        fn problem(&mut self, problem: Problem) {
+            panic!("{}", problem.message);
+        }
+        fn at(&mut self, line: u64, _: u64) {
+            self.at = line;
+        }
+        fn memoize(&mut self, on: bool) {
+            if on {
+                self.memoized.push(on);
+            }
+        }
+        fn integers_clear(&mut self, _: &mut FieldTable, _: FieldId, _: i64, _: i64) -> bool {
+            self.clear
+        }
+        fn unscanned(&mut self, fields: &mut FieldTable, field: FieldId, n: u64) {
+            self.unscanned.push((fields.get(field).path.clone(), n));
+        }
+    }
+
+    fn file(dictionary: bool) -> Vec<u8> {
+        let schema = Arc::new(
+            parquet::schema::parser::parse_message_type(
+                "message t {
+                   required int64 zip;
+                   optional binary email (UTF8);
+                   required fixed_len_byte_array(16) device (UUID);
+                   required double score;
+                 }",
+            )
+            .unwrap(),
+        );
+        let props = WriterProperties::builder()
+            .set_dictionary_enabled(dictionary)
+            .build();
+        let mut buf = Vec::new();
+        let mut w = SerializedFileWriter::new(&mut buf, schema, Arc::new(props)).unwrap();
+        let mut rg = w.next_row_group().unwrap();
+        let mut i = 0;
+        while let Some(mut col) = rg.next_column().unwrap() {
+            match i {
+                0 => drop(
+                    col.typed::<Int64Type>()
+                        .write_batch(&[10001, 10002, 10003], None, None),
+                ),
+                1 => drop(col.typed::<ByteArrayType>().write_batch(
+                    &[
+                        ByteArray::from("a@example.com"),
+                        ByteArray::from("a@example.com"),
+                    ],
+                    Some(&[1, 0, 1]),
+                    None,
+                )),
+                2 => {
+                    let id: Vec<u8> = (0u8..16).collect();
+                    let v = vec![parquet::data_type::FixedLenByteArray::from(id); 3];
+                    drop(
+                        col.typed::<parquet::data_type::FixedLenByteArrayType>()
+                            .write_batch(&v, None, None),
+                    )
+                }
+                _ => drop(col.typed::<parquet::data_type::DoubleType>().write_batch(
+                    &[1.0, 2.0, 3.0],
+                    None,
+                    None,
+                )),
+            }
+            col.close().unwrap();
+            i += 1;
+        }
+        rg.close().unwrap();
+        w.close().unwrap();
+        buf
+    }
+
+    #[test]
+    fn projection_nulls_uuids_and_rows() {
+        let mut fields = FieldTable::default();
+        let mut sink = Recorder::default();
+        extract(&file(false), &mut fields, &mut sink).unwrap();
+        let uuid = "00010203-0405-0607-0809-0a0b0c0d0e0f";
+        let want: Vec<(String, String, u64)> = [
+            ("$.zip", "10001", 1),
+            ("$.zip", "10002", 2),
+            ("$.zip", "10003", 3),
+            ("$.email", "a@example.com", 1),
+            ("$.email", "a@example.com", 3),
+            ("$.device", uuid, 1),
+            ("$.device", uuid, 2),
+            ("$.device", uuid, 3),
+        ]
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
+        .collect();
+        assert_eq!(sink.values, want);
+        assert!(sink.memoized.is_empty());
+        assert!(sink.unscanned.is_empty());
+    }
+
+    #[test]
+    fn clear_integer_chunks_are_counted_not_read_and_dictionaries_are_announced() {
+        let mut fields = FieldTable::default();
+        let mut sink = Recorder {
+            clear: true,
+            ..Recorder::default()
+        };
+        extract(&file(true), &mut fields, &mut sink).unwrap();
+        assert_eq!(sink.unscanned, [("$.zip".to_string(), 3)]);
+        assert!(sink.values.iter().all(|v| v.0 != "$.zip"));
+        assert_eq!(sink.memoized.len(), 2, "email and device");
     }
 }
