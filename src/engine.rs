@@ -1332,7 +1332,13 @@ struct Memo {
     results: rustc_hash::FxHashMap<Box<[u8]>, Remembered>,
     /// Bytes held by the keys; past [`MEMO_BYTES`] nothing more is kept.
     bytes: usize,
+    /// Values found in `results`.
+    hits: u64,
 }
+
+/// Distinct values remembered before a memo that is hit less often
+/// than it grows is dropped.
+const MEMO_TRIAL: usize = 2048;
 
 /// A remembered value's field slot and matches.
 type Remembered = (usize, Box<[Match]>);
@@ -1423,6 +1429,9 @@ impl ValueSink for UnitScanner<'_, '_> {
                 && *at == i
             {
                 let found = found.clone();
+                if let Some(m) = &mut self.memo {
+                    m.hits += 1;
+                }
                 self.record_matches(&found, value, slot);
                 return;
             }
@@ -1437,6 +1446,11 @@ impl ValueSink for UnitScanner<'_, '_> {
                 memo.bytes += value.bytes.len() + 32;
                 memo.results
                     .insert(value.bytes.into(), (i, self.matches.as_slice().into()));
+                // Mostly distinct values (a dictionary that fell back to
+                // plain pages): remembering costs more than it saves.
+                if memo.results.len() >= MEMO_TRIAL && memo.hits < memo.results.len() as u64 {
+                    self.memo = None;
+                }
             }
             return;
         }
