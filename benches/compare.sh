@@ -27,7 +27,7 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-bytes=$(find "$CORPUS" -type f ! -name '.generated-*' -printf '%s\n' | awk '{s+=$1} END {print s}')
+bytes=$(find "$CORPUS" -type f ! -name '.generated-*' -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}')
 files=$(find "$CORPUS" -type f ! -name '.generated-*' | wc -l)
 # Warm the page cache so every row reads from memory.
 find "$CORPUS" -type f -exec cat {} + > /dev/null
@@ -89,7 +89,7 @@ if [ "$HAR_SIZE" != "0" ]; then
   done
   for kind in ndjson har; do
     dir="target/corpus-$kind"
-    bytes=$(find "$dir" -type f ! -name '.generated-*' -printf '%s\n' | awk '{s+=$1} END {print s}')
+    bytes=$(find "$dir" -type f ! -name '.generated-*' -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}')
     printf '\n%s corpus: %s, %d bytes\n' "$kind" "$dir" "$bytes"
     ceiling=""
     if command -v rg > /dev/null; then

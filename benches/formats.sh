@@ -36,7 +36,7 @@ best() {
   done
   echo "$best_s"
 }
-size_of() { find "$1" -type f ! -name '.generated-*' -printf '%s\n' | awk '{s+=$1} END {print s}'; }
+size_of() { find "$1" -type f ! -name '.generated-*' -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}'; }
 warm() { find "$1" -type f -exec cat {} + > /dev/null; }
 scan() { "$SANDSIFT" scan "$1" --threads "$THREADS" --format jsonl -q --fail-on never; }
 records() {

@@ -30,6 +30,48 @@ pub enum Command {
     /// Write a starter vendor policy from a scan: every vendor found,
     /// nothing allowed yet.
     Init(InitArgs),
+    /// Combine the JSON reports of a sharded scan (`scan --shard I/N`)
+    /// into the report of the whole scan.
+    Merge(MergeArgs),
+}
+
+/// Arguments of `sandsift merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shard reports (`sandsift scan --shard I/N --format json`), one
+    /// per shard.
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub reports: Vec<PathBuf>,
+
+    /// Output format [default: table on a terminal, json otherwise].
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<OutputFormat>,
+
+    /// Write the report to FILE (its extension picks the format).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Vendor policy file to check the merged report against [default:
+    /// ./sandsift.toml or ./vendors.toml when present].
+    #[arg(long, value_name = "FILE")]
+    pub vendors: Option<PathBuf>,
+
+    /// Detector files the shards were scanned with (for the policy).
+    #[arg(long, value_name = "FILE|DIR")]
+    pub patterns: Vec<PathBuf>,
+
+    /// What makes the exit code 1 [default: violations with a policy,
+    /// findings without].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+
+    /// No summary line.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Colour the table.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, alias = "colour")]
+    pub color: ColorChoice,
 }
 
 /// Arguments of `sandsift init`.
@@ -294,6 +336,14 @@ pub struct ScanArgs {
     /// Colour the table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, alias = "colour")]
     pub color: ColorChoice,
+
+    /// Scan only shard I of N (I from 0): the files whose path below the
+    /// scan root hashes to I. `env:VAR/N` takes I from the environment
+    /// (JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX). Write each
+    /// shard's report with --format json and combine them with `sandsift
+    /// merge`; needs --fingerprint-key.
+    #[arg(long, value_name = "I/N", value_parser = sandsift::discover::Shard::parse)]
+    pub shard: Option<sandsift::discover::Shard>,
 
     /// Target size of the chunks a large line-oriented file is cut into.
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "8MiB", hide = true)]

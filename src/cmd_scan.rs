@@ -46,26 +46,18 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             Baseline::load(path).context("loading the baseline")?,
         ));
     }
+    if args.shard.is_some() && args.fingerprint_key.is_none() {
+        anyhow::bail!(
+            "--shard needs a pinned fingerprint key (--fingerprint-key or SANDSIFT_FINGERPRINT_KEY), \
+             the same for every shard: `sandsift merge` unites the shards' distinct values by it"
+        );
+    }
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let format = args
         .format
         .unwrap_or_else(|| default_format(args.output.as_deref(), to_terminal));
-    let colour = match args.color {
-        ColorChoice::Always => Colour::Always,
-        ColorChoice::Never => Colour::Never,
-        ColorChoice::Auto
-            if to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) =>
-        {
-            Colour::Always
-        }
-        ColorChoice::Auto => Colour::Never,
-    };
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(BufWriter::new(
-            create_private(path).with_context(|| format!("creating {}", path.display()))?,
-        )),
-        None => Box::new(BufWriter::new(io::stdout().lock())),
-    };
+    let colour = colour(args.color, to_terminal);
+    let mut out = open_output(args.output.as_deref())?;
 
     let progress = Arc::new(Progress::default());
     {
@@ -101,13 +93,43 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(policy) = &policy {
         report.policy = Some(policy.evaluate(&report));
     }
-    let written = match format {
-        OutputFormat::Table => table::write(&mut out, &report, colour),
-        OutputFormat::Json => json::write(&mut out, &report),
-        OutputFormat::Sarif => sarif::write(&mut out, &report),
-        OutputFormat::Csv => csv::write(&mut out, &report),
-        OutputFormat::Markdown => markdown::write(&mut out, &report),
-        OutputFormat::Html => html::write(&mut out, &report),
+    deliver(
+        &report,
+        out,
+        Delivery {
+            format,
+            colour,
+            quiet: args.quiet,
+            fail_on: args.fail_on,
+            has_policy: policy.is_some(),
+        },
+    )
+}
+
+/// How a finished report is written and judged.
+pub struct Delivery {
+    /// The output format.
+    pub format: OutputFormat,
+    /// Colours in the table.
+    pub colour: Colour,
+    /// No summary line.
+    pub quiet: bool,
+    /// What makes the exit code 1.
+    pub fail_on: Option<FailOn>,
+    /// Whether a policy was checked.
+    pub has_policy: bool,
+}
+
+/// Writes a finished report (jsonl findings were streamed already) and
+/// picks the exit code.
+pub fn deliver(report: &Report, mut out: Box<dyn Write>, d: Delivery) -> anyhow::Result<ExitCode> {
+    let written = match d.format {
+        OutputFormat::Table => table::write(&mut out, report, d.colour),
+        OutputFormat::Json => json::write(&mut out, report),
+        OutputFormat::Sarif => sarif::write(&mut out, report),
+        OutputFormat::Csv => csv::write(&mut out, report),
+        OutputFormat::Markdown => markdown::write(&mut out, report),
+        OutputFormat::Html => html::write(&mut out, report),
         OutputFormat::Jsonl => Ok(()),
     }
     .and_then(|()| out.flush());
@@ -115,8 +137,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
         other => other.context("writing the report")?,
     }
-    if !args.quiet {
-        eprintln!("{}", summary_line(&report));
+    if !d.quiet {
+        eprintln!("{}", summary_line(report));
     }
     if report.summary.incomplete {
         eprintln!(
@@ -129,7 +151,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         .policy
         .as_ref()
         .is_some_and(|p| !p.violations.is_empty());
-    let fail_on = args.fail_on.unwrap_or(if policy.is_some() {
+    let fail_on = d.fail_on.unwrap_or(if d.has_policy {
         FailOn::Violations
     } else {
         FailOn::Findings
@@ -141,6 +163,30 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Whether to colour the table.
+pub fn colour(choice: ColorChoice, to_terminal: bool) -> Colour {
+    match choice {
+        ColorChoice::Always => Colour::Always,
+        ColorChoice::Never => Colour::Never,
+        ColorChoice::Auto
+            if to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) =>
+        {
+            Colour::Always
+        }
+        ColorChoice::Auto => Colour::Never,
+    }
+}
+
+/// The report's destination: FILE (created private), else stdout.
+pub fn open_output(output: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
+    Ok(match output {
+        Some(path) => Box::new(BufWriter::new(
+            create_private(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    })
+}
+
 fn config(args: &ScanArgs) -> ScanConfig {
     ScanConfig {
         paths: args.paths.clone(),
@@ -149,6 +195,7 @@ fn config(args: &ScanArgs) -> ScanConfig {
             exclude: args.exclude.clone(),
             max_file_size: args.max_file_size,
             follow_symlinks: args.follow,
+            shard: args.shard,
         },
         vendors: match &args.vendor {
             Some(v) => VendorMap::forced(v.clone()),
@@ -188,7 +235,7 @@ fn config(args: &ScanArgs) -> ScanConfig {
 
 /// The policy file: the one given, else `./sandsift.toml` or
 /// `./vendors.toml` when present.
-fn policy_file(given: Option<&Path>) -> Option<std::path::PathBuf> {
+pub fn policy_file(given: Option<&Path>) -> Option<std::path::PathBuf> {
     if let Some(p) = given {
         return Some(p.to_path_buf());
     }
@@ -198,7 +245,7 @@ fn policy_file(given: Option<&Path>) -> Option<std::path::PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn default_format(output: Option<&Path>, to_terminal: bool) -> OutputFormat {
+pub fn default_format(output: Option<&Path>, to_terminal: bool) -> OutputFormat {
     let ext = output
         .and_then(|p| p.extension())
         .and_then(|e| e.to_str())

@@ -30,6 +30,69 @@ pub struct DiscoverOptions {
     pub max_file_size: Option<u64>,
     /// Follow symbolic links.
     pub follow_symlinks: bool,
+    /// Keep only the files of this shard.
+    pub shard: Option<Shard>,
+}
+
+/// One of `count` shards of a scan (`--shard I/N`): the files whose
+/// path relative to their scan root hashes to `index`. The hash is
+/// stable across machines, runs and versions (FNV-1a of the path with
+/// `/` separators), so N processes given the same roots split the files
+/// between them with none left out and none scanned twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Shard {
+    /// This shard, from 0 to `count - 1`.
+    pub index: u32,
+    /// How many shards.
+    pub count: u32,
+}
+
+impl Shard {
+    /// Parses `I/N`, or `env:VAR/N` taking I from the environment
+    /// variable VAR (`JOB_COMPLETION_INDEX` in a Kubernetes Indexed Job,
+    /// `AWS_BATCH_JOB_ARRAY_INDEX` in an AWS Batch array job).
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let (index, count) = s
+            .rsplit_once('/')
+            .ok_or_else(|| format!("`{s}` is not I/N or env:VAR/N"))?;
+        let count: u32 = count
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{count}` in `{s}` is not a shard count"))?;
+        let index = match index.strip_prefix("env:") {
+            Some(var) => std::env::var(var)
+                .map_err(|_| format!("--shard {s}: the environment variable {var} is not set"))?,
+            None => index.to_string(),
+        };
+        let index: u32 = index
+            .trim()
+            .parse()
+            .map_err(|_| format!("--shard {s}: `{index}` is not a shard index"))?;
+        if count == 0 || index >= count {
+            return Err(format!(
+                "--shard {s}: the index must be from 0 to {} (shards count from 0)",
+                count.saturating_sub(1)
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the file at `relative` (its path below its scan root)
+    /// belongs to this shard.
+    pub fn holds(&self, relative: &Path) -> bool {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut first = true;
+        for part in relative.components() {
+            if !first {
+                h = (h ^ u64::from(b'/')).wrapping_mul(0x0100_0000_01b3);
+            }
+            first = false;
+            for b in part.as_os_str().to_string_lossy().bytes() {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        h % u64::from(self.count) == u64::from(self.index)
+    }
 }
 
 /// A file to scan.
@@ -46,7 +109,7 @@ pub struct Candidate {
 }
 
 /// A file not scanned, and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Skipped {
     /// The path as shown in reports.
     pub file: String,
@@ -57,7 +120,7 @@ pub struct Skipped {
 }
 
 /// A path that could not be read, and the error.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Failed {
     /// The path as shown in reports.
     pub file: String,
@@ -142,6 +205,23 @@ fn walk_root(
     out: &mut Discovery,
 ) {
     let relative = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
+    // A file given directly is its own root: its name decides its shard.
+    // A path that is not below the root (the root itself failing) goes
+    // to shard 0, so it is reported once.
+    let mine = |p: &Path| match &opts.shard {
+        None => true,
+        Some(shard) => {
+            let rel = relative(p);
+            if rel.as_os_str().is_empty() {
+                match p.file_name() {
+                    Some(name) => shard.holds(Path::new(name)),
+                    None => shard.index == 0,
+                }
+            } else {
+                shard.holds(&rel)
+            }
+        }
+    };
     let walker = WalkDir::new(root)
         .follow_links(opts.follow_symlinks)
         .sort_by_file_name()
@@ -161,6 +241,12 @@ fn walk_root(
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
+                if !err
+                    .path()
+                    .map_or(opts.shard.is_none_or(|s| s.index == 0), mine)
+                {
+                    continue;
+                }
                 let file = err.path().map_or_else(|| display(root), display);
                 let error = match err.io_error() {
                     Some(io) => io.to_string(),
@@ -177,6 +263,9 @@ fn walk_root(
         let path = entry.path();
         let rel = relative(path);
         if entry.depth() > 0 && include.is_some_and(|i| !i.is_match(&rel)) {
+            continue;
+        }
+        if !mine(path) {
             continue;
         }
         let file = display(path);

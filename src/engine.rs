@@ -171,6 +171,12 @@ pub fn scan(
     );
 
     let mut report = Report::new(config.examples);
+    report.shard = config.discover.shard.map(|s| crate::report::ShardData {
+        index: s.index,
+        count: s.count,
+        examples: config.examples,
+        field_values: Vec::new(),
+    });
     if config.fingerprint_key.is_some() {
         report.fingerprint_key_id = Some(fingerprinter.key_id());
     }

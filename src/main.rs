@@ -6,6 +6,7 @@ mod cli;
 mod cmd_detectors;
 mod cmd_diff;
 mod cmd_init;
+mod cmd_merge;
 mod cmd_scan;
 
 use std::process::ExitCode;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         cli::Command::Detectors(args) => cmd_detectors::run(args),
         cli::Command::Diff(args) => cmd_diff::run(args),
         cli::Command::Init(args) => cmd_init::run(args),
+        cli::Command::Merge(args) => cmd_merge::run(args),
     };
     match result {
         Ok(code) => code,

@@ -240,7 +240,9 @@ pub struct Value<'a> {
 }
 
 /// Whether a value of an API capture went to the vendor or came back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// We sent it to the vendor.

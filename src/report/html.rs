@@ -161,7 +161,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     let _ = write!(
         h,
         "<header><h1>Personal data held by vendors</h1><p>sandsift {} · {} files ({}) of {} vendors · {} findings: {}</p></header><main>",
-        esc(report.tool.version),
+        esc(&report.tool.version),
         s.files_scanned,
         human_bytes(s.bytes_scanned),
         report.vendors.len(),
@@ -289,7 +289,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     let _ = write!(
         h,
         "</main><footer>Samples are masked; raw values are never part of this report. Report schema {}.</footer></body></html>",
-        esc(report.schema)
+        esc(&report.schema)
     );
     out.write_all(h.as_bytes())?;
     out.write_all(b"\n")

@@ -13,6 +13,7 @@ pub mod html;
 pub mod json;
 pub mod jsonl;
 pub mod markdown;
+pub mod merge;
 pub mod sarif;
 pub mod table;
 
@@ -20,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::detect::{Category, Confidence, Status};
 use crate::discover::{Failed, Skipped};
@@ -40,7 +41,7 @@ pub const SCHEMA: &str = "sandsift.report/v1";
 
 /// A problem inside a file that did not stop the scan of the file (or of
 /// the scan): a malformed NDJSON line, a ragged CSV row, truncated JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileProblem {
     /// The file.
     pub file: String,
@@ -53,7 +54,7 @@ pub struct FileProblem {
 }
 
 /// A detector the scan ran, as reports describe it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DetectorInfo {
     /// The detector id.
     pub id: String,
@@ -119,16 +120,16 @@ impl FieldReport {
 }
 
 /// The tool that wrote a report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tool {
     /// Always `sandsift`.
-    pub name: &'static str,
+    pub name: std::borrow::Cow<'static, str>,
     /// The crate version.
-    pub version: &'static str,
+    pub version: std::borrow::Cow<'static, str>,
 }
 
 /// Counts per status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusCounts {
     /// Real-looking values in clear text.
     pub clear: u64,
@@ -149,7 +150,7 @@ impl StatusCounts {
 }
 
 /// Counts per confidence.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfidenceCounts {
     /// High.
     pub high: u64,
@@ -161,7 +162,7 @@ pub struct ConfidenceCounts {
 
 /// Totals of a scan. Files and bytes reconcile: seen = scanned + skipped +
 /// failed.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Summary {
     /// Files found by the walk.
     pub files_seen: u64,
@@ -180,6 +181,7 @@ pub struct Summary {
     /// Bytes of the files that failed, where known.
     pub bytes_failed: u64,
     /// Files scanned per format.
+    #[serde(deserialize_with = "static_keys")]
     pub formats: BTreeMap<&'static str, u64>,
     /// Records read (documents, lines, rows).
     pub records: u64,
@@ -210,12 +212,38 @@ pub struct Summary {
     pub findings_unlisted: u64,
     /// Parts of files not scanned on purpose (binary bodies in captures),
     /// by reason.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        skip_serializing_if = "BTreeMap::is_empty",
+        default,
+        deserialize_with = "static_keys"
+    )]
     pub parts_skipped: BTreeMap<&'static str, u64>,
 }
 
+/// Reads a map whose keys are a small fixed set of names (formats,
+/// reasons) back into the `&'static str` keys reports are built with.
+fn static_keys<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<&'static str, u64>, D::Error> {
+    let map = BTreeMap::<String, u64>::deserialize(d)?;
+    Ok(map.into_iter().map(|(k, v)| (intern(k), v)).collect())
+}
+
+/// A `&'static str` for a name read from a report. Each distinct name is
+/// leaked once: a process reads a few dozen of them at most.
+fn intern(s: String) -> &'static str {
+    static NAMES: std::sync::Mutex<BTreeSet<&'static str>> = std::sync::Mutex::new(BTreeSet::new());
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(n) = names.get(s.as_str()) {
+        return n;
+    }
+    let n: &'static str = Box::leak(s.into_boxed_str());
+    names.insert(n);
+    n
+}
+
 /// Where a value was found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     /// The file.
     pub file: Arc<str>,
@@ -236,7 +264,7 @@ pub struct Location {
 }
 
 /// One row of the inventory: a detector in a field of a vendor.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FieldReport {
     /// A stable id of the row: a hash of vendor, field and detector (and
     /// endpoint and direction for a capture; no value goes into it), the
@@ -284,14 +312,20 @@ pub struct FieldReport {
     pub evidence: Vec<String>,
     /// A masked sample: of the first clear finding, else of the first.
     pub sample: String,
-    /// The first finding's location.
+    /// The first finding's location (the first in file, line, column
+    /// order).
     pub first: Location,
-    /// Up to `--examples` locations, the first ones found.
+    /// Up to `--examples` locations: the first ones in file, line,
+    /// column order, whatever order the threads found them in.
     pub examples: Vec<Location>,
+    /// In a shard's report only: the first clear finding's location, so
+    /// that merged shards show the sample an unsharded scan shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_clear: Option<Location>,
 }
 
 /// The inventory of one vendor.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VendorReport {
     /// The vendor.
     pub vendor: String,
@@ -309,10 +343,10 @@ pub struct VendorReport {
 }
 
 /// The result of a scan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     /// The schema version, [`SCHEMA`].
-    pub schema: &'static str,
+    pub schema: std::borrow::Cow<'static, str>,
     /// The tool.
     pub tool: Tool,
     /// Totals.
@@ -336,11 +370,44 @@ pub struct Report {
     /// it are left out (counted in `summary.baseline_known`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<String>,
-    /// The comparison with a vendor policy, when one was given.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The comparison with a vendor policy, when one was given (not
+    /// read back: merging recomputes it).
+    #[serde(skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub policy: Option<crate::policy::PolicyOutcome>,
+    /// For one shard of a sharded scan: which one, and what `sandsift
+    /// merge` needs to rebuild the whole report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardData>,
     #[serde(skip)]
     building: Building,
+}
+
+/// What a shard's report adds for `sandsift merge`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShardData {
+    /// This shard, from 0.
+    pub index: u32,
+    /// How many shards the scan was cut into.
+    pub count: u32,
+    /// `--examples`: locations kept per row.
+    pub examples: usize,
+    /// Values seen per vendor, endpoint and field, with or without
+    /// findings (the denominators of prevalence).
+    pub field_values: Vec<FieldValues>,
+}
+
+/// Values seen in one field of one vendor's data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldValues {
+    /// The vendor.
+    pub vendor: Arc<str>,
+    /// The endpoint of a capture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<Arc<str>>,
+    /// The field; `null` for free text.
+    pub field: Option<Arc<str>>,
+    /// How many.
+    pub values: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -379,13 +446,16 @@ struct RowAcc {
     category: Category,
     count: u64,
     files: BTreeSet<Arc<str>>,
+    /// Files counted by merged shards (disjoint from `files`).
+    files_merged: u64,
     status: StatusCounts,
     confidence: ConfidenceCounts,
     max_confidence: Confidence,
     evidence: BTreeSet<String>,
+    /// The first locations in [`Location`] order, sorted.
     examples: Vec<Location>,
     first: Location,
-    sample: Option<String>,
+    first_clear: Option<Location>,
     distinct: HashSet<u64>,
     distinct_capped: bool,
 }
@@ -403,14 +473,108 @@ fn location(f: &Finding) -> Location {
     }
 }
 
+impl Location {
+    /// The order examples are chosen in: file, line, column, offset,
+    /// then the rest, so that every scan of the same data — on any number
+    /// of threads, or in shards merged later — picks the same ones.
+    pub fn order(&self, other: &Location) -> std::cmp::Ordering {
+        order_of(
+            (&self.file, self.line, self.column, self.offset, self.length),
+            (&self.masked, self.status, self.confidence),
+            other,
+        )
+    }
+}
+
+/// [`Location::order`] of a finding's place against a location, without
+/// building one.
+fn finding_order(f: &Finding, l: &Location) -> std::cmp::Ordering {
+    order_of(
+        (&f.file, f.line, f.column, f.offset, f.length),
+        (&f.masked, f.status, f.confidence),
+        l,
+    )
+}
+
+fn order_of(
+    (file, line, column, offset, length): (&Arc<str>, u64, u64, u64, u64),
+    (masked, status, confidence): (&str, Status, Confidence),
+    l: &Location,
+) -> std::cmp::Ordering {
+    let files = if Arc::ptr_eq(file, &l.file) {
+        std::cmp::Ordering::Equal
+    } else {
+        file.as_ref().cmp(l.file.as_ref())
+    };
+    files
+        .then(line.cmp(&l.line))
+        .then(column.cmp(&l.column))
+        .then(offset.cmp(&l.offset))
+        .then(length.cmp(&l.length))
+        .then_with(|| masked.cmp(l.masked.as_str()))
+        .then(status.cmp(&l.status))
+        .then(confidence.cmp(&l.confidence))
+}
+
+impl RowAcc {
+    /// Keeps `l` among the first `keep` examples (and as the first, or
+    /// first clear, location) when it comes before what is kept.
+    fn consider(&mut self, l: Location, keep: usize) {
+        use std::cmp::Ordering::Less;
+        if l.order(&self.first) == Less {
+            self.first = l.clone();
+        }
+        if l.status == Status::Clear && self.first_clear.as_ref().is_none_or(|c| l.order(c) == Less)
+        {
+            self.first_clear = Some(l.clone());
+        }
+        self.keep_example(l, keep);
+    }
+
+    fn keep_example(&mut self, l: Location, keep: usize) {
+        if keep == 0 {
+            return;
+        }
+        if self.examples.len() >= keep {
+            match self.examples.last() {
+                Some(last) if l.order(last) == std::cmp::Ordering::Less => {
+                    self.examples.pop();
+                }
+                _ => return,
+            }
+        }
+        let at = self
+            .examples
+            .partition_point(|e| e.order(&l) != std::cmp::Ordering::Greater);
+        self.examples.insert(at, l);
+    }
+
+    /// Whether a finding would change the kept locations.
+    fn wants(&self, f: &Finding, keep: usize) -> bool {
+        use std::cmp::Ordering::Less;
+        finding_order(f, &self.first) == Less
+            || (f.status == Status::Clear
+                && self
+                    .first_clear
+                    .as_ref()
+                    .is_none_or(|c| finding_order(f, c) == Less))
+            || (keep > 0
+                && (self.examples.len() < keep
+                    || self
+                        .examples
+                        .last()
+                        .is_some_and(|last| finding_order(f, last) == Less)))
+    }
+}
+
 impl Report {
     /// An empty report keeping `examples` locations per row.
     pub fn new(examples: usize) -> Self {
         Report {
-            schema: SCHEMA,
+            schema: SCHEMA.into(),
             tool: Tool {
-                name: "sandsift",
-                version: env!("CARGO_PKG_VERSION"),
+                name: "sandsift".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
             },
             summary: Summary::default(),
             vendors: Vec::new(),
@@ -418,6 +582,7 @@ impl Report {
             failed: Vec::new(),
             problems: Vec::new(),
             policy: None,
+            shard: None,
             detectors: Vec::new(),
             fingerprint_key_id: None,
             baseline: None,
@@ -445,17 +610,19 @@ impl Report {
             f.field.clone(),
             Arc::clone(&f.detector),
         );
+        let keep = self.building.examples;
         let row = vendor.rows.entry(key).or_insert_with(|| RowAcc {
             category: f.category,
             count: 0,
             files: BTreeSet::new(),
+            files_merged: 0,
             status: StatusCounts::default(),
             confidence: ConfidenceCounts::default(),
             max_confidence: f.confidence,
             evidence: BTreeSet::new(),
             examples: Vec::new(),
             first: location(f),
-            sample: None,
+            first_clear: None,
             distinct: HashSet::new(),
             distinct_capped: false,
         });
@@ -464,10 +631,6 @@ impl Report {
             row.distinct.insert(print);
         } else if !row.distinct.contains(&print) {
             row.distinct_capped = true;
-        }
-        // The sample shows a leak when there is one.
-        if row.sample.is_none() && f.status == Status::Clear {
-            row.sample = Some(f.masked.clone());
         }
         row.count += 1;
         if !row.files.contains(&f.file) {
@@ -485,8 +648,8 @@ impl Report {
                 row.evidence.insert(e.clone());
             }
         }
-        if row.examples.len() < self.building.examples {
-            row.examples.push(location(f));
+        if row.count == 1 || row.wants(f, keep) {
+            row.consider(location(f), keep);
         }
     }
 
@@ -619,8 +782,29 @@ impl Report {
         s.threads = threads;
         self.skipped.sort_by(|a, b| a.file.cmp(&b.file));
         self.failed.sort_by(|a, b| a.file.cmp(&b.file));
+        // Problems in file and position order, whatever order the threads
+        // (or shards) found them in.
+        self.problems.sort_by(|a, b| {
+            (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
+        });
         let vendors = std::mem::take(&mut self.building.vendors);
         let listed = self.fingerprint_key_id.is_some();
+        let sharded = self.shard.is_some();
+        if let Some(shard) = &mut self.shard {
+            shard.field_values = vendors
+                .iter()
+                .flat_map(|(vendor, acc)| {
+                    acc.values
+                        .iter()
+                        .map(|((endpoint, field), &values)| FieldValues {
+                            vendor: Arc::clone(vendor),
+                            endpoint: endpoint.clone(),
+                            field: field.clone(),
+                            values,
+                        })
+                })
+                .collect();
+        }
         self.vendors = vendors
             .into_iter()
             .map(|(name, acc)| VendorReport {
@@ -651,7 +835,7 @@ impl Report {
                             detector,
                             category: r.category,
                             count: r.count,
-                            files: r.files.len() as u64,
+                            files: r.files.len() as u64 + r.files_merged,
                             values,
                             prevalence: (r.count as f64 / values.max(1) as f64 * 10_000.0).round()
                                 / 10_000.0,
@@ -661,7 +845,10 @@ impl Report {
                                 let mut prints: Vec<String> =
                                     r.distinct.iter().map(|p| format!("{p:016x}")).collect();
                                 prints.sort_unstable();
-                                prints.truncate(FINGERPRINTS_LISTED);
+                                // A shard lists them all: merging unites them.
+                                if !sharded {
+                                    prints.truncate(FINGERPRINTS_LISTED);
+                                }
                                 prints
                             } else {
                                 Vec::new()
@@ -670,9 +857,11 @@ impl Report {
                             confidence: r.confidence,
                             max_confidence: r.max_confidence,
                             evidence: r.evidence.into_iter().collect(),
-                            sample: r.sample.unwrap_or_else(|| r.first.masked.clone()),
+                            // The sample shows a leak when there is one.
+                            sample: r.first_clear.as_ref().unwrap_or(&r.first).masked.clone(),
                             first: r.first,
                             examples: r.examples,
+                            first_clear: r.first_clear.filter(|_| sharded),
                         }
                     })
                     .collect(),
