@@ -8,7 +8,7 @@
 #
 # Needs SANDSIFT_FINGERPRINT_KEY (the same key for every shard). Shards run
 # one after another unless PARALLEL=1. The merged report is
-# OUT_DIR/report.json; shard reports are OUT_DIR/shard-I.json.
+# OUT_DIR/report.json; shard reports are OUT_DIR/shards/shard-I.json.
 set -euo pipefail
 
 SANDSIFT=${SANDSIFT:-sandsift}
@@ -23,19 +23,18 @@ while [ $# -gt 0 ]; do
   paths+=("$1"); shift
 done
 : "${SANDSIFT_FINGERPRINT_KEY:?set SANDSIFT_FINGERPRINT_KEY: shards are merged by keyed fingerprints}"
-mkdir -p "$out"
+mkdir -p "$out/shards"
 
 pids=()
 for ((i = 0; i < n; i++)); do
   run() {
     JOB_COMPLETION_INDEX=$1 "$SANDSIFT" scan "${paths[@]}" --shard "env:JOB_COMPLETION_INDEX/$n" \
-      --format json --output "$out/shard-$1.json" --quiet --fail-on never ${extra[@]+"${extra[@]}"}
+      --format json --output "$out/shards/shard-{shard}.json" --quiet --fail-on never ${extra[@]+"${extra[@]}"}
   }
   if [ "${PARALLEL:-0}" = 1 ]; then run "$i" & pids+=($!); else run "$i"; fi
 done
 for p in ${pids[@]+"${pids[@]}"}; do wait "$p"; done
 
-shards=()
-for ((i = 0; i < n; i++)); do shards+=("$out/shard-$i.json"); done
-"$SANDSIFT" merge "${shards[@]}" --format json --output "$out/report.json" --quiet --fail-on never
+# Every shard report in the folder; merge refuses a missing or repeated one.
+"$SANDSIFT" merge "$out/shards" --format json --output "$out/report.json" --quiet --fail-on never
 echo "merged $n shard reports into $out/report.json" >&2

@@ -39,8 +39,8 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// The shard reports (`sandsift scan --shard I/N --format json`), one
-    /// per shard.
-    #[arg(value_name = "REPORT.json", required = true)]
+    /// per shard, or folders holding them (every `*.json` inside).
+    #[arg(value_name = "REPORT.json|DIR", required = true)]
     pub reports: Vec<PathBuf>,
 
     /// Output format [default: table on a terminal, json otherwise].
@@ -340,8 +340,8 @@ pub struct ScanArgs {
     /// Scan only shard I of N (I from 0): the files whose path below the
     /// scan root hashes to I. `env:VAR/N` takes I from the environment
     /// (JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX). Write each
-    /// shard's report with --format json and combine them with `sandsift
-    /// merge`; needs --fingerprint-key.
+    /// shard's report with --format json (`{shard}` in --output becomes
+    /// I) and combine them with `sandsift merge`; needs --fingerprint-key.
     #[arg(long, value_name = "I/N", value_parser = sandsift::discover::Shard::parse)]
     pub shard: Option<sandsift::discover::Shard>,
 

@@ -16,8 +16,27 @@ use crate::cmd_scan::{Delivery, colour, default_format, deliver, open_output, po
 
 /// Runs the merge subcommand.
 pub fn run(args: &MergeArgs) -> anyhow::Result<ExitCode> {
-    let mut reports = Vec::with_capacity(args.reports.len());
+    let mut paths = Vec::new();
     for path in &args.reports {
+        if path.is_dir() {
+            // A folder of shard reports: every `*.json` in it.
+            let mut inside: Vec<_> = std::fs::read_dir(path)
+                .with_context(|| format!("reading {}", path.display()))?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
+                .collect();
+            inside.sort();
+            if inside.is_empty() {
+                anyhow::bail!("{} holds no .json reports", path.display());
+            }
+            paths.extend(inside);
+        } else {
+            paths.push(path.clone());
+        }
+    }
+    let mut reports = Vec::with_capacity(paths.len());
+    for path in &paths {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {name}"))?;
         let report: Report = serde_json::from_str(&text)

@@ -52,12 +52,20 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
              the same for every shard: `sandsift merge` unites the shards' distinct values by it"
         );
     }
-    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    // `{shard}` in the output path is the shard index: one command line
+    // serves every shard of an array job.
+    let output = args.output.as_ref().map(|p| match &args.shard {
+        Some(s) => {
+            std::path::PathBuf::from(p.to_string_lossy().replace("{shard}", &s.index.to_string()))
+        }
+        None => p.clone(),
+    });
+    let to_terminal = output.is_none() && io::stdout().is_terminal();
     let format = args
         .format
-        .unwrap_or_else(|| default_format(args.output.as_deref(), to_terminal));
+        .unwrap_or_else(|| default_format(output.as_deref(), to_terminal));
     let colour = colour(args.color, to_terminal);
-    let mut out = open_output(args.output.as_deref())?;
+    let mut out = open_output(output.as_deref())?;
 
     let progress = Arc::new(Progress::default());
     {
