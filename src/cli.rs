@@ -337,6 +337,22 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, alias = "colour")]
     pub color: ColorChoice,
 
+    /// Scan a deterministic sample of this fraction of records (lines,
+    /// rows, array elements, capture entries), e.g. 0.05; the report then
+    /// gives each field's estimated prevalence with a 95% interval and
+    /// the estimated number of values in the whole dataset.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub sample: Option<f64>,
+
+    /// Scan a deterministic sample of N files (chosen by --seed).
+    #[arg(long, value_name = "N")]
+    pub sample_files: Option<usize>,
+
+    /// Seed of --sample and --sample-files: the same seed picks the same
+    /// records and files.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+
     /// Scan only shard I of N (I from 0): the files whose path below the
     /// scan root hashes to I. `env:VAR/N` takes I from the environment
     /// (JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX). Write each
@@ -348,6 +364,25 @@ pub struct ScanArgs {
     /// Target size of the chunks a large line-oriented file is cut into.
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "8MiB", hide = true)]
     pub chunk_size: u64,
+}
+
+/// Parses a sampling rate: a fraction in (0, 1], or a percentage (`5%`).
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    let (n, scale) = match s.trim().strip_suffix('%') {
+        Some(p) => (p, 100.0),
+        None => (s.trim(), 1.0),
+    };
+    let rate = n
+        .parse::<f64>()
+        .map_err(|_| format!("`{s}` is not a rate (0.05, or 5%)"))?
+        / scale;
+    if rate > 0.0 && rate <= 1.0 {
+        Ok(rate)
+    } else {
+        Err(format!(
+            "the rate must be above 0 and at most 1 (100%), not {s}"
+        ))
+    }
 }
 
 /// Parses `123`, `64KiB`, `10MB`, `1.5GiB` (case-insensitive; `K`, `M`, `G`

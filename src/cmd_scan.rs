@@ -204,7 +204,12 @@ fn config(args: &ScanArgs) -> ScanConfig {
             max_file_size: args.max_file_size,
             follow_symlinks: args.follow,
             shard: args.shard,
+            sample_files: args.sample_files.map(|n| (n, args.seed)),
         },
+        sample: args.sample.map(|rate| sandsift::engine::Sampling {
+            rate,
+            seed: args.seed,
+        }),
         vendors: match &args.vendor {
             Some(v) => VendorMap::forced(v.clone()),
             None => VendorMap::by_directory(),
@@ -298,6 +303,12 @@ fn summary_line(r: &Report) -> String {
         s.status.test_value,
         r.vendors.len(),
     );
+    if let Some(sample) = &s.sample {
+        line.push_str(&format!(
+            " — a sample: {}",
+            sandsift::report::table::sample_text(sample)
+        ));
+    }
     if s.below_min_confidence > 0 {
         line.push_str(&format!(
             "; {} below --min-confidence not shown",

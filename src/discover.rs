@@ -32,6 +32,35 @@ pub struct DiscoverOptions {
     pub follow_symlinks: bool,
     /// Keep only the files of this shard.
     pub shard: Option<Shard>,
+    /// Keep a deterministic sample of this many files (`--sample-files`),
+    /// chosen by the seed.
+    pub sample_files: Option<(usize, u64)>,
+}
+
+/// A stable hash of a path below its scan root (FNV-1a of its components
+/// joined by `/`), the same on every machine and in every version.
+pub fn path_key(relative: &Path) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut first = true;
+    for part in relative.components() {
+        if !first {
+            h = (h ^ u64::from(b'/')).wrapping_mul(0x0100_0000_01b3);
+        }
+        first = false;
+        for b in part.as_os_str().to_string_lossy().bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// splitmix64: mixes a key and a seed into a uniform 64-bit value.
+pub fn mix(key: u64, seed: u64) -> u64 {
+    let mut z = key ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// One of `count` shards of a scan (`--shard I/N`): the files whose
@@ -80,18 +109,7 @@ impl Shard {
     /// Whether the file at `relative` (its path below its scan root)
     /// belongs to this shard.
     pub fn holds(&self, relative: &Path) -> bool {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut first = true;
-        for part in relative.components() {
-            if !first {
-                h = (h ^ u64::from(b'/')).wrapping_mul(0x0100_0000_01b3);
-            }
-            first = false;
-            for b in part.as_os_str().to_string_lossy().bytes() {
-                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-            }
-        }
-        h % u64::from(self.count) == u64::from(self.index)
+        path_key(relative) % u64::from(self.count) == u64::from(self.index)
     }
 }
 
@@ -106,6 +124,8 @@ pub struct Candidate {
     pub vendor: String,
     /// Its size according to its metadata.
     pub size: u64,
+    /// [`path_key`] of its path below its scan root.
+    pub key: u64,
 }
 
 /// A file not scanned, and why.
@@ -137,6 +157,9 @@ pub struct Discovery {
     pub skipped: Vec<Skipped>,
     /// Paths that failed during the walk.
     pub failed: Vec<Failed>,
+    /// Files left out of a `--sample-files` sample: how many, how many
+    /// bytes.
+    pub not_sampled: (u64, u64),
 }
 
 /// An invalid glob.
@@ -191,6 +214,33 @@ pub fn discover(
     }
     out.candidates.sort_by(|a, b| a.display.cmp(&b.display));
     out.candidates.dedup_by(|a, b| a.display == b.display);
+    if let Some((n, seed)) = opts.sample_files
+        && out.candidates.len() > n
+    {
+        // The n files whose mixed path key is smallest: the same files
+        // for the same seed, wherever the data is mounted.
+        let mut ranked: Vec<(u64, usize)> = out
+            .candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (mix(c.key, seed), i))
+            .collect();
+        ranked.sort_unstable();
+        let mut keep = vec![false; out.candidates.len()];
+        for &(_, i) in &ranked[..n] {
+            keep[i] = true;
+        }
+        let mut i = 0;
+        out.candidates.retain(|c| {
+            let k = keep[i];
+            i += 1;
+            if !k {
+                out.not_sampled.0 += 1;
+                out.not_sampled.1 += c.size;
+            }
+            k
+        });
+    }
     out.skipped.sort_by(|a, b| a.file.cmp(&b.file));
     out.failed.sort_by(|a, b| a.file.cmp(&b.file));
     Ok(out)
@@ -303,7 +353,14 @@ fn walk_root(
             });
             continue;
         }
+        let rel = relative(path);
+        let key = if rel.as_os_str().is_empty() {
+            path_key(Path::new(path.file_name().unwrap_or_default()))
+        } else {
+            path_key(&rel)
+        };
         out.candidates.push(Candidate {
+            key,
             vendor: vendors.vendor_for(root, path),
             path: path.to_path_buf(),
             display: file,

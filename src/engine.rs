@@ -82,6 +82,27 @@ pub struct ScanConfig {
     /// Limits for zip archives (the decompressed total comes from
     /// `load.max_decompressed`).
     pub archive: archive::Limits,
+    /// Scan only a deterministic sample of the records.
+    pub sample: Option<Sampling>,
+}
+
+/// Record sampling (`--sample`): each record is kept or passed over by a
+/// hash of the seed, its file and its position, so the same seed keeps
+/// the same records on any number of threads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sampling {
+    /// The fraction of records kept, in (0, 1].
+    pub rate: f64,
+    /// The seed.
+    pub seed: u64,
+}
+
+impl Sampling {
+    /// Whether the record with this key is in the sample.
+    fn keeps(&self, key: u64) -> bool {
+        let unit = (crate::discover::mix(key, self.seed) >> 11) as f64 / (1u64 << 53) as f64;
+        unit < self.rate
+    }
 }
 
 impl Default for ScanConfig {
@@ -104,6 +125,7 @@ impl Default for ScanConfig {
             max_findings_per_field: 1_000_000,
             max_line_length: 16 << 20,
             archive: archive::Limits::default(),
+            sample: None,
         }
     }
 }
@@ -192,6 +214,20 @@ pub fn scan(
             category: d.category,
         })
         .collect();
+    if config.sample.is_some() || config.discover.sample_files.is_some() {
+        report.summary.sample = Some(crate::report::SampleInfo {
+            rate: config.sample.map(|s| s.rate),
+            files: config.discover.sample_files.map(|(n, _)| n),
+            seed: config
+                .sample
+                .map(|s| s.seed)
+                .or(config.discover.sample_files.map(|(_, seed)| seed))
+                .unwrap_or(0),
+            files_not_sampled: discovery.not_sampled.0,
+            bytes_not_sampled: discovery.not_sampled.1,
+            records_sampled: 0,
+        });
+    }
     for s in discovery.skipped {
         if config.verbose {
             eprintln!("sandsift: {}: skipped: {}", s.file, s.reason);
@@ -211,6 +247,7 @@ pub fn scan(
         .map(|c| FileInfo {
             display: Arc::from(c.display.as_str()),
             vendor: Arc::from(c.vendor.as_str()),
+            key: c.key,
         })
         .collect();
     let mut planner = Planner::new(&discovery.candidates, config);
@@ -331,6 +368,7 @@ struct Shared<'c> {
     /// Finds the start of a JWT (`eyJ`, base64url of `{"`) in text.
     jwt_anchor: memchr::memmem::Finder<'static>,
     har: HarOptions,
+    sample: Option<Sampling>,
 }
 
 impl<'c> Shared<'c> {
@@ -357,6 +395,7 @@ impl<'c> Shared<'c> {
             },
             jwt_anchor: memchr::memmem::Finder::new(b"eyJ"),
             har: config.har,
+            sample: config.sample,
         }
     }
 }
@@ -364,6 +403,9 @@ impl<'c> Shared<'c> {
 struct FileInfo {
     display: Arc<str>,
     vendor: Arc<str>,
+    /// A stable key of the file (its path below the scan root), for
+    /// record sampling.
+    key: u64,
 }
 
 /// What [`scan_bytes`] found in one buffer.
@@ -404,6 +446,7 @@ pub fn scan_bytes(
     let info = FileInfo {
         display: Arc::from(file),
         vendor: Arc::from(vendor.as_str()),
+        key: crate::discover::path_key(Path::new(file)),
     };
     let format = format.unwrap_or_else(|| {
         format::detect_format(Path::new(file), &data[..data.len().min(SNIFF_LEN)])
@@ -834,6 +877,8 @@ struct UnitResult {
     below_min_confidence: u64,
     newlines: u64,
     records: u64,
+    /// Records in the sample (with `--sample`).
+    records_sampled: u64,
     values: u64,
     bytes: u64,
 }
@@ -851,6 +896,7 @@ impl UnitResult {
             below_min_confidence: 0,
             newlines: 0,
             records: 0,
+            records_sampled: 0,
             values: 0,
             bytes: 0,
         }
@@ -1008,6 +1054,9 @@ fn scan_slice(
         position: None,
         memo: None,
         decodes: 0,
+        sampled: true,
+        local_records: 0,
+        record_base: base,
         clear_ints: Default::default(),
     };
     scanner.result.bytes = data.len() as u64;
@@ -1033,6 +1082,7 @@ fn scan_slice(
             line_start: memchr::memrchr(b'\n', &data[..pos]).map_or(0, |i| i + 1),
         };
         scanner.result.bytes = part.bytes();
+        scanner.record_base = part.range.start as u64;
         let har = shared.har;
         format::har::extract_entries(
             data,
@@ -1152,6 +1202,7 @@ fn scan_archive(
             let member = FileInfo {
                 display: Arc::from(name),
                 vendor: Arc::clone(&info.vendor),
+                key: crate::discover::mix(info.key, crate::discover::path_key(path)),
             };
             let r = scan_slice(
                 bytes, format, None, None, true, 0, &member, shared, json, matches, text,
@@ -1184,6 +1235,7 @@ fn merge(total: &mut UnitResult, r: UnitResult) {
     total.problems_total += r.problems_total;
     total.below_min_confidence += r.below_min_confidence;
     total.records += r.records;
+    total.records_sampled += r.records_sampled;
     total.values += r.values;
 }
 
@@ -1324,6 +1376,13 @@ struct UnitScanner<'a, 'c> {
     memo: Option<Memo>,
     /// Values decoded so far (rescanned, walked as JSON, JWT claims).
     decodes: u64,
+    /// Whether the current record is in the sample (always, without
+    /// `--sample`).
+    sampled: bool,
+    /// Records started in this unit, and the key that sets this unit's
+    /// records apart from other units' of the same file.
+    local_records: u64,
+    record_base: u64,
     /// Per field slot, integer ranges known to hold nothing a detector
     /// matches.
     clear_ints: rustc_hash::FxHashMap<usize, (i64, i64)>,
@@ -1421,6 +1480,9 @@ impl UnitScanner<'_, '_> {
 
 impl ValueSink for UnitScanner<'_, '_> {
     fn value(&mut self, fields: &mut FieldTable, value: &Value<'_>) {
+        if !self.sampled {
+            return;
+        }
         self.result.values += 1;
         let slot = value.field.map(|id| self.context(fields, id));
         match (slot, &self.origin) {
@@ -1465,6 +1527,14 @@ impl ValueSink for UnitScanner<'_, '_> {
 
     fn record(&mut self) {
         self.result.records += 1;
+        if let Some(sample) = &self.shared.sample {
+            self.local_records += 1;
+            let key = crate::discover::mix(self.info.key, self.record_base) ^ self.local_records;
+            self.sampled = sample.keeps(key);
+            if self.sampled {
+                self.result.records_sampled += 1;
+            }
+        }
     }
 
     fn records(&mut self, n: u64) {
@@ -1482,7 +1552,8 @@ impl ValueSink for UnitScanner<'_, '_> {
         min: i64,
         max: i64,
     ) -> bool {
-        if min > max {
+        // Under sampling every value is read, so each row is sampled.
+        if min > max || self.shared.sample.is_some() {
             return false;
         }
         let slot = self.context(fields, field);
@@ -1587,6 +1658,14 @@ impl ValueSink for UnitScanner<'_, '_> {
 
     fn at(&mut self, line: u64, column: u64) {
         self.position = (line > 0).then_some((line, column));
+        // Parquet rows are read column by column: a row is sampled by its
+        // number in the file.
+        if self.format == Format::Parquet
+            && line > 0
+            && let Some(sample) = &self.shared.sample
+        {
+            self.sampled = sample.keeps(crate::discover::mix(self.info.key, line));
+        }
     }
 }
 
@@ -1970,6 +2049,7 @@ fn emit(
         report.add_unlisted(&candidate.vendor, &u);
     }
     report.add_below_min_confidence(result.below_min_confidence);
+    report.add_records_sampled(result.records_sampled);
     for (vendor, endpoint, field, n) in result.field_values.drain(..) {
         if let Some(v) = vendor.as_deref()
             && *v != *candidate.vendor

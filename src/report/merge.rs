@@ -88,6 +88,17 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, MergeError> {
         if r.detectors != first.detectors {
             return Err(mismatch("different detectors"));
         }
+        let sampling = |r: &Report| {
+            r.summary
+                .sample
+                .as_ref()
+                .map(|s| (s.rate.map(f64::to_bits), s.files, s.seed))
+        };
+        if sampling(r) != sampling(first) {
+            return Err(mismatch(
+                "different sampling (--sample, --sample-files, --seed)",
+            ));
+        }
         if !seen.insert(shard.index) {
             return Err(MergeError::Shards(format!(
                 "shard {}/{count} is given twice ({name})",
@@ -166,6 +177,16 @@ fn add_summary(out: &mut Report, r: &Report) {
     s.findings_unlisted += t.findings_unlisted;
     for (k, v) in &t.parts_skipped {
         *s.parts_skipped.entry(k).or_default() += v;
+    }
+    if let Some(theirs) = &t.sample {
+        match &mut s.sample {
+            None => s.sample = Some(theirs.clone()),
+            Some(ours) => {
+                ours.files_not_sampled += theirs.files_not_sampled;
+                ours.bytes_not_sampled += theirs.bytes_not_sampled;
+                ours.records_sampled += theirs.records_sampled;
+            }
+        }
     }
 }
 

@@ -218,6 +218,69 @@ pub struct Summary {
         deserialize_with = "static_keys"
     )]
     pub parts_skipped: BTreeMap<&'static str, u64>,
+    /// Present when the scan read a sample (`--sample`, `--sample-files`):
+    /// counts are then of the sample, and each row gives an `estimate`
+    /// for the whole dataset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<SampleInfo>,
+}
+
+/// How a sampled scan sampled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleInfo {
+    /// The fraction of records read (`--sample`).
+    pub rate: Option<f64>,
+    /// The number of files read (`--sample-files`).
+    pub files: Option<usize>,
+    /// The seed that chose them.
+    pub seed: u64,
+    /// Files left out by `--sample-files`.
+    pub files_not_sampled: u64,
+    /// Their bytes.
+    pub bytes_not_sampled: u64,
+    /// Records read (of `summary.records` seen).
+    pub records_sampled: u64,
+}
+
+impl SampleInfo {
+    /// What one sampled value stands for in the whole dataset: the
+    /// inverse of the record rate, times the share of bytes in the
+    /// sampled files.
+    pub fn scale(&self, bytes_scanned: u64) -> f64 {
+        let files = if self.bytes_not_sampled > 0 && bytes_scanned > 0 {
+            (bytes_scanned + self.bytes_not_sampled) as f64 / bytes_scanned as f64
+        } else {
+            1.0
+        };
+        files / self.rate.unwrap_or(1.0)
+    }
+}
+
+/// A sampled row's estimate for the whole dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    /// The share of the field's values holding this kind, from the sample.
+    pub prevalence: f64,
+    /// The 95% Wilson score interval of the prevalence: low end.
+    pub prevalence_low: f64,
+    /// High end.
+    pub prevalence_high: f64,
+    /// Estimated values of this kind in the whole dataset (findings in the
+    /// sample scaled by the sampling rates).
+    pub values: u64,
+}
+
+/// The 95% Wilson score interval of `hits` successes in `n` trials.
+pub fn wilson(hits: u64, n: u64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let (n, z) = (n as f64, 1.959_963_984_540_054_f64);
+    let p = (hits as f64 / n).min(1.0);
+    let z2 = z * z;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
 /// Reads a map whose keys are a small fixed set of names (formats,
@@ -318,6 +381,10 @@ pub struct FieldReport {
     /// Up to `--examples` locations: the first ones in file, line,
     /// column order, whatever order the threads found them in.
     pub examples: Vec<Location>,
+    /// In a sampled scan: the prevalence with its 95% interval and the
+    /// estimated number of such values in the whole dataset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<Estimate>,
     /// In a shard's report only: the first clear finding's location, so
     /// that merged shards show the sample an unsharded scan shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -725,6 +792,13 @@ impl Report {
         self.summary.baseline_known += 1;
     }
 
+    /// Counts records read in a sampled scan.
+    pub fn add_records_sampled(&mut self, n: u64) {
+        if let Some(s) = &mut self.summary.sample {
+            s.records_sampled += n;
+        }
+    }
+
     /// Counts matches below the confidence threshold.
     pub fn add_below_min_confidence(&mut self, n: u64) {
         self.summary.below_min_confidence += n;
@@ -790,6 +864,11 @@ impl Report {
         let vendors = std::mem::take(&mut self.building.vendors);
         let listed = self.fingerprint_key_id.is_some();
         let sharded = self.shard.is_some();
+        let scale = self
+            .summary
+            .sample
+            .as_ref()
+            .map(|s| s.scale(self.summary.bytes_scanned));
         if let Some(shard) = &mut self.shard {
             shard.field_values = vendors
                 .iter()
@@ -862,6 +941,21 @@ impl Report {
                             first: r.first,
                             examples: r.examples,
                             first_clear: r.first_clear.filter(|_| sharded),
+                            estimate: scale.map(|scale| {
+                                let (low, high) = wilson(r.count.min(values), values);
+                                // Rounded outwards: the interval never narrows.
+                                let (down, up) = (
+                                    |x: f64| (x * 10_000.0).floor() / 10_000.0,
+                                    |x: f64| (x * 10_000.0).ceil() / 10_000.0,
+                                );
+                                let p = r.count.min(values) as f64 / values.max(1) as f64;
+                                Estimate {
+                                    prevalence: (p * 10_000.0).round() / 10_000.0,
+                                    prevalence_low: down(low),
+                                    prevalence_high: up(high),
+                                    values: (r.count as f64 * scale).round() as u64,
+                                }
+                            }),
                         }
                     })
                     .collect(),

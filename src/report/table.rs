@@ -115,6 +115,14 @@ pub fn write(out: &mut dyn Write, report: &Report, colour: Colour) -> io::Result
         plural(report.vendors.len() as u64, "vendor", "vendors"),
         human_bytes(s.bytes_scanned),
     )?;
+    if let Some(sample) = &s.sample {
+        writeln!(
+            out,
+            "{} {}: counts are of the sample; each field's estimated prevalence (95% interval) and total are in the json report",
+            paint.wrap("1;33", "SAMPLE"),
+            sample_text(sample)
+        )?;
+    }
     if let Some(policy) = &report.policy {
         write_policy(out, policy, &paint)?;
     }
@@ -209,6 +217,23 @@ pub fn write(out: &mut dyn Write, report: &Report, colour: Colour) -> io::Result
         }
     }
     write_accounting(out, report, &paint)
+}
+
+/// What a sample covers, for people: `5% of records, 10 of 40 files
+/// (seed 3)`.
+pub fn sample_text(s: &crate::report::SampleInfo) -> String {
+    let mut parts = Vec::new();
+    if let Some(rate) = s.rate {
+        parts.push(format!("{}% of records", (rate * 1000.0).round() / 10.0));
+    }
+    if let Some(n) = s.files {
+        parts.push(format!(
+            "{} of {} files",
+            n.min((n as u64 + s.files_not_sampled) as usize),
+            n as u64 + s.files_not_sampled
+        ));
+    }
+    format!("{} (seed {})", parts.join(", "), s.seed)
 }
 
 fn write_policy(
