@@ -348,6 +348,12 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N")]
     pub sample_files: Option<usize>,
 
+    /// Stop counting a vendor's field and kind after N findings (values
+    /// seen are still counted): enough to know the field leaks. Rows that
+    /// stopped say so (`stopped`); their counts are lower bounds.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub enough: Option<u64>,
+
     /// Seed of --sample and --sample-files: the same seed picks the same
     /// records and files.
     #[arg(long, value_name = "N", default_value_t = 0)]

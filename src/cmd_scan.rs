@@ -206,6 +206,7 @@ fn config(args: &ScanArgs) -> ScanConfig {
             shard: args.shard,
             sample_files: args.sample_files.map(|n| (n, args.seed)),
         },
+        enough: args.enough,
         sample: args.sample.map(|rate| sandsift::engine::Sampling {
             rate,
             seed: args.seed,

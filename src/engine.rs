@@ -84,6 +84,9 @@ pub struct ScanConfig {
     pub archive: archive::Limits,
     /// Scan only a deterministic sample of the records.
     pub sample: Option<Sampling>,
+    /// Stop counting a (vendor, field, detector) row after this many
+    /// findings (`--enough`); values seen are still counted.
+    pub enough: Option<u64>,
 }
 
 /// Record sampling (`--sample`): each record is kept or passed over by a
@@ -126,6 +129,7 @@ impl Default for ScanConfig {
             max_line_length: 16 << 20,
             archive: archive::Limits::default(),
             sample: None,
+            enough: None,
         }
     }
 }
@@ -193,6 +197,7 @@ pub fn scan(
     );
 
     let mut report = Report::new(config.examples);
+    report.set_enough(config.enough);
     report.shard = config.discover.shard.map(|s| crate::report::ShardData {
         index: s.index,
         count: s.count,
@@ -369,6 +374,7 @@ struct Shared<'c> {
     jwt_anchor: memchr::memmem::Finder<'static>,
     har: HarOptions,
     sample: Option<Sampling>,
+    enough: Option<u64>,
 }
 
 impl<'c> Shared<'c> {
@@ -396,6 +402,7 @@ impl<'c> Shared<'c> {
             jwt_anchor: memchr::memmem::Finder::new(b"eyJ"),
             har: config.har,
             sample: config.sample,
+            enough: config.enough,
         }
     }
 }
@@ -1049,6 +1056,7 @@ fn scan_slice(
         origin_counts: Default::default(),
         kept: Default::default(),
         overflow: Default::default(),
+        stopped: Default::default(),
         nested: Vec::new(),
         decoded: Vec::new(),
         position: None,
@@ -1278,6 +1286,24 @@ fn finish_unit(
             status,
             confidence,
             count,
+            stopped: false,
+        });
+    }
+    let mut stopped: Vec<KeptKey> = scanner.stopped.drain().collect();
+    stopped.sort_unstable();
+    for (origin, slot, detector) in stopped {
+        let exchange = origin.map(|(i, d)| (&scanner.origins[i as usize], d));
+        result.unlisted.push(Unlisted {
+            vendor: exchange.map(|((v, _), _)| Arc::clone(v)),
+            endpoint: exchange.map(|((_, e), _)| Arc::clone(e)),
+            direction: exchange.map(|(_, d)| d),
+            field: slot.and_then(|i| scanner.contexts[i].as_ref().map(|c| Arc::clone(&c.1))),
+            detector: Arc::clone(&scanner.shared.detector_ids[detector]),
+            category: scanner.shared.catalogue.detectors()[detector].category,
+            status: Status::Clear,
+            confidence: Confidence::Low,
+            count: 0,
+            stopped: true,
         });
     }
     let mut counts: Vec<((u32, usize), u64)> = scanner.origin_counts.drain().collect();
@@ -1364,6 +1390,8 @@ struct UnitScanner<'a, 'c> {
     /// Findings past the cap, counted by (origin, field slot, detector,
     /// status, confidence).
     overflow: rustc_hash::FxHashMap<OverflowKey, u64>,
+    /// Rows that reached `--enough` in this unit.
+    stopped: rustc_hash::FxHashSet<KeptKey>,
     /// Walk state for JSON found inside values, one per nesting level.
     nested: Vec<JsonScratch>,
     /// Buffers for decoded values, one per nesting level.
@@ -1448,6 +1476,9 @@ pub struct Unlisted {
     pub confidence: Confidence,
     /// How many.
     pub count: u64,
+    /// The row reached `--enough` in this unit: findings past it were
+    /// neither kept nor counted (`count` is 0).
+    pub stopped: bool,
 }
 
 /// The vendor, endpoint and direction of the values being scanned.
@@ -1705,6 +1736,10 @@ impl UnitScanner<'_, '_> {
             let origin = self.origin.as_ref().map(|o| (o.index, o.direction));
             let key = (origin, slot, m.detector);
             let kept = self.kept.entry(key).or_default();
+            if self.shared.enough.is_some_and(|n| *kept >= n) {
+                self.stopped.insert(key);
+                continue;
+            }
             if *kept >= self.shared.max_findings_per_field {
                 *self
                     .overflow

@@ -253,3 +253,38 @@ fn parquet_rows_are_sampled_too() {
     let total = row["estimate"]["values"].as_u64().unwrap();
     assert!((8_500..11_500).contains(&total), "{total}");
 }
+
+#[test]
+fn enough_stops_counting_a_row_but_not_its_values() {
+    let dir = tempfile::tempdir().unwrap();
+    events(&dir.path().join("crm/events.ndjson"), 30_000, 0.2, 9);
+    std::fs::write(
+        dir.path().join("crm/few.ndjson"),
+        "{\"phone\":\"+1 202-555-0143\"}\n{\"phone\":\"+1 202-555-0178\"}\n",
+    )
+    .unwrap();
+    let one = scan(
+        dir.path(),
+        &["--enough", "25", "--threads", "1", "--chunk-size", "64KiB"],
+    );
+    let two = scan(
+        dir.path(),
+        &["--enough", "25", "--threads", "2", "--chunk-size", "64KiB"],
+    );
+    assert_eq!(one["vendors"], two["vendors"]);
+    let email = row(&one, "$.contact");
+    assert_eq!(email["count"], 25);
+    assert_eq!(email["stopped"], true);
+    assert_eq!(email["values"], 30_000);
+    let phone = row(&one, "$.phone");
+    assert_eq!(phone["count"], 2);
+    assert!(phone.get("stopped").is_none());
+    assert_eq!(one["summary"]["findings"], 27);
+    let bad = sandsift()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--enough", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

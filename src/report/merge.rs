@@ -231,6 +231,7 @@ fn add_vendor(acc: &mut VendorAcc, v: super::VendorReport, examples: usize) {
                         first_clear: f.first_clear,
                         distinct: prints,
                         distinct_capped: f.distinct_capped,
+                        stopped: f.stopped,
                     },
                 );
             }
@@ -253,6 +254,7 @@ fn add_vendor(acc: &mut VendorAcc, v: super::VendorReport, examples: usize) {
                     row.keep_example(e, examples);
                 }
                 row.distinct_capped |= f.distinct_capped;
+                row.stopped |= f.stopped;
                 for p in prints {
                     if row.distinct.len() < DISTINCT_LIMIT {
                         row.distinct.insert(p);

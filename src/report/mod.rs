@@ -359,6 +359,10 @@ pub struct FieldReport {
     pub distinct: u64,
     /// True when `distinct` stopped counting at the limit.
     pub distinct_capped: bool,
+    /// True when counting stopped at `--enough` findings: `count` (and
+    /// `prevalence`) are then lower bounds.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stopped: bool,
     /// The distinct keyed fingerprints (first 16 hex digits), sorted; only
     /// when the fingerprint key was pinned, so a later scan with the same
     /// key can tell new values from old (`--baseline`, `sandsift diff`).
@@ -480,6 +484,8 @@ pub struct FieldValues {
 #[derive(Debug, Clone, Default)]
 struct Building {
     examples: usize,
+    /// `--enough`: findings counted per row at most.
+    enough: Option<u64>,
     vendors: BTreeMap<Arc<str>, VendorAcc>,
 }
 
@@ -525,6 +531,8 @@ struct RowAcc {
     first_clear: Option<Location>,
     distinct: HashSet<u64>,
     distinct_capped: bool,
+    /// Counting stopped at `--enough`.
+    stopped: bool,
 }
 
 fn location(f: &Finding) -> Location {
@@ -655,13 +663,33 @@ impl Report {
             baseline: None,
             building: Building {
                 examples,
+                enough: None,
                 vendors: BTreeMap::new(),
             },
         }
     }
 
+    /// Stops counting a row after `n` findings (`--enough`).
+    pub fn set_enough(&mut self, n: Option<u64>) {
+        self.building.enough = n;
+    }
+
     /// Adds one finding.
     pub fn add_finding(&mut self, f: &Finding) {
+        if let Some(n) = self.building.enough
+            && let Some(row) = self.building.vendors.get_mut(&f.vendor).and_then(|v| {
+                v.rows.get_mut(&(
+                    f.endpoint.clone(),
+                    f.direction,
+                    f.field.clone(),
+                    Arc::clone(&f.detector),
+                ))
+            })
+            && row.count >= n
+        {
+            row.stopped = true;
+            return;
+        }
         self.summary.findings += 1;
         self.summary.status.add(f.status);
         let vendor = self
@@ -692,6 +720,7 @@ impl Report {
             first_clear: None,
             distinct: HashSet::new(),
             distinct_capped: false,
+            stopped: false,
         });
         let print = u64::from_str_radix(f.fingerprint.get(..16).unwrap_or("0"), 16).unwrap_or(0);
         if row.distinct.len() < DISTINCT_LIMIT {
@@ -744,6 +773,24 @@ impl Report {
     /// Counts findings past `--max-findings-per-field`: in their row's
     /// counts, not in its examples or distinct values.
     pub fn add_unlisted(&mut self, file_vendor: &str, u: &crate::engine::Unlisted) {
+        if u.stopped {
+            let vendor = u.vendor.as_deref().unwrap_or(file_vendor);
+            let key = (
+                u.endpoint.clone(),
+                u.direction,
+                u.field.clone(),
+                Arc::clone(&u.detector),
+            );
+            if let Some(row) = self
+                .building
+                .vendors
+                .get_mut(vendor)
+                .and_then(|v| v.rows.get_mut(&key))
+            {
+                row.stopped = true;
+            }
+            return;
+        }
         let s = &mut self.summary;
         s.findings += u.count;
         s.findings_unlisted += u.count;
@@ -920,6 +967,7 @@ impl Report {
                                 / 10_000.0,
                             distinct: r.distinct.len() as u64,
                             distinct_capped: r.distinct_capped,
+                            stopped: r.stopped,
                             fingerprints: if listed {
                                 let mut prints: Vec<String> =
                                     r.distinct.iter().map(|p| format!("{p:016x}")).collect();
@@ -941,7 +989,8 @@ impl Report {
                             first: r.first,
                             examples: r.examples,
                             first_clear: r.first_clear.filter(|_| sharded),
-                            estimate: scale.map(|scale| {
+                            // A row that stopped counting has no estimate.
+                            estimate: scale.filter(|_| !r.stopped).map(|scale| {
                                 let (low, high) = wilson(r.count.min(values), values);
                                 // Rounded outwards: the interval never narrows.
                                 let (down, up) = (
