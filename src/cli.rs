@@ -359,6 +359,13 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
 
+    /// Scan the files listed in FILE (JSON lines of `{"path": …, "size":
+    /// …, "vendor": …}`; paths relative to FILE's folder) instead of
+    /// walking PATHs; with --shard, entries are balanced over the shards
+    /// by size.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+
     /// Scan only shard I of N (I from 0): the files whose path below the
     /// scan root hashes to I. `env:VAR/N` takes I from the environment
     /// (JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX). Write each

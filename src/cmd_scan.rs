@@ -205,6 +205,7 @@ fn config(args: &ScanArgs) -> ScanConfig {
             follow_symlinks: args.follow,
             shard: args.shard,
             sample_files: args.sample_files.map(|n| (n, args.seed)),
+            manifest: args.manifest.clone(),
         },
         enough: args.enough,
         sample: args.sample.map(|rate| sandsift::engine::Sampling {

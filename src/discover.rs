@@ -35,6 +35,8 @@ pub struct DiscoverOptions {
     /// Keep a deterministic sample of this many files (`--sample-files`),
     /// chosen by the seed.
     pub sample_files: Option<(usize, u64)>,
+    /// Read the inputs from this manifest instead of walking the roots.
+    pub manifest: Option<PathBuf>,
 }
 
 /// A stable hash of a path below its scan root (FNV-1a of its components
@@ -202,7 +204,10 @@ pub fn discover(
     let include = globset(&opts.include)?;
     let exclude = globset(&opts.exclude)?;
     let mut out = Discovery::default();
-    for root in roots {
+    if let Some(manifest) = &opts.manifest {
+        from_manifest(manifest, opts, vendors, &mut out);
+    }
+    for root in roots.iter().filter(|_| opts.manifest.is_none()) {
         walk_root(
             root,
             opts,
@@ -244,6 +249,165 @@ pub fn discover(
     out.skipped.sort_by(|a, b| a.file.cmp(&b.file));
     out.failed.sort_by(|a, b| a.file.cmp(&b.file));
     Ok(out)
+}
+
+/// One line of an input manifest.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestEntry {
+    /// A local path, relative to the manifest's folder unless absolute.
+    path: Option<PathBuf>,
+    /// An object URI; only `file://` is read for now.
+    uri: Option<String>,
+    /// Its size in bytes, for balancing shards; read from the file when
+    /// absent.
+    size: Option<u64>,
+    /// Its vendor; else the first folder of `path` below the manifest's
+    /// folder.
+    vendor: Option<String>,
+}
+
+/// Reads the inputs listed in a manifest (JSON lines of `{path|uri,
+/// size, vendor?}`). With `--shard`, entries are spread over the shards by
+/// size — largest first, each to the shard with the fewest bytes so far,
+/// ties by position — so shards get about the same number of bytes. A
+/// line that cannot be used is a failure naming the line; the others are
+/// still read.
+fn from_manifest(
+    manifest: &Path,
+    opts: &DiscoverOptions,
+    vendors: &VendorMap,
+    out: &mut Discovery,
+) {
+    let shown = display(manifest);
+    let text = match std::fs::read_to_string(manifest) {
+        Ok(t) => t,
+        Err(e) => {
+            out.failed.push(Failed {
+                file: shown,
+                error: format!("reading the manifest: {e}"),
+            });
+            return;
+        }
+    };
+    let base = manifest.parent().unwrap_or(Path::new(""));
+    let mut entries: Vec<(PathBuf, Option<u64>, Option<String>)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let fail = |out: &mut Discovery, error: String| {
+            // Reported once, by shard 0.
+            if opts.shard.is_none_or(|s| s.index == 0) {
+                out.failed.push(Failed {
+                    file: format!("{shown}:{}", i + 1),
+                    error,
+                });
+            }
+        };
+        let entry: ManifestEntry = match serde_json::from_str(line) {
+            Ok(e) => e,
+            Err(e) => {
+                fail(out, format!("not a manifest entry ({e})"));
+                continue;
+            }
+        };
+        let path = match (entry.path, entry.uri) {
+            (Some(p), None) => p,
+            (None, Some(uri)) => match uri.strip_prefix("file://") {
+                Some(p) => PathBuf::from(p),
+                None => {
+                    fail(
+                        out,
+                        format!(
+                            "`{}` is not a local file: object storage URIs are not read yet",
+                            uri.split('/').take(3).collect::<Vec<_>>().join("/")
+                        ),
+                    );
+                    continue;
+                }
+            },
+            _ => {
+                fail(out, "an entry needs exactly one of `path` and `uri`".into());
+                continue;
+            }
+        };
+        let path = if path.is_absolute() {
+            path
+        } else {
+            base.join(path)
+        };
+        entries.push((path, entry.size, entry.vendor));
+    }
+    let sizes: Vec<Option<u64>> = entries
+        .iter()
+        .map(|(p, size, _)| size.or_else(|| std::fs::metadata(p).ok().map(|m| m.len())))
+        .collect();
+    let mine: Vec<bool> = match opts.shard {
+        None => vec![true; entries.len()],
+        Some(shard) => {
+            let mut order: Vec<usize> = (0..entries.len()).collect();
+            order.sort_by_key(|&i| (std::cmp::Reverse(sizes[i].unwrap_or(0)), i));
+            let mut load = vec![0u64; shard.count as usize];
+            let mut mine = vec![false; entries.len()];
+            for i in order {
+                let (s, _) = load
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|&(s, l)| (*l, s))
+                    .unwrap_or((0, &0));
+                load[s] += sizes[i].unwrap_or(0);
+                mine[i] = s == shard.index as usize;
+            }
+            mine
+        }
+    };
+    for (i, (path, _, vendor)) in entries.into_iter().enumerate() {
+        if !mine[i] {
+            continue;
+        }
+        let file = display(&path);
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => m,
+            Ok(_) => {
+                out.skipped.push(Skipped {
+                    file,
+                    reason: "not a regular file".into(),
+                    bytes: 0,
+                });
+                continue;
+            }
+            Err(e) => {
+                out.failed.push(Failed {
+                    file,
+                    error: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let size = meta.len();
+        if let Some(max) = opts.max_file_size.filter(|&m| size > m) {
+            out.skipped.push(Skipped {
+                file,
+                reason: format!("larger than --max-file-size ({size} > {max} bytes)"),
+                bytes: size,
+            });
+            continue;
+        }
+        let rel = path.strip_prefix(base).unwrap_or(&path).to_path_buf();
+        out.candidates.push(Candidate {
+            key: path_key(&rel),
+            // `--vendor` wins, then the entry's vendor, then the folder.
+            vendor: match (vendors.forced_name(), vendor) {
+                (None, Some(v)) => v,
+                _ => vendors.vendor_for(base, &path),
+            },
+            path,
+            display: file,
+            size,
+        });
+    }
 }
 
 fn walk_root(

@@ -126,6 +126,11 @@ impl VendorMap {
         Some(psl::domain_str(&host).map_or_else(|| host.clone(), str::to_string))
     }
 
+    /// The vendor `--vendor` forces, if any.
+    pub fn forced_name(&self) -> Option<&str> {
+        self.forced.as_deref()
+    }
+
     /// The vendor of `file`, found while walking `root` (`root` may be the
     /// file itself).
     pub fn vendor_for(&self, root: &Path, file: &Path) -> String {

@@ -231,3 +231,102 @@ fn the_local_shard_script_reproduces_the_whole_report() {
     let whole = report(out.path(), &["scan", root.to_str().unwrap()]);
     assert_eq!(comparable(merged), comparable(whole));
 }
+
+/// Copies a folder tree; returns the files' paths relative to `to`.
+fn copy_tree(from: &Path, to: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(from.join(rel)).unwrap() {
+        let e = e.unwrap();
+        let r = rel.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(to.join(&r)).unwrap();
+            copy_tree(from, to, &r, out);
+        } else if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), to.join(&r)).unwrap();
+            out.push(r);
+        }
+    }
+}
+
+#[test]
+fn a_manifest_lists_the_inputs_and_balances_shards_by_size() {
+    let data = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    copy_tree(&fixtures(), data.path(), Path::new(""), &mut files);
+    files.sort();
+    let mut lines: Vec<String> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let size = std::fs::metadata(data.path().join(f)).unwrap().len();
+            if i == 0 {
+                // A vendor given by the entry wins over the folder.
+                format!(
+                    "{{\"path\": {:?}, \"size\": {size}, \"vendor\": \"listed-vendor\"}}",
+                    f.to_str().unwrap()
+                )
+            } else if i % 2 == 0 {
+                format!("{{\"path\": {:?}}}", f.to_str().unwrap())
+            } else {
+                format!("{{\"path\": {:?}, \"size\": {size}}}", f.to_str().unwrap())
+            }
+        })
+        .collect();
+    lines.push("{\"uri\": \"s3://exports-bucket/acme/users.json\", \"size\": 10}".into());
+    lines.push("not json".into());
+    lines.push("{\"path\": \"missing/file.json\"}".into());
+    let manifest = data.path().join("inputs.jsonl");
+    std::fs::write(&manifest, lines.join("\n")).unwrap();
+    let m = manifest.to_str().unwrap();
+
+    let here = tempfile::tempdir().unwrap();
+    let whole = report(here.path(), &["scan", "--manifest", m]);
+    assert_eq!(
+        whole["summary"]["files_scanned"].as_u64().unwrap()
+            + whole["summary"]["files_skipped"].as_u64().unwrap(),
+        files.len() as u64
+    );
+    assert!(
+        whole["vendors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["vendor"] == "listed-vendor")
+    );
+    let failed = whole["failed"].to_string();
+    assert!(
+        failed.contains("inputs.jsonl:") && failed.contains("object storage URIs are not read yet"),
+        "{failed}"
+    );
+    assert!(failed.contains("not a manifest entry"), "{failed}");
+    assert!(failed.contains("missing/file.json"), "{failed}");
+    assert!(
+        !failed.contains("acme/users.json"),
+        "no object key in errors: {failed}"
+    );
+
+    // Three shards by size, merged: the whole report again.
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    let mut bytes = Vec::new();
+    for i in 0..3 {
+        let shard = format!("{i}/3");
+        let r = report(here.path(), &["scan", "--manifest", m, "--shard", &shard]);
+        bytes.push(r["summary"]["bytes_seen"].as_u64().unwrap());
+        let p = dir.path().join(format!("s{i}.json"));
+        std::fs::write(&p, serde_json::to_vec(&r).unwrap()).unwrap();
+        paths.push(p);
+    }
+    let merged = report(here.path(), &["merge", dir.path().to_str().unwrap()]);
+    assert_eq!(comparable(merged), comparable(whole));
+    let (max, min) = (bytes.iter().max().unwrap(), bytes.iter().min().unwrap());
+    let largest = files
+        .iter()
+        .map(|f| std::fs::metadata(data.path().join(f)).unwrap().len())
+        .max()
+        .unwrap();
+    // Greedy balancing: shards differ by at most the largest file.
+    assert!(
+        max - min <= largest,
+        "shard bytes {bytes:?}, largest file {largest}"
+    );
+}
