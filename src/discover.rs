@@ -128,6 +128,9 @@ pub struct Candidate {
     pub size: u64,
     /// [`path_key`] of its path below its scan root.
     pub key: u64,
+    /// The object, when it lives in object storage (`path` is then its
+    /// URL, for names and extensions only).
+    pub remote: Option<crate::remote::Object>,
 }
 
 /// A file not scanned, and why.
@@ -208,6 +211,17 @@ pub fn discover(
         from_manifest(manifest, opts, vendors, &mut out);
     }
     for root in roots.iter().filter(|_| opts.manifest.is_none()) {
+        if let Some(url) = root.to_str().filter(|r| crate::remote::is_remote(r)) {
+            walk_remote(
+                url,
+                opts,
+                vendors,
+                include.as_ref(),
+                exclude.as_ref(),
+                &mut out,
+            );
+            continue;
+        }
         walk_root(
             root,
             opts,
@@ -398,6 +412,7 @@ fn from_manifest(
         let rel = path.strip_prefix(base).unwrap_or(&path).to_path_buf();
         out.candidates.push(Candidate {
             key: path_key(&rel),
+            remote: None,
             // `--vendor` wins, then the entry's vendor, then the folder.
             vendor: match (vendors.forced_name(), vendor) {
                 (None, Some(v)) => v,
@@ -406,6 +421,72 @@ fn from_manifest(
             path,
             display: file,
             size,
+        });
+    }
+}
+
+/// Lists the objects below an object-storage URL, as `walk_root` walks a
+/// folder: the same globs, size limit and shard selection on the key
+/// below the prefix, the vendor from its first segment.
+fn walk_remote(
+    url: &str,
+    opts: &DiscoverOptions,
+    vendors: &VendorMap,
+    include: Option<&GlobSet>,
+    exclude: Option<&GlobSet>,
+    out: &mut Discovery,
+) {
+    let listed = crate::remote::open(url).and_then(|root| {
+        let root = std::sync::Arc::new(root);
+        root.list().map(|l| (root, l))
+    });
+    let (root, listed) = match listed {
+        Ok(l) => l,
+        Err(error) => {
+            if opts.shard.is_none_or(|s| s.index == 0) {
+                out.failed.push(Failed {
+                    file: url.to_string(),
+                    error,
+                });
+            }
+            return;
+        }
+    };
+    let name = root.name();
+    for item in listed {
+        // "Folder" markers some tools create are not objects to scan.
+        if item.relative.is_empty() || item.relative.ends_with('/') {
+            continue;
+        }
+        let rel = Path::new(&item.relative);
+        if exclude.is_some_and(|x| {
+            rel.ancestors()
+                .filter(|a| !a.as_os_str().is_empty())
+                .any(|a| x.is_match(a))
+        }) || include.is_some_and(|i| !i.is_match(rel))
+        {
+            continue;
+        }
+        if opts.shard.is_some_and(|s| !s.holds(rel)) {
+            continue;
+        }
+        let size = item.object.size;
+        if let Some(max) = opts.max_file_size.filter(|&m| size > m) {
+            out.skipped.push(Skipped {
+                file: item.display,
+                reason: format!("larger than --max-file-size ({size} > {max} bytes)"),
+                bytes: size,
+            });
+            continue;
+        }
+        let fake_root = Path::new(&name);
+        out.candidates.push(Candidate {
+            key: path_key(rel),
+            vendor: vendors.vendor_for(fake_root, &fake_root.join(rel)),
+            path: PathBuf::from(&item.display),
+            display: item.display,
+            size,
+            remote: Some(item.object),
         });
     }
 }
@@ -525,6 +606,7 @@ fn walk_root(
         };
         out.candidates.push(Candidate {
             key,
+            remote: None,
             vendor: vendors.vendor_for(root, path),
             path: path.to_path_buf(),
             display: file,

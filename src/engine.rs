@@ -581,7 +581,7 @@ struct Planner<'a> {
 /// stays at a few chunks whatever the file's size.
 struct Stream {
     file: usize,
-    reader: std::fs::File,
+    reader: Box<dyn std::io::Read + Send>,
     /// Bytes read but not yet handed out (the start of an unfinished line).
     carry: Vec<u8>,
     /// File offset of `carry[0]`.
@@ -659,9 +659,13 @@ impl<'a> Planner<'a> {
 
     /// Opens a large NDJSON or text file for streaming; `None` when it is
     /// another format (or UTF-16), which is then loaded whole.
-    fn start_stream(&mut self, file: usize, path: &Path) -> Result<bool, String> {
+    fn start_stream(&mut self, file: usize, c: &Candidate) -> Result<bool, String> {
         use std::io::Read;
-        let mut reader = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        let path = c.path.as_path();
+        let mut reader: Box<dyn Read + Send> = match &c.remote {
+            Some(object) => Box::new(object.reader()),
+            None => Box::new(std::fs::File::open(path).map_err(|e| e.to_string())?),
+        };
         let mut head = Vec::with_capacity(SNIFF_LEN);
         reader
             .by_ref()
@@ -702,17 +706,26 @@ impl<'a> Planner<'a> {
         if c.size < 2 * self.chunk_size as u64 || load::is_gzip(&c.path) {
             return Some(whole(Source::Whole));
         }
-        if !self.mmap {
-            match self.start_stream(file, &c.path) {
+        // Objects in object storage stream like files read without mmap.
+        if !self.mmap || c.remote.is_some() {
+            match self.start_stream(file, c) {
                 Ok(true) => return self.next_streamed(),
                 Ok(false) => {}
                 Err(e) => return Some(whole(Source::Failed(e))),
             }
         }
-        let loaded = if self.mmap {
-            load::map(&c.path)
-        } else {
-            load::read_owned(&c.path)
+        let loaded = match &c.remote {
+            Some(object) => {
+                use std::io::Read;
+                let mut all = Vec::with_capacity(usize::try_from(c.size).unwrap_or(0));
+                object
+                    .reader()
+                    .read_to_end(&mut all)
+                    .map(|_| Bytes::Owned(all))
+                    .map_err(load::LoadError::from)
+            }
+            None if self.mmap => load::map(&c.path),
+            None => load::read_owned(&c.path),
         };
         let bytes = match loaded {
             Ok(b) => Arc::new(b),
@@ -987,7 +1000,11 @@ fn process(
             result
         }
         Source::Whole => {
-            let mut bytes = match load::load(&candidate.path, candidate.size, &shared.load, read) {
+            let loaded = match &candidate.remote {
+                Some(object) => load::load_remote(object, &candidate.path, &shared.load, read),
+                None => load::load(&candidate.path, candidate.size, &shared.load, read),
+            };
+            let mut bytes = match loaded {
                 Ok(b) => b,
                 Err(e) => return UnitResult::empty(Outcome::Failed(e.to_string())),
             };

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod finding;
 pub mod format;
 pub mod load;
+pub mod remote;
 pub mod report;
 pub mod vendor;
 

@@ -140,7 +140,24 @@ pub fn map(path: &Path) -> Result<Bytes<'static>, LoadError> {
     Ok(Bytes::Mapped(map))
 }
 
-fn gunzip(file: File, limit: u64) -> Result<Vec<u8>, LoadError> {
+/// Reads an object from object storage whole (gunzipped when its name
+/// ends in `.gz`), by ranged reads.
+pub fn load_remote<'b>(
+    object: &crate::remote::Object,
+    name: &Path,
+    opts: &LoadOptions,
+    buf: &'b mut Vec<u8>,
+) -> Result<Bytes<'b>, LoadError> {
+    let mut reader = object.reader();
+    if is_gzip(name) {
+        return gunzip(reader, opts.max_decompressed).map(Bytes::Owned);
+    }
+    buf.clear();
+    reader.read_to_end(buf)?;
+    Ok(Bytes::Buffer(buf))
+}
+
+fn gunzip(file: impl Read, limit: u64) -> Result<Vec<u8>, LoadError> {
     let decoder = flate2::read::MultiGzDecoder::new(io::BufReader::new(file));
     let mut out = Vec::new();
     decoder
