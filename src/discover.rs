@@ -265,6 +265,89 @@ pub fn discover(
     Ok(out)
 }
 
+/// Where a manifest entry lives.
+enum Input {
+    Local(PathBuf),
+    Remote(String),
+}
+
+/// A manifest entry in object storage: opened (one store per bucket),
+/// sized, and added with its vendor (the entry's, else the key's first
+/// segment).
+fn remote_entry(
+    uri: &str,
+    vendor: Option<String>,
+    vendors: &VendorMap,
+    opts: &DiscoverOptions,
+    roots: &mut std::collections::HashMap<String, std::sync::Arc<crate::remote::Root>>,
+    out: &mut Discovery,
+) {
+    let parsed = match url::Url::parse(uri) {
+        Ok(u) => u,
+        Err(e) => {
+            out.failed.push(Failed {
+                file: uri.to_string(),
+                error: format!("not a valid URL ({e})"),
+            });
+            return;
+        }
+    };
+    let bucket = format!("{}://{}", parsed.scheme(), parsed.host_str().unwrap_or(""));
+    let key = parsed.path().trim_start_matches('/').to_string();
+    let display = format!("{bucket}/{key}");
+    let root = match roots.get(&bucket) {
+        Some(r) => std::sync::Arc::clone(r),
+        None => match crate::remote::open(&bucket) {
+            Ok(r) => {
+                let r = std::sync::Arc::new(r);
+                roots.insert(bucket.clone(), std::sync::Arc::clone(&r));
+                r
+            }
+            Err(error) => {
+                out.failed.push(Failed {
+                    file: display,
+                    error,
+                });
+                return;
+            }
+        },
+    };
+    let object = match root.object(&key) {
+        Ok(o) => o,
+        Err(error) => {
+            out.failed.push(Failed {
+                file: display,
+                error,
+            });
+            return;
+        }
+    };
+    if let Some(max) = opts.max_file_size.filter(|&m| object.size > m) {
+        out.skipped.push(Skipped {
+            file: display,
+            reason: format!(
+                "larger than --max-file-size ({} > {max} bytes)",
+                object.size
+            ),
+            bytes: object.size,
+        });
+        return;
+    }
+    let rel = Path::new(&key);
+    let bucket_root = Path::new(parsed.host_str().unwrap_or(""));
+    out.candidates.push(Candidate {
+        key: path_key(rel),
+        vendor: match (vendors.forced_name(), vendor) {
+            (None, Some(v)) => v,
+            _ => vendors.vendor_for(bucket_root, &bucket_root.join(rel)),
+        },
+        path: PathBuf::from(&display),
+        display,
+        size: object.size,
+        remote: Some(object),
+    });
+}
+
 /// One line of an input manifest.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -305,7 +388,7 @@ fn from_manifest(
         }
     };
     let base = manifest.parent().unwrap_or(Path::new(""));
-    let mut entries: Vec<(PathBuf, Option<u64>, Option<String>)> = Vec::new();
+    let mut entries: Vec<(Input, Option<u64>, Option<String>)> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() {
@@ -328,14 +411,15 @@ fn from_manifest(
             }
         };
         let path = match (entry.path, entry.uri) {
-            (Some(p), None) => p,
+            (Some(p), None) => Input::Local(p),
+            (None, Some(uri)) if crate::remote::is_remote(&uri) => Input::Remote(uri),
             (None, Some(uri)) => match uri.strip_prefix("file://") {
-                Some(p) => PathBuf::from(p),
+                Some(p) => Input::Local(PathBuf::from(p)),
                 None => {
                     fail(
                         out,
                         format!(
-                            "`{}` is not a local file: object storage URIs are not read yet",
+                            "`{}` is not a URI sandsift reads (file://, s3://, gs://, az://)",
                             uri.split('/').take(3).collect::<Vec<_>>().join("/")
                         ),
                     );
@@ -347,17 +431,22 @@ fn from_manifest(
                 continue;
             }
         };
-        let path = if path.is_absolute() {
-            path
-        } else {
-            base.join(path)
+        let path = match path {
+            Input::Local(p) if p.is_absolute() => Input::Local(p),
+            Input::Local(p) => Input::Local(base.join(p)),
+            remote => remote,
         };
         entries.push((path, entry.size, entry.vendor));
     }
     let sizes: Vec<Option<u64>> = entries
         .iter()
-        .map(|(p, size, _)| size.or_else(|| std::fs::metadata(p).ok().map(|m| m.len())))
+        .map(|(p, size, _)| match p {
+            Input::Local(p) => size.or_else(|| std::fs::metadata(p).ok().map(|m| m.len())),
+            Input::Remote(_) => *size,
+        })
         .collect();
+    let mut roots: std::collections::HashMap<String, std::sync::Arc<crate::remote::Root>> =
+        std::collections::HashMap::new();
     let mine: Vec<bool> = match opts.shard {
         None => vec![true; entries.len()],
         Some(shard) => {
@@ -377,10 +466,17 @@ fn from_manifest(
             mine
         }
     };
-    for (i, (path, _, vendor)) in entries.into_iter().enumerate() {
+    for (i, (input, _, vendor)) in entries.into_iter().enumerate() {
         if !mine[i] {
             continue;
         }
+        let path = match input {
+            Input::Local(p) => p,
+            Input::Remote(uri) => {
+                remote_entry(&uri, vendor, vendors, opts, &mut roots, out);
+                continue;
+            }
+        };
         let file = display(&path);
         let meta = match std::fs::metadata(&path) {
             Ok(m) if m.is_file() => m,

@@ -148,19 +148,15 @@ impl Root {
         Ok(listed)
     }
 
-    /// The object at `key` (below the bucket, not the prefix); its size
-    /// read from the store when not given.
-    pub fn object(self: &Arc<Self>, key: &str, size: Option<u64>) -> Result<Object, String> {
+    /// The object at `key` (below the bucket, not the prefix), sized by
+    /// the store (a manifest's size only balances shards).
+    pub fn object(self: &Arc<Self>, key: &str) -> Result<Object, String> {
         let location = ObjectPath::from(key);
-        let size = match size {
-            Some(s) => s,
-            None => {
-                let rt = runtime()?;
-                rt.block_on(self.store.head(&location))
-                    .map_err(|e| short(&e))?
-                    .size
-            }
-        };
+        let rt = runtime()?;
+        let size = rt
+            .block_on(self.store.head(&location))
+            .map_err(|e| short(&e))?
+            .size;
         Ok(Object {
             root: Arc::clone(self),
             location,

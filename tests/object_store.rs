@@ -282,6 +282,34 @@ fn an_s3_prefix_scans_like_the_same_files_on_disk() {
     let merged: Value = serde_json::from_slice(&merged.stdout).unwrap();
     let (whole, _, _) = scan(&server.endpoint, &["s3://exports/fixtures"]);
     assert_eq!(merged["vendors"], whole["vendors"]);
+
+    // A manifest naming objects by URI (sizes from the store when absent).
+    let manifest = dir.path().join("inputs.jsonl");
+    std::fs::write(
+        &manifest,
+        "{\"uri\": \"s3://exports/fixtures/bulk/users.csv\", \"vendor\": \"hr\"}\n\
+         {\"uri\": \"s3://exports/fixtures/bulk/events.ndjson\", \"size\": 0}\n\
+         {\"uri\": \"s3://exports/fixtures/bulk/absent.csv\"}\n",
+    )
+    .unwrap();
+    let (r, err, code) = scan(
+        &server.endpoint,
+        &["--manifest", manifest.to_str().unwrap()],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let vendors: Vec<&str> = r["vendors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["vendor"].as_str().unwrap())
+        .collect();
+    assert_eq!(vendors, ["fixtures", "hr"]);
+    assert_eq!(r["vendors"][1]["fields"][0]["detector"], "us_ssn");
+    let failed = r["failed"].to_string();
+    assert!(
+        failed.contains("s3://exports/fixtures/bulk/absent.csv") && failed.contains("not found"),
+        "{failed}"
+    );
 }
 
 #[test]

@@ -271,7 +271,7 @@ fn a_manifest_lists_the_inputs_and_balances_shards_by_size() {
             }
         })
         .collect();
-    lines.push("{\"uri\": \"s3://exports-bucket/acme/users.json\", \"size\": 10}".into());
+    lines.push("{\"uri\": \"ftp://files.example.com/acme/users.json\", \"size\": 10}".into());
     lines.push("not json".into());
     lines.push("{\"path\": \"missing/file.json\"}".into());
     let manifest = data.path().join("inputs.jsonl");
@@ -294,7 +294,7 @@ fn a_manifest_lists_the_inputs_and_balances_shards_by_size() {
     );
     let failed = whole["failed"].to_string();
     assert!(
-        failed.contains("inputs.jsonl:") && failed.contains("object storage URIs are not read yet"),
+        failed.contains("inputs.jsonl:") && failed.contains("is not a URI sandsift reads"),
         "{failed}"
     );
     assert!(failed.contains("not a manifest entry"), "{failed}");
