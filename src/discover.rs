@@ -211,6 +211,15 @@ pub fn discover(
         from_manifest(manifest, opts, vendors, &mut out);
     }
     for root in roots.iter().filter(|_| opts.manifest.is_none()) {
+        // `file:///data/exports` is the local folder `/data/exports`.
+        let local;
+        let root = match root.to_str().and_then(|r| r.strip_prefix("file://")) {
+            Some(path) => {
+                local = PathBuf::from(path);
+                &local
+            }
+            None => root,
+        };
         if let Some(url) = root.to_str().filter(|r| crate::remote::is_remote(r)) {
             walk_remote(
                 url,

@@ -330,3 +330,17 @@ fn a_missing_bucket_or_bad_url_fails_clearly_and_other_paths_are_scanned() {
         "{failed}"
     );
 }
+
+#[test]
+fn a_file_url_is_the_local_folder() {
+    let dir = fixtures();
+    let url = format!("file://{}", dir.display());
+    let (by_url, err, code) = scan("http://127.0.0.1:9", &[&url]);
+    assert_eq!(code, Some(0), "{err}");
+    let (by_path, _, _) = scan("http://127.0.0.1:9", &[dir.to_str().unwrap()]);
+    assert_eq!(by_url["vendors"], by_path["vendors"]);
+    assert_eq!(
+        by_url["summary"]["files_scanned"],
+        by_path["summary"]["files_scanned"]
+    );
+}
