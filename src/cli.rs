@@ -290,6 +290,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE|DIR")]
     pub patterns: Vec<PathBuf>,
 
+    /// Run only these detectors: ids or categories, comma-separated
+    /// (`email,us_ssn`, `financial`) [default: all].
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub detectors: Vec<String>,
+
     /// Include raw values in the output. Off by default: samples are masked.
     #[arg(long)]
     pub reveal: bool,

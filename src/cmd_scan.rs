@@ -25,10 +25,17 @@ use crate::cli::{ColorChoice, FailOn, MinConfidence, OutputFormat, ScanArgs};
 
 /// Runs the scan subcommand.
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
-    let catalogue =
-        Catalogue::with_user_files(&args.patterns).context("compiling the detectors")?;
+    let catalogue = Catalogue::with_user_files_selected(&args.patterns, &args.detectors)
+        .context("compiling the detectors")?;
+    // A policy may name detectors `--detectors` left out: it is checked
+    // against the whole catalogue.
+    let full = if args.detectors.is_empty() {
+        None
+    } else {
+        Some(Catalogue::with_user_files(&args.patterns).context("compiling the detectors")?)
+    };
     let policy = policy_file(args.vendors.as_deref())
-        .map(|p| Policy::load(&p, &catalogue))
+        .map(|p| Policy::load(&p, full.as_ref().unwrap_or(&catalogue)))
         .transpose()
         .context("loading the vendor policy")?;
     let mut config = config(args);

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::sandsift;
+use common::{fixtures, sandsift};
 use serde_json::Value;
 
 fn data(name: &str) -> String {
@@ -228,4 +228,59 @@ fn scan_uses_user_detectors() {
         .current_dir(dir.path())
         .assert()
         .code(2);
+}
+
+#[test]
+fn scan_runs_only_the_detectors_asked_for() {
+    let out = sandsift()
+        .arg("scan")
+        .arg(fixtures())
+        .args([
+            "--detectors",
+            "email,financial",
+            "-f",
+            "json",
+            "-q",
+            "--fail-on",
+            "never",
+        ])
+        .args([
+            "--vendors",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/docs/vendors.example.toml"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ran: Vec<&str> = r["detectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert!(ran.contains(&"email") && ran.contains(&"credit_card") && ran.contains(&"iban"));
+    assert!(
+        !ran.contains(&"us_ssn") && !ran.contains(&"phone"),
+        "{ran:?}"
+    );
+    for v in r["vendors"].as_array().unwrap() {
+        for f in v["fields"].as_array().unwrap() {
+            assert!(ran.contains(&f["detector"].as_str().unwrap()));
+        }
+    }
+    let bad = sandsift()
+        .arg("scan")
+        .arg(fixtures())
+        .args(["--detectors", "email,emial"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("`emial` is neither a detector id nor a category")
+    );
 }

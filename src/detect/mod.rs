@@ -85,6 +85,9 @@ pub const BUILTIN_PATTERNS: &[(&str, &str)] = &[
 /// An error compiling a detector file.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
+    /// `--detectors` names no detector id or category.
+    #[error("`{0}` is neither a detector id nor a category (see `sandsift detectors`)")]
+    Unknown(String),
     /// The file is not valid TOML for the schema.
     #[error("{file}: {message}")]
     Parse {
@@ -485,6 +488,16 @@ impl Catalogue {
     /// The built-in catalogue plus the detector files (or folders of
     /// them) at `paths`.
     pub fn with_user_files(paths: &[std::path::PathBuf]) -> Result<Self, CatalogueError> {
+        Self::with_user_files_selected(paths, &[])
+    }
+
+    /// Like [`Catalogue::with_user_files`], keeping only the detectors
+    /// whose id or category is in `only` (all of them when it is empty).
+    /// An entry that names no detector is an error.
+    pub fn with_user_files_selected(
+        paths: &[std::path::PathBuf],
+        only: &[String],
+    ) -> Result<Self, CatalogueError> {
         let mut sources: Vec<(String, String)> = BUILTIN_PATTERNS
             .iter()
             .map(|&(n, t)| (n.to_string(), t.to_string()))
@@ -492,7 +505,24 @@ impl Catalogue {
         for p in paths {
             sources.extend(read_pattern_sources(p)?);
         }
-        Self::from_sources(sources)
+        if only.is_empty() {
+            return Self::from_sources(sources);
+        }
+        let mut named = vec![false; only.len()];
+        let catalogue = Self::from_sources_where(sources, |spec| {
+            let mut keep = false;
+            for (i, o) in only.iter().enumerate() {
+                if *o == spec.id || o.as_str() == spec.category.as_str() {
+                    named[i] = true;
+                    keep = true;
+                }
+            }
+            keep
+        })?;
+        if let Some(i) = named.iter().position(|n| !n) {
+            return Err(CatalogueError::Unknown(only[i].clone()));
+        }
+        Ok(catalogue)
     }
 
     /// The built-in catalogue.
@@ -508,6 +538,14 @@ impl Catalogue {
     pub fn from_sources(
         sources: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, CatalogueError> {
+        Self::from_sources_where(sources, |_| true)
+    }
+
+    /// Compiles the detectors of `sources` that `keep` selects.
+    pub fn from_sources_where(
+        sources: impl IntoIterator<Item = (String, String)>,
+        mut keep: impl FnMut(&DetectorSpec) -> bool,
+    ) -> Result<Self, CatalogueError> {
         let mut detectors: Vec<Detector> = Vec::new();
         for (file, text) in sources {
             let parsed: PatternFile = toml::from_str(&text).map_err(|e| CatalogueError::Parse {
@@ -515,6 +553,9 @@ impl Catalogue {
                 message: e.to_string(),
             })?;
             for spec in parsed.detectors {
+                if !keep(&spec) {
+                    continue;
+                }
                 detectors.push(Self::compile_one(&file, spec, &detectors)?);
             }
         }
