@@ -1040,12 +1040,38 @@ fn confirm(
     })
 }
 
+/// Whether a validator checks digits (a checksum), not only a shape.
+fn is_checksum(v: Validator) -> bool {
+    use Validator as V;
+    matches!(
+        v,
+        V::CreditCard
+            | V::Iban
+            | V::Luhn
+            | V::AbaRouting
+            | V::Aadhaar
+            | V::BrCpf
+            | V::NlBsn
+            | V::EsDniNie
+            | V::CaSin
+            | V::UkNhs
+            | V::AuTfn
+            | V::FrInsee
+            | V::ItCodiceFiscale
+            | V::DeTaxId
+    )
+}
+
 impl Catalogue {
     /// Keeps, among overlapping matches, the one with the higher confidence,
     /// then one found by its own shape over one found only by a field-only
     /// pattern (a JWT over a generic token in `auth_token`), then the more
     /// specific field hint (`postcode` over `address` in
-    /// `address.postcode`), then the earlier detector, then the longer span.
+    /// `address.postcode`), then the earlier detector, then the longer
+    /// span. Where both passed a check-digit validator and one span holds
+    /// the other,
+    /// the longer wins first: a valid IBAN over the Luhn-valid card
+    /// number that its digits happen to contain.
     fn resolve_overlaps(&self, out: &mut Vec<Match>, base: usize) {
         let specificity = |m: &Match| m.evidence.hint.map_or(0, |h| self.hints.hint(h).word.len());
         let rank = |m: &Match| {
@@ -1063,7 +1089,20 @@ impl Catalogue {
         for m in tail.iter() {
             match kept.last_mut() {
                 Some(last) if m.start < last.end => {
-                    if rank(m) > rank(last) {
+                    let validated = m.evidence.validator.is_some_and(is_checksum)
+                        && last.evidence.validator.is_some_and(is_checksum)
+                        && m.confidence == last.confidence;
+                    let holds = |a: &Match, b: &Match| {
+                        a.start <= b.start && b.end <= a.end && a.end - a.start > b.end - b.start
+                    };
+                    let better = if validated && holds(m, last) {
+                        true
+                    } else if validated && holds(last, m) {
+                        false
+                    } else {
+                        rank(m) > rank(last)
+                    };
+                    if better {
                         *last = *m;
                     }
                 }
