@@ -1289,9 +1289,21 @@ fn finish_unit(
             .field_values
             .push((None, None, None, scanner.text_values));
     }
+    // Findings past the cap (counted), then rows that reached `--enough`
+    // (marked): both named like findings.
     let mut overflow: Vec<(OverflowKey, u64)> = scanner.overflow.drain().collect();
     overflow.sort_unstable();
-    for ((origin, slot, detector, status, confidence), count) in overflow {
+    let mut stopped: Vec<KeptKey> = scanner.stopped.drain().collect();
+    stopped.sort_unstable();
+    let rows = overflow
+        .into_iter()
+        .map(|((o, s, d, status, confidence), count)| ((o, s, d), status, confidence, count, false))
+        .chain(
+            stopped
+                .into_iter()
+                .map(|key| (key, Status::Clear, Confidence::Low, 0, true)),
+        );
+    for ((origin, slot, detector), status, confidence, count, stopped) in rows {
         let exchange = origin.map(|(i, d)| (&scanner.origins[i as usize], d));
         result.unlisted.push(Unlisted {
             vendor: exchange.map(|((v, _), _)| Arc::clone(v)),
@@ -1303,24 +1315,7 @@ fn finish_unit(
             status,
             confidence,
             count,
-            stopped: false,
-        });
-    }
-    let mut stopped: Vec<KeptKey> = scanner.stopped.drain().collect();
-    stopped.sort_unstable();
-    for (origin, slot, detector) in stopped {
-        let exchange = origin.map(|(i, d)| (&scanner.origins[i as usize], d));
-        result.unlisted.push(Unlisted {
-            vendor: exchange.map(|((v, _), _)| Arc::clone(v)),
-            endpoint: exchange.map(|((_, e), _)| Arc::clone(e)),
-            direction: exchange.map(|(_, d)| d),
-            field: slot.and_then(|i| scanner.contexts[i].as_ref().map(|c| Arc::clone(&c.1))),
-            detector: Arc::clone(&scanner.shared.detector_ids[detector]),
-            category: scanner.shared.catalogue.detectors()[detector].category,
-            status: Status::Clear,
-            confidence: Confidence::Low,
-            count: 0,
-            stopped: true,
+            stopped,
         });
     }
     let mut counts: Vec<((u32, usize), u64)> = scanner.origin_counts.drain().collect();
