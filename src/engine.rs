@@ -1533,17 +1533,21 @@ impl ValueSink for UnitScanner<'_, '_> {
             (Some(i), None) => self.field_counts[i] += 1,
             (None, _) => self.text_values += 1,
         }
-        if let (Some(memo), Some(i)) = (&self.memo, slot)
+        if let Some(i) = slot
             && value.layers.is_empty()
+            && let Some(mut memo) = self.memo.take()
         {
-            if let Some((at, found)) = memo.results.get(value.bytes)
-                && *at == i
-            {
-                let found = found.clone();
-                if let Some(m) = &mut self.memo {
-                    m.hits += 1;
+            // Taken out while its matches are recorded: no copy per row.
+            let hit = match memo.results.get(value.bytes) {
+                Some((at, found)) if *at == i => {
+                    memo.hits += 1;
+                    self.record_matches(found, value, slot);
+                    true
                 }
-                self.record_matches(&found, value, slot);
+                _ => false,
+            };
+            self.memo = Some(memo);
+            if hit {
                 return;
             }
             let before = (self.result.values, self.decodes, self.result.problems_total);
