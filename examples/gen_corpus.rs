@@ -20,31 +20,16 @@ use std::path::PathBuf;
 #[path = "support/rng.rs"]
 mod rng;
 use rng::Rng;
+#[path = "support/vocab.rs"]
+mod vocab;
+use vocab::{AGENTS, CARDS, WORDS, parse_size};
 
-const WORDS: &[&str] = &[
-    "order", "shipped", "cart", "checkout", "item", "review", "delivery", "return", "invoice",
-    "discount", "coupon", "account", "settings", "search", "results", "premium", "trial",
-    "support", "ticket", "resolved", "pending", "update", "sync", "batch",
-];
-const CARDS: &[&str] = &[
-    "4111 1111 1111 1111",
-    "5555555555554444",
-    "378282246310005",
-    "6011111111111117",
-    "4242-4242-4242-4242",
-];
 const IBANS: &[&str] = &[
     "DE59100700240934851700",
     "NL20INGB0001234567",
     "ES6621000418401234567891",
     "DE44 5001 0517 5407 3249 31",
 ];
-const AGENTS: &[&str] = &[
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148",
-    "okhttp/4.12.0",
-];
-
 fn ts(r: &mut Rng) -> String {
     format!(
         "2026-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
@@ -261,23 +246,6 @@ fn har(r: &mut Rng, pii_per_byte: f64, want: u64, out: &mut String) {
         har_entry(r, host, pii_per_byte, out);
     }
     out.push_str("\n]}}\n");
-}
-
-fn parse_size(s: &str) -> u64 {
-    let s = s.to_ascii_lowercase();
-    let (n, mult) = if let Some(n) = s.strip_suffix("gib") {
-        (n, 1u64 << 30)
-    } else if let Some(n) = s.strip_suffix("mib") {
-        (n, 1 << 20)
-    } else if let Some(n) = s.strip_suffix("kib") {
-        (n, 1 << 10)
-    } else {
-        (s.as_str(), 1)
-    };
-    n.trim()
-        .parse::<u64>()
-        .expect("size like 1GiB, 512MiB or bytes")
-        * mult
 }
 
 fn main() -> std::io::Result<()> {

@@ -26,23 +26,10 @@ use parquet::file::writer::SerializedFileWriter;
 #[path = "support/rng.rs"]
 mod rng;
 use rng::Rng;
+#[path = "support/vocab.rs"]
+mod vocab;
+use vocab::{AGENTS, CARDS, WORDS, parse_size};
 
-const WORDS: &[&str] = &[
-    "order", "shipped", "cart", "checkout", "item", "review", "delivery", "return", "invoice",
-    "discount", "coupon", "account", "settings", "search", "results", "premium", "trial",
-    "support", "ticket", "resolved", "pending", "update", "sync", "batch",
-];
-const CARDS: &[&str] = &[
-    "4111 1111 1111 1111",
-    "5555555555554444",
-    "378282246310005",
-    "6011111111111117",
-];
-const AGENTS: &[&str] = &[
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148",
-    "okhttp/4.12.0",
-];
 const SCHEMA: &str = "message events {
     required binary event_id (UTF8);
     required int64 ts (TIMESTAMP_MILLIS);
@@ -177,18 +164,6 @@ fn record(r: &mut Rng, density: f64, b: &mut Batch, json: Option<&mut String>) {
         b.tags.1.push(1);
         b.tags.2.push(if i == 0 { 0 } else { 1 });
     }
-}
-
-fn parse_size(s: &str) -> u64 {
-    let s = s.to_ascii_lowercase();
-    let (n, mult) = if let Some(n) = s.strip_suffix("gib") {
-        (n, 1u64 << 30)
-    } else if let Some(n) = s.strip_suffix("mib") {
-        (n, 1 << 20)
-    } else {
-        (s.as_str(), 1)
-    };
-    n.trim().parse::<u64>().expect("size like 1GiB or 512MiB") * mult
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

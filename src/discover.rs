@@ -274,6 +274,22 @@ pub fn discover(
     Ok(out)
 }
 
+/// Whether a file is over `--max-file-size`; if so it is listed as
+/// skipped with that reason.
+fn too_large(opts: &DiscoverOptions, file: &str, size: u64, out: &mut Discovery) -> bool {
+    match opts.max_file_size.filter(|&m| size > m) {
+        Some(max) => {
+            out.skipped.push(Skipped {
+                file: file.to_string(),
+                reason: format!("larger than --max-file-size ({size} > {max} bytes)"),
+                bytes: size,
+            });
+            true
+        }
+        None => false,
+    }
+}
+
 /// Where a manifest entry lives.
 enum Input {
     Local(PathBuf),
@@ -331,15 +347,7 @@ fn remote_entry(
             return;
         }
     };
-    if let Some(max) = opts.max_file_size.filter(|&m| object.size > m) {
-        out.skipped.push(Skipped {
-            file: display,
-            reason: format!(
-                "larger than --max-file-size ({} > {max} bytes)",
-                object.size
-            ),
-            bytes: object.size,
-        });
+    if too_large(opts, &display, object.size, out) {
         return;
     }
     let rel = Path::new(&key);
@@ -506,12 +514,7 @@ fn from_manifest(
             }
         };
         let size = meta.len();
-        if let Some(max) = opts.max_file_size.filter(|&m| size > m) {
-            out.skipped.push(Skipped {
-                file,
-                reason: format!("larger than --max-file-size ({size} > {max} bytes)"),
-                bytes: size,
-            });
+        if too_large(opts, &file, size, out) {
             continue;
         }
         let rel = path.strip_prefix(base).unwrap_or(&path).to_path_buf();
@@ -576,12 +579,7 @@ fn walk_remote(
             continue;
         }
         let size = item.object.size;
-        if let Some(max) = opts.max_file_size.filter(|&m| size > m) {
-            out.skipped.push(Skipped {
-                file: item.display,
-                reason: format!("larger than --max-file-size ({size} > {max} bytes)"),
-                bytes: size,
-            });
+        if too_large(opts, &item.display, size, out) {
             continue;
         }
         let fake_root = Path::new(&name);
@@ -695,12 +693,7 @@ fn walk_root(
                 continue;
             }
         };
-        if let Some(max) = opts.max_file_size.filter(|&m| size > m) {
-            out.skipped.push(Skipped {
-                file,
-                reason: format!("larger than --max-file-size ({size} > {max} bytes)"),
-                bytes: size,
-            });
+        if too_large(opts, &file, size, out) {
             continue;
         }
         let rel = relative(path);
