@@ -307,6 +307,17 @@ pub struct FieldContext {
     hashed: bool,
 }
 
+/// Which of a detector's rules can match a value, by the gates.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    /// The free pattern.
+    pattern: bool,
+    /// The field-only shape after a context word.
+    context: bool,
+    /// The masked shape.
+    masked: bool,
+}
+
 /// A detector's statistic thresholds, packed for the per-value loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Gate([u32; 7]);
@@ -377,7 +388,107 @@ pub struct Catalogue {
     thresholds: [Vec<(u32, u128)>; 7],
     /// Detectors with a masked shape.
     masked_set: u128,
+    /// Detectors with a free pattern.
+    pattern_set: u128,
+    /// Every detector's `requires.literals` and context words in one
+    /// automaton, run at most once per value (see [`Words`]).
+    words: Words,
     hints: HintIndex,
+}
+
+/// The literal requirements and context words of the first 128 detectors
+/// in one case-insensitive automaton. A value that passes the shape
+/// statistics of several literal- or context-gated detectors (two capitals
+/// wake the JWT, bearer, basic-auth and street-address gates; a timestamp's
+/// four digits wake the date-of-birth context) is searched once, not once
+/// per detector. Single-byte literals (`,`, ` `) are looked up with
+/// `memchr` instead: in the automaton they would defeat its prefilter.
+///
+/// Callgrind, 8 MB of generated NDJSON events, whole scan: 823M
+/// instructions with one search per detector, 736M with this one.
+#[derive(Debug, Clone, Default)]
+struct Words {
+    automaton: Option<AhoCorasick>,
+    /// Per automaton pattern: the word as written, the detectors that
+    /// require it as a literal (byte for byte) and those for which it is a
+    /// context word (any case).
+    patterns: Vec<(Vec<u8>, u128, u128)>,
+    /// Single-byte literals and the detectors that require them.
+    bytes: Vec<(u8, u128)>,
+    /// Detectors with literals; detectors with context words.
+    literal_set: u128,
+    context_set: u128,
+    /// Detectors with a word in the automaton.
+    automaton_set: u128,
+}
+
+impl Words {
+    fn new(detectors: &[Detector]) -> Result<Self, CatalogueError> {
+        let mut words = Words::default();
+        for (i, d) in detectors.iter().enumerate().take(128) {
+            let bit = 1u128 << i;
+            for lit in &d.spec.requires.literals {
+                words.literal_set |= bit;
+                match lit.as_bytes() {
+                    [b] => match words.bytes.iter_mut().find(|(x, _)| x == b) {
+                        Some(e) => e.1 |= bit,
+                        None => words.bytes.push((*b, bit)),
+                    },
+                    w => words.add(w, bit, 0),
+                }
+            }
+            if d.context.is_some() {
+                words.context_set |= bit;
+                for w in &d.spec.context {
+                    words.add(w.as_bytes(), 0, bit);
+                }
+            }
+        }
+        words.automaton_set = words.patterns.iter().fold(0, |m, p| m | p.1 | p.2);
+        if !words.patterns.is_empty() {
+            words.automaton = Some(
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(words.patterns.iter().map(|p| &p.0))
+                    .map_err(|e| CatalogueError::Hints(e.to_string()))?,
+            );
+        }
+        Ok(words)
+    }
+
+    fn add(&mut self, word: &[u8], literal: u128, context: u128) {
+        match self.patterns.iter_mut().find(|p| p.0 == word) {
+            Some(p) => {
+                p.1 |= literal;
+                p.2 |= context;
+            }
+            None => self.patterns.push((word.to_vec(), literal, context)),
+        }
+    }
+
+    /// The detectors among `literal_wanted` one of whose literals `value`
+    /// holds, and those among `context_wanted` one of whose context words
+    /// it holds.
+    fn find(&self, value: &[u8], literal_wanted: u128, context_wanted: u128) -> (u128, u128) {
+        let (mut literal, mut context) = (0u128, 0u128);
+        for &(b, set) in &self.bytes {
+            if set & literal_wanted & !literal != 0 && memchr::memchr(b, value).is_some() {
+                literal |= set;
+            }
+        }
+        if let Some(ac) = &self.automaton
+            && (literal_wanted & !literal | context_wanted) & self.automaton_set != 0
+        {
+            for m in ac.find_overlapping_iter(value) {
+                let (word, lit, ctx) = &self.patterns[m.pattern().as_usize()];
+                context |= ctx;
+                if *lit != 0 && &value[m.start()..m.end()] == word.as_slice() {
+                    literal |= lit;
+                }
+            }
+        }
+        (literal & literal_wanted, context & context_wanted)
+    }
 }
 
 fn compile(
@@ -602,11 +713,20 @@ impl Catalogue {
             .take(128)
             .filter(|(_, d)| d.masked.is_some())
             .fold(0u128, |m, (i, _)| m | 1 << i);
+        let words = Words::new(&detectors)?;
+        let pattern_set = detectors
+            .iter()
+            .enumerate()
+            .take(128)
+            .filter(|(_, d)| d.pattern.is_some())
+            .fold(0u128, |m, (i, _)| m | 1 << i);
         Ok(Catalogue {
             detectors,
             gates,
             thresholds,
             masked_set,
+            pattern_set,
+            words,
             hints,
         })
     }
@@ -803,9 +923,27 @@ impl Catalogue {
             // Most detectors fail their gate on most values and have nothing
             // else to try: the gate sets rule them out together, and only
             // the rest are visited.
-            let passing = !self.blocked(&have);
+            let passing = ctx.active_set & !self.blocked(&have);
             let masked = if masks { self.masked_set } else { 0 };
-            let mut todo = ctx.active_set & (passing | ctx.hinted_set | masked);
+            let w = &self.words;
+            let literal_wanted = passing & w.literal_set;
+            // A context word and a value are separated by a space or `=`
+            // (`SSN: 512440133`, `dob=1985-03-14`); timestamps are not.
+            let context_wanted = passing & w.context_set & !ctx.hinted_set;
+            let context_wanted =
+                if context_wanted != 0 && memchr::memchr2(b' ', b'=', value).is_some() {
+                    context_wanted
+                } else {
+                    0
+                };
+            let (literal, context) = if literal_wanted | context_wanted != 0 {
+                w.find(value, literal_wanted, context_wanted)
+            } else {
+                (0, 0)
+            };
+            let gate = passing & !(w.literal_set & !literal);
+            let mut todo =
+                ctx.active_set & (ctx.hinted_set | masked | gate & (self.pattern_set | context));
             while todo != 0 {
                 let i = todo.trailing_zeros() as usize;
                 todo &= todo - 1;
@@ -817,7 +955,13 @@ impl Catalogue {
                 } else {
                     None
                 };
-                self.scan_one(i, hint, passing >> i & 1 == 1, masks, value, out);
+                let bit = |set: u128| set >> i & 1 == 1;
+                let run = Run {
+                    pattern: bit(gate),
+                    context: bit(gate & context),
+                    masked: masks,
+                };
+                self.scan_one(i, hint, run, value, out);
             }
         } else {
             for &(i, hint) in &ctx.active {
@@ -825,7 +969,17 @@ impl Catalogue {
                 if !passes && hint.is_none() && !masks {
                     continue;
                 }
-                self.scan_one(i, hint, passes, masks, value, out);
+                let d = &self.detectors[i];
+                let gate = passes && d.literals.as_ref().is_none_or(|ac| ac.is_match(value));
+                let run = Run {
+                    pattern: gate,
+                    context: gate
+                        && hint.is_none()
+                        && memchr::memchr2(b' ', b'=', value).is_some()
+                        && d.context.as_ref().is_some_and(|(w, _)| w.is_match(value)),
+                    masked: masks,
+                };
+                self.scan_one(i, hint, run, value, out);
             }
         }
         if out.len() - base > 1 {
@@ -843,23 +997,21 @@ impl Catalogue {
             .fold(0u128, |b, &(_, set)| b | set)
     }
 
-    /// Runs detector `i` on a value whose statistics pass its gate or not.
+    /// Runs detector `i` on a value: its field-only pattern under a hint,
+    /// and the rules `run` says can match.
     fn scan_one(
         &self,
         i: usize,
         hint: Option<usize>,
-        passes: bool,
-        masks: bool,
+        run: Run,
         value: &[u8],
         out: &mut Vec<Match>,
     ) {
         let d = &self.detectors[i];
-        // One automaton search, after the cheap statistics passed: each
-        // detector's literals are few, and its automaton has a
-        // prefilter that skips most bytes.
-        let gate = passes && d.literals.as_ref().is_none_or(|ac| ac.is_match(value));
-        self.scan_clear(i, d, hint, value, gate, out);
-        if masks && let Some(re) = &d.masked {
+        self.scan_clear(i, d, hint, value, run, out);
+        if run.masked
+            && let Some(re) = &d.masked
+        {
             for m in re.find_iter(value) {
                 out.push(Match {
                     detector: i,
@@ -884,14 +1036,15 @@ impl Catalogue {
 
     /// Runs the field-only pattern (under a hint, whatever the prefilter
     /// says: hinted fields are few) and, where the prefilter passed, the
-    /// free pattern.
+    /// free pattern, and where a context word is in the value, the
+    /// field-only shape right after it.
     fn scan_clear(
         &self,
         i: usize,
         d: &Detector,
         hint: Option<usize>,
         value: &[u8],
-        gate: bool,
+        run: Run,
         out: &mut Vec<Match>,
     ) {
         if let (Some(h), Some(re)) = (hint, d.hinted.as_ref().and_then(LazyRegex::get)) {
@@ -903,10 +1056,9 @@ impl Catalogue {
                 return;
             }
         }
-        if !gate {
-            return;
-        }
-        if let Some(re) = &d.pattern {
+        if run.pattern
+            && let Some(re) = &d.pattern
+        {
             for m in re.find_iter(value) {
                 if let Some(m) = confirm(i, d, value, m.start(), m.end(), MatchRule::Pattern, hint)
                 {
@@ -914,12 +1066,9 @@ impl Catalogue {
                 }
             }
         }
-        if hint.is_none()
+        if run.context
+            && hint.is_none()
             && let Some((words, shape)) = &d.context
-            // A context word and a value are separated by a space or `=`
-            // (`SSN: 512440133`, `dob=1985-03-14`); timestamps are not.
-            && memchr::memchr2(b' ', b'=', value).is_some()
-            && words.is_match(value)
             && let Some(re) = shape.get()
         {
             for m in re.find_iter(value) {
