@@ -1077,7 +1077,8 @@ fn scan_slice(
         nested: Vec::new(),
         decoded: Vec::new(),
         position: None,
-        memo: None,
+        memos: Vec::new(),
+        memo_bytes: 0,
         decodes: 0,
         sampled: true,
         local_records: 0,
@@ -1411,9 +1412,10 @@ struct UnitScanner<'a, 'c> {
     /// A spreadsheet cell's row and column, for values without a byte
     /// position.
     position: Option<(u64, u64)>,
-    /// Detection results per (field slot, distinct value) while the
-    /// extractor says values repeat (a dictionary-encoded column).
-    memo: Option<Memo>,
+    /// Per field slot, detection results of repeated values.
+    memos: Vec<FieldMemo>,
+    /// Bytes the memos hold.
+    memo_bytes: usize,
     /// Values decoded so far (rescanned, walked as JSON, JWT claims).
     decodes: u64,
     /// Whether the current record is in the sample (always, without
@@ -1428,27 +1430,31 @@ struct UnitScanner<'a, 'c> {
     clear_ints: rustc_hash::FxHashMap<usize, (i64, i64)>,
 }
 
-/// Detection results reused per distinct value of a repeating column:
+/// Detection results of one field's values, reused when a value repeats
+/// (a status, a plan, a user agent, a dictionary-encoded Parquet column):
 /// only for values that decoded to nothing, so replaying the matches is
-/// all their scan did.
+/// all their scan did. A field whose values hardly repeat (ids,
+/// timestamps) gives up its memo after [`MEMO_TRIAL`] distinct values.
 #[derive(Default)]
-struct Memo {
-    /// By value: its field slot and its matches.
-    results: rustc_hash::FxHashMap<Box<[u8]>, Remembered>,
-    /// Bytes held by the keys; past [`MEMO_BYTES`] nothing more is kept.
+struct FieldMemo {
+    /// By value: its matches.
+    results: rustc_hash::FxHashMap<Box<[u8]>, Box<[Match]>>,
+    /// Bytes held for this field.
     bytes: usize,
     /// Values found in `results`.
     hits: u64,
+    /// Given up: the values do not repeat enough.
+    off: bool,
 }
 
-/// Distinct values remembered before a memo that is hit less often
-/// than it grows is dropped.
-const MEMO_TRIAL: usize = 2048;
+/// Distinct values a field's memo holds between checks that it is hit at
+/// least once per eight values it remembers.
+const MEMO_TRIAL: usize = 256;
 
-/// A remembered value's field slot and matches.
-type Remembered = (usize, Box<[Match]>);
+/// Longer values are not remembered.
+const MEMO_VALUE: usize = 1024;
 
-/// Key bytes a [`Memo`] holds at most.
+/// Key bytes the memos of one unit hold at most.
 const MEMO_BYTES: usize = 16 << 20;
 
 /// Integer ranges longer than this are not probed for
@@ -1508,6 +1514,7 @@ impl UnitScanner<'_, '_> {
         if self.contexts.len() <= i {
             self.contexts.resize_with(i + 1, || None);
             self.field_counts.resize(i + 1, 0);
+            self.memos.resize_with(i + 1, FieldMemo::default);
         }
         if self.contexts[i].is_none() {
             let field = fields.get(id);
@@ -1535,18 +1542,20 @@ impl ValueSink for UnitScanner<'_, '_> {
         }
         if let Some(i) = slot
             && value.layers.is_empty()
-            && let Some(mut memo) = self.memo.take()
+            && value.bytes.len() <= MEMO_VALUE
+            && !self.memos[i].off
         {
             // Taken out while its matches are recorded: no copy per row.
+            let mut memo = std::mem::take(&mut self.memos[i]);
             let hit = match memo.results.get(value.bytes) {
-                Some((at, found)) if *at == i => {
+                Some(found) => {
                     memo.hits += 1;
                     self.record_matches(found, value, slot);
                     true
                 }
-                _ => false,
+                None => false,
             };
-            self.memo = Some(memo);
+            self.memos[i] = memo;
             if hit {
                 return;
             }
@@ -1554,17 +1563,24 @@ impl ValueSink for UnitScanner<'_, '_> {
             self.scan_value(fields, value, slot);
             // Only a value whose scan was its own matches is reused: one
             // that decoded into more values is scanned every time.
+            let memo = &mut self.memos[i];
             if before == (self.result.values, self.decodes, self.result.problems_total)
-                && let Some(memo) = &mut self.memo
-                && memo.bytes < MEMO_BYTES
+                && self.memo_bytes < MEMO_BYTES
             {
-                memo.bytes += value.bytes.len() + 32;
+                let cost = value.bytes.len() + 32;
+                self.memo_bytes += cost;
+                memo.bytes += cost;
                 memo.results
-                    .insert(value.bytes.into(), (i, self.matches.as_slice().into()));
-                // Mostly distinct values (a dictionary that fell back to
-                // plain pages): remembering costs more than it saves.
-                if memo.results.len() >= MEMO_TRIAL && memo.hits < memo.results.len() as u64 {
-                    self.memo = None;
+                    .insert(value.bytes.into(), self.matches.as_slice().into());
+                // Mostly distinct values (ids, timestamps): remembering
+                // costs more than it saves.
+                let n = memo.results.len();
+                if n.is_multiple_of(MEMO_TRIAL) && memo.hits * 8 < n as u64 {
+                    self.memo_bytes -= memo.bytes;
+                    *memo = FieldMemo {
+                        off: true,
+                        ..FieldMemo::default()
+                    };
                 }
             }
             return;
@@ -1586,10 +1602,6 @@ impl ValueSink for UnitScanner<'_, '_> {
 
     fn records(&mut self, n: u64) {
         self.result.records += n;
-    }
-
-    fn memoize(&mut self, on: bool) {
-        self.memo = on.then(Memo::default);
     }
 
     fn integers_clear(

@@ -613,3 +613,44 @@ fn context_words_in_free_text_stand_in_for_a_field_name() {
         ]
     );
 }
+
+/// Values that repeat in a field are scanned once and their result reused
+/// (a per-field memo): every occurrence must still be its own finding at
+/// its own place, a repeated value holding JSON is still decoded each
+/// time, and a field whose values never repeat is still scanned in full.
+#[test]
+fn repeated_values_are_each_reported_at_their_own_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = String::new();
+    let emails = ["ana@example.com", "bo@example.org", "cy@example.net"];
+    for i in 0..1500 {
+        // Unique order ids (the memo of `id` gives up), a repeating email,
+        // a repeating plan, and a repeating string holding JSON.
+        lines.push_str(&format!(
+            r#"{{"id":"ord-{i:06}","email":"{}","plan":"pro","meta":"{{\"ssn\":\"512-44-0133\"}}","card":"{}"}}"#,
+            emails[i % 3],
+            if i == 1400 { "4111 1111 1111 1111" } else { "none" },
+        ));
+        lines.push('\n');
+    }
+    std::fs::write(dir.path().join("events.ndjson"), lines).unwrap();
+    let (findings, code) = scan_jsonl(dir.path(), &["events.ndjson", "--reveal"]);
+    assert_eq!(code, 1);
+    let of = |field: &str| -> Vec<&Value> {
+        findings
+            .iter()
+            .filter(|f| f["field"] == field)
+            .collect::<Vec<_>>()
+    };
+    let email = of("$.email");
+    assert_eq!(email.len(), 1500);
+    for (i, f) in email.iter().enumerate() {
+        assert_eq!(f["line"], (i + 1) as u64, "{f}");
+        assert_eq!(f["value"], emails[i % 3]);
+    }
+    assert_eq!(of("$.meta$.ssn").len(), 1500, "decoded every time");
+    let card = of("$.card");
+    assert_eq!(card.len(), 1);
+    assert_eq!(card[0]["line"], 1401);
+    assert!(of("$.plan").is_empty() && of("$.id").is_empty());
+}

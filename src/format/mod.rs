@@ -312,12 +312,6 @@ pub trait ValueSink {
             self.record();
         }
     }
-    /// Whether the values that follow repeat a small set of distinct
-    /// values (a dictionary-encoded column), so that detection results
-    /// may be reused per distinct value. Ended by `memoize(false)`.
-    fn memoize(&mut self, on: bool) {
-        let _ = on;
-    }
     /// Whether no detector can match any integer in `min..=max` written
     /// out in `field`: then those values need not be handed over.
     fn integers_clear(

@@ -21,12 +21,12 @@
 //! every value is null is counted, not read. An integer chunk whose
 //! min/max range no detector can match in that field (checked
 //! exhaustively by the sink for ranges of a few thousand values) is
-//! counted, not read. A dictionary-encoded chunk tells the sink its
-//! values repeat: the scanner then runs the detectors once per distinct
-//! value and reuses the result for every row holding it. The crate's
-//! public API hands out decoded values, not dictionary indices, so the
-//! reuse is keyed by the value's bytes rather than by index; the pages
-//! themselves are still decoded once per row.
+//! counted, not read. Values of a dictionary-encoded chunk repeat: the
+//! scanner's per-field memo (see `engine`) runs the detectors once per
+//! distinct value and reuses the result for every row holding it. The
+//! crate's public API hands out decoded values, not dictionary indices,
+//! so the reuse is keyed by the value's bytes rather than by index; the
+//! pages themselves are still decoded once per row.
 //!
 //! Values have no byte position (pages are encoded and compressed): a
 //! finding's line is its row (1-based, across the file), its column the
@@ -251,7 +251,6 @@ impl File {
                         ),
                     });
                 }
-                sink.memoize(false);
             }
             first_row += rows;
         }
@@ -283,15 +282,6 @@ impl File {
             sink.unscanned(fields, at.field, present);
             return Ok(());
         }
-        let dictionary = meta.dictionary_page_offset().is_some()
-            || meta.encodings().any(|e| {
-                matches!(
-                    e,
-                    parquet::basic::Encoding::RLE_DICTIONARY
-                        | parquet::basic::Encoding::PLAIN_DICTIONARY
-                )
-            });
-        sink.memoize(dictionary && at.column.kind != Kind::Int);
         let mut text = String::new();
         match reader.get_column_reader(i)? {
             ColumnReader::ByteArrayColumnReader(r) => {
@@ -623,7 +613,6 @@ mod tests {
         clear: bool,
         values: Vec<(String, String, u64)>,
         unscanned: Vec<(String, u64)>,
-        memoized: Vec<bool>,
         at: u64,
     }
 
@@ -639,11 +628,6 @@ mod tests {
         }
         fn at(&mut self, line: u64, _: u64) {
             self.at = line;
-        }
-        fn memoize(&mut self, on: bool) {
-            if on {
-                self.memoized.push(on);
-            }
         }
         fn integers_clear(&mut self, _: &mut FieldTable, _: FieldId, _: i64, _: i64) -> bool {
             self.clear
@@ -728,12 +712,11 @@ mod tests {
         .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
         .collect();
         assert_eq!(sink.values, want);
-        assert!(sink.memoized.is_empty());
         assert!(sink.unscanned.is_empty());
     }
 
     #[test]
-    fn clear_integer_chunks_are_counted_not_read_and_dictionaries_are_announced() {
+    fn clear_integer_chunks_are_counted_not_read() {
         let mut fields = FieldTable::default();
         let mut sink = Recorder {
             clear: true,
@@ -742,6 +725,5 @@ mod tests {
         extract(&file(true), &mut fields, &mut sink).unwrap();
         assert_eq!(sink.unscanned, [("$.zip".to_string(), 3)]);
         assert!(sink.values.iter().all(|v| v.0 != "$.zip"));
-        assert_eq!(sink.memoized.len(), 2, "email and device");
     }
 }
