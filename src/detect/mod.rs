@@ -943,7 +943,7 @@ impl Catalogue {
             };
             let gate = passing & !(w.literal_set & !literal);
             let mut todo =
-                ctx.active_set & (ctx.hinted_set | masked | gate & (self.pattern_set | context));
+                ctx.active_set & (ctx.hinted_set | masked | gate & self.pattern_set | context);
             while todo != 0 {
                 let i = todo.trailing_zeros() as usize;
                 todo &= todo - 1;
@@ -958,7 +958,7 @@ impl Catalogue {
                 let bit = |set: u128| set >> i & 1 == 1;
                 let run = Run {
                     pattern: bit(gate),
-                    context: bit(gate & context),
+                    context: bit(context),
                     masked: masks,
                 };
                 self.scan_one(i, hint, run, value, out);
@@ -973,7 +973,7 @@ impl Catalogue {
                 let gate = passes && d.literals.as_ref().is_none_or(|ac| ac.is_match(value));
                 let run = Run {
                     pattern: gate,
-                    context: gate
+                    context: passes
                         && hint.is_none()
                         && memchr::memchr2(b' ', b'=', value).is_some()
                         && d.context.as_ref().is_some_and(|(w, _)| w.is_match(value)),

@@ -98,14 +98,17 @@ pub struct Requires {
     /// ASCII capital letters.
     #[serde(default)]
     pub upper: u32,
-    /// Places where two capitals are followed by two digits.
+    /// Places where two capitals are followed by two digits, maybe after
+    /// one space.
     #[serde(default)]
     pub letters_digits: u32,
     /// Digits in the longest run of digits with nothing between them.
     #[serde(default)]
     pub streak: u32,
     /// Literal strings of which the value must contain at least one
-    /// (searched with one Aho-Corasick automaton per detector).
+    /// (searched with one Aho-Corasick automaton for the whole catalogue,
+    /// single bytes with `memchr`). They gate only the free pattern; the
+    /// statistics also gate the shape looked for after a context word.
     #[serde(default)]
     pub literals: Vec<String>,
 }

@@ -75,7 +75,8 @@ pub struct ValueStats {
     pub colon: u32,
     /// ASCII capitals.
     pub upper: u32,
-    /// Places where two capitals are followed by two digits (`DE89`).
+    /// Places where two capitals are followed by two digits, maybe after
+    /// one space (`DE89`, `AB 12`).
     pub letters_digits: u32,
     /// The longest run of digits with nothing between them.
     pub streak: u32,
@@ -148,7 +149,8 @@ impl ValueStats {
         let mut totals = [0u32; 6];
         let (mut digit_run, mut dotted, mut streak) =
             (RunMax::default(), RunMax::default(), RunMax::default());
-        let (mut ld, mut carry_upper, mut carry_digit) = (0u32, 0u128, 0u128);
+        let (mut ld, mut carry_upper, mut carry_digit, mut carry_space) =
+            (0u32, 0u128, 0u128, 0u128);
         for block in value.chunks(64) {
             let b = classify(block);
             for (t, c) in totals.iter_mut().zip(b.counts) {
@@ -157,18 +159,23 @@ impl ValueStats {
             digit_run.feed(b.keep, b.digit);
             streak.feed_lengths(b.digit);
             dotted.feed(b.dotted, b.dot);
-            // Two capitals then two digits, with the last three bytes of
-            // the previous block in front.
+            // Two capitals then two digits, maybe after one space, with
+            // the last four bytes of the previous block in front.
             if b.upper != 0 || carry_upper != 0 {
-                let u = carry_upper | (u128::from(b.upper) << 3);
-                let d = carry_digit | (u128::from(b.digit) << 3);
-                let hits = u & (u >> 1) & (d >> 2) & (d >> 3);
+                let u = carry_upper | (u128::from(b.upper) << 4);
+                let d = carry_digit | (u128::from(b.digit) << 4);
+                let sp = carry_space | (u128::from(b.space) << 4);
+                let caps = u & (u >> 1);
+                // A four-byte place starting in the carried bytes lies
+                // wholly in the previous block, which counted it.
+                let hits = caps & (d >> 2) & (d >> 3) & !1 | caps & (sp >> 2) & (d >> 3) & (d >> 4);
                 if hits != 0 {
                     ld += hits.count_ones();
                 }
             }
-            carry_upper = u128::from(b.upper >> 61);
-            carry_digit = u128::from(b.digit >> 61);
+            carry_upper = u128::from(b.upper >> 60);
+            carry_digit = u128::from(b.digit >> 60);
+            carry_space = u128::from(b.space >> 60);
         }
         let [_, upper, at, _, colons, mask] = totals;
         let colon = if colons >= 2 {
@@ -202,6 +209,7 @@ struct Block {
     dotted: u64,
     dot: u64,
     upper: u64,
+    space: u64,
     counts: [u32; 6],
 }
 
@@ -265,6 +273,7 @@ fn classify_sse2(block: &[u8]) -> Block {
         out.dotted |= bits(dotted);
         out.dot |= bits(dot);
         out.upper |= bits(upper);
+        out.space |= bits(eq(v, b' '));
     }
     for (count, a) in out.counts.iter_mut().zip(acc) {
         let sums = _mm_sad_epu8(a, _mm_setzero_si128());
@@ -302,6 +311,9 @@ fn classify_words(block: &[u8]) -> Block {
         out.dotted |= plane(w, 2) << shift;
         out.dot |= plane(w, 5) << shift;
         out.upper |= plane(w, 3) << shift;
+        for (j, &byte) in word.iter().enumerate() {
+            out.space |= u64::from(byte == b' ') << (shift + j as u32);
+        }
     }
     flush(&mut lanes, &mut out.counts);
     out
@@ -350,13 +362,13 @@ mod tests {
         let count = |f: fn(&u8) -> bool| value.iter().filter(|b| f(b)).count() as u32;
         let colons = count(|&b| b == b':');
         let doubles = value.windows(2).filter(|w| w == b"::").count() as u32;
-        let ld = value
-            .windows(4)
-            .filter(|w| {
-                w[0].is_ascii_uppercase()
-                    && w[1].is_ascii_uppercase()
-                    && w[2].is_ascii_digit()
-                    && w[3].is_ascii_digit()
+        let caps = |w: &[u8]| w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase();
+        let digits = |w: &[u8]| w[0].is_ascii_digit() && w[1].is_ascii_digit();
+        let ld = (0..value.len())
+            .filter(|&i| {
+                let w = &value[i..];
+                w.len() >= 4 && caps(w) && digits(&w[2..])
+                    || w.len() >= 5 && caps(w) && w[2] == b' ' && digits(&w[3..])
             })
             .count() as u32;
         ValueStats {
@@ -388,6 +400,8 @@ mod tests {
         assert_eq!(ValueStats::of(b"fe80::1").colon, 7);
         assert_eq!(ValueStats::of(b"00:1a:2b:3c:4d:5e").colon, 5);
         assert_eq!(ValueStats::of(b"x DE89 3704").letters_digits, 1);
+        assert_eq!(ValueStats::of(b"QQ 12 34 56 C").letters_digits, 1);
+        assert_eq!(ValueStats::of(b"SKU-120241").letters_digits, 0);
         assert_eq!(ValueStats::of(b"Mozilla/5.0 (KHTML) AB1").letters_digits, 0);
         assert_eq!(ValueStats::of(b"***-**-1234").mask, 5);
     }
@@ -395,13 +409,14 @@ mod tests {
     #[test]
     fn blocks_agree_with_the_byte_by_byte_definition() {
         // Values crossing 8- and 64-byte boundaries at every offset.
-        let pieces: [&[u8]; 8] = [
+        let pieces: [&[u8]; 9] = [
             b"DE89 3704 0044",
             b"a",
             b"12-34-56",
             b"...",
             b"::",
             b"XX99",
+            b"AB 1",
             b"(212) 555-0142",
             b"zz",
         ];
@@ -438,8 +453,8 @@ mod tests {
                 .collect();
             let (a, b) = (classify(&block), classify_words(&block));
             assert_eq!(
-                (a.digit, a.keep, a.dotted, a.dot, a.upper, a.counts),
-                (b.digit, b.keep, b.dotted, b.dot, b.upper, b.counts),
+                (a.digit, a.keep, a.dotted, a.dot, a.upper, a.space, a.counts),
+                (b.digit, b.keep, b.dotted, b.dot, b.upper, b.space, b.counts),
                 "{block:?}"
             );
         }
