@@ -88,10 +88,11 @@ fn event(r: &mut Rng, pii_per_byte: f64, out: &mut String) {
         r.pick(&["free", "pro", "enterprise"])
     )
     .unwrap();
-    // Record length is about 420 bytes: PII with probability 420 × density.
-    if r.chance(420.0 * pii_per_byte) {
+    // Record length is about 420 bytes: 420 × density PII members on
+    // average (a dense corpus has several per record).
+    for j in 0..pii_count(r, 420.0 * pii_per_byte) {
         let (k, v) = pii(r);
-        write!(out, r#","{k}":{v}"#).unwrap();
+        write!(out, r#","{k}{}":{v}"#, suffix(j)).unwrap();
     }
     write!(
         out,
@@ -110,6 +111,23 @@ fn event(r: &mut Rng, pii_per_byte: f64, out: &mut String) {
     )
     .unwrap();
     out.push('\n');
+}
+
+/// How many PII members a record of which `expected` are wanted on
+/// average gets: the whole part, and one more with the fraction's chance.
+fn pii_count(r: &mut Rng, expected: f64) -> usize {
+    let whole = expected.floor();
+    whole as usize + usize::from(r.chance(expected - whole))
+}
+
+/// Keeps the keys of several PII members of one object apart
+/// (`email`, `email_2`).
+fn suffix(j: usize) -> String {
+    if j == 0 {
+        String::new()
+    } else {
+        format!("_{}", j + 1)
+    }
 }
 
 fn export(r: &mut Rng, pii_per_byte: f64, records: usize, out: &mut String) {
@@ -131,9 +149,18 @@ fn export(r: &mut Rng, pii_per_byte: f64, records: usize, out: &mut String) {
             sentence(r, 8)
         )
         .unwrap();
-        if r.chance(330.0 * pii_per_byte) {
+        let n = pii_count(r, 330.0 * pii_per_byte);
+        for j in 0..n {
             let (k, v) = pii(r);
-            write!(out, ",\n      \"customer\": {{ \"{k}\": {v} }}").unwrap();
+            let open = if j == 0 {
+                ",\n      \"customer\": { "
+            } else {
+                ", "
+            };
+            write!(out, "{open}\"{k}{}\": {v}", suffix(j)).unwrap();
+        }
+        if n > 0 {
+            out.push_str(" }");
         }
         out.push_str("\n    }");
     }

@@ -1077,6 +1077,7 @@ fn scan_slice(
         nested: Vec::new(),
         decoded: Vec::new(),
         position: None,
+        evidence: Default::default(),
         memos: Vec::new(),
         memo_bytes: 0,
         decodes: 0,
@@ -1412,6 +1413,8 @@ struct UnitScanner<'a, 'c> {
     /// A spreadsheet cell's row and column, for values without a byte
     /// position.
     position: Option<(u64, u64)>,
+    /// Evidence lists made so far, shared by the findings that have them.
+    evidence: rustc_hash::FxHashMap<crate::detect::Evidence, Arc<[String]>>,
     /// Per field slot, detection results of repeated values.
     memos: Vec<FieldMemo>,
     /// Bytes the memos hold.
@@ -2028,7 +2031,14 @@ impl UnitScanner<'_, '_> {
             detector: Arc::clone(&shared.detector_ids[m.detector]),
             category: d.category,
             confidence: m.confidence,
-            evidence: shared.catalogue.evidence_strings(&m.evidence),
+            evidence: match self.evidence.get(&m.evidence) {
+                Some(e) => Arc::clone(e),
+                None => {
+                    let e: Arc<[String]> = shared.catalogue.evidence_strings(&m.evidence).into();
+                    self.evidence.insert(m.evidence, Arc::clone(&e));
+                    e
+                }
+            },
             status: m.status,
             offset: self.base + local as u64,
             length: len as u64,

@@ -36,8 +36,9 @@ pub struct Finding {
     pub category: Category,
     /// How sure the finding is.
     pub confidence: Confidence,
-    /// Why it has that confidence.
-    pub evidence: Vec<String>,
+    /// Why it has that confidence (shared by the findings of one unit
+    /// with the same evidence).
+    pub evidence: Arc<[String]>,
     /// Clear, masked or test value.
     pub status: Status,
     /// Byte offset of the raw value in the file (in the decompressed stream
@@ -108,23 +109,28 @@ impl Fingerprinter {
         value: &[u8],
         scratch: &mut Vec<u8>,
     ) -> String {
+        // The id, a zero byte and the normalised value, hashed at once:
+        // for inputs this short the one-shot hash is several times
+        // cheaper than a streaming hasher, and gives the same digest.
+        scratch.clear();
+        scratch.extend_from_slice(detector.as_bytes());
+        scratch.push(0);
         normalise(style, value, scratch);
-        let mut hasher = blake3::Hasher::new_keyed(&self.key);
-        hasher.update(detector.as_bytes());
-        hasher.update(&[0]);
-        hasher.update(scratch);
-        let hash = hasher.finalize();
-        let mut hex = String::with_capacity(32);
-        for b in &hash.as_bytes()[..16] {
-            hex.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
-            hex.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
+        let hash = blake3::keyed_hash(&self.key, scratch);
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = [0u8; 32];
+        for (i, b) in hash.as_bytes()[..16].iter().enumerate() {
+            hex[2 * i] = HEX[usize::from(b >> 4)];
+            hex[2 * i + 1] = HEX[usize::from(b & 15)];
         }
-        hex
+        std::str::from_utf8(&hex)
+            .map(str::to_owned)
+            .unwrap_or_default()
     }
 }
 
+/// Appends `value` normalised by kind to `out`.
 fn normalise(style: MaskStyle, value: &[u8], out: &mut Vec<u8>) {
-    out.clear();
     match style {
         MaskStyle::Last4 | MaskStyle::Card => {
             out.extend(value.iter().filter(|b| b.is_ascii_digit()))

@@ -700,7 +700,7 @@ mod tests {
                     detector: Arc::from(detector),
                     category,
                     confidence: crate::detect::Confidence::High,
-                    evidence: Vec::new(),
+                    evidence: Arc::from([]),
                     status,
                     offset: 0,
                     length: 1,

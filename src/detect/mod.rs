@@ -246,7 +246,7 @@ impl Status {
 }
 
 /// Which rule produced a match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MatchRule {
     /// The detector's free pattern.
     Pattern,
@@ -262,7 +262,7 @@ pub enum MatchRule {
 }
 
 /// Why a match has its confidence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Evidence {
     /// The rule that matched.
     pub rule: MatchRule,

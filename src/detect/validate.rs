@@ -16,7 +16,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// A validator named in a detector file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Validator {
     /// Email syntax: local part, domain labels, a plausible top-level domain.
     Email,

@@ -11,7 +11,7 @@
 //! row has more distinct values than [`DISTINCT_LIMIT`], which of them
 //! are listed.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -208,7 +208,7 @@ fn add_vendor(acc: &mut VendorAcc, v: super::VendorReport, examples: usize) {
             f.field.clone(),
             f.detector.clone(),
         );
-        let prints: HashSet<u64> = f
+        let prints: rustc_hash::FxHashSet<u64> = f
             .fingerprints
             .iter()
             .filter_map(|p| u64::from_str_radix(p, 16).ok())
@@ -226,6 +226,8 @@ fn add_vendor(acc: &mut VendorAcc, v: super::VendorReport, examples: usize) {
                         confidence: f.confidence,
                         max_confidence: f.max_confidence,
                         evidence: f.evidence.into_iter().collect(),
+                        last_evidence: None,
+                        last_file: None,
                         examples: f.examples,
                         first: f.first,
                         first_clear: f.first_clear,

@@ -17,7 +17,7 @@ pub mod merge;
 pub mod sarif;
 pub mod table;
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -525,11 +525,15 @@ struct RowAcc {
     confidence: ConfidenceCounts,
     max_confidence: Confidence,
     evidence: BTreeSet<String>,
+    /// The evidence list last added (findings of one unit share theirs).
+    last_evidence: Option<Arc<[String]>>,
+    /// The file last added to `files`.
+    last_file: Option<Arc<str>>,
     /// The first locations in [`Location`] order, sorted.
     examples: Vec<Location>,
     first: Location,
     first_clear: Option<Location>,
-    distinct: HashSet<u64>,
+    distinct: rustc_hash::FxHashSet<u64>,
     distinct_capped: bool,
     /// Counting stopped at `--enough`.
     stopped: bool,
@@ -715,10 +719,12 @@ impl Report {
             confidence: ConfidenceCounts::default(),
             max_confidence: f.confidence,
             evidence: BTreeSet::new(),
+            last_evidence: None,
+            last_file: None,
             examples: Vec::new(),
             first: location(f),
             first_clear: None,
-            distinct: HashSet::new(),
+            distinct: Default::default(),
             distinct_capped: false,
             stopped: false,
         });
@@ -729,8 +735,15 @@ impl Report {
             row.distinct_capped = true;
         }
         row.count += 1;
-        if !row.files.contains(&f.file) {
-            row.files.insert(Arc::clone(&f.file));
+        if !row
+            .last_file
+            .as_ref()
+            .is_some_and(|l| Arc::ptr_eq(l, &f.file))
+        {
+            if !row.files.contains(&f.file) {
+                row.files.insert(Arc::clone(&f.file));
+            }
+            row.last_file = Some(Arc::clone(&f.file));
         }
         row.status.add(f.status);
         match f.confidence {
@@ -739,10 +752,17 @@ impl Report {
             Confidence::Low => row.confidence.low += 1,
         }
         row.max_confidence = row.max_confidence.max(f.confidence);
-        for e in &f.evidence {
-            if !row.evidence.contains(e) {
-                row.evidence.insert(e.clone());
+        if !row
+            .last_evidence
+            .as_ref()
+            .is_some_and(|l| Arc::ptr_eq(l, &f.evidence))
+        {
+            for e in f.evidence.iter() {
+                if !row.evidence.contains(e) {
+                    row.evidence.insert(e.clone());
+                }
             }
+            row.last_evidence = Some(Arc::clone(&f.evidence));
         }
         if row.count == 1 || row.wants(f, keep) {
             row.consider(location(f), keep);
@@ -1035,7 +1055,7 @@ mod tests {
             detector: Arc::from("email"),
             category: Category::Contact,
             confidence: Confidence::High,
-            evidence: vec!["pattern".into()],
+            evidence: Arc::from(["pattern".to_string()]),
             status: Status::Clear,
             offset: 0,
             length: 1,
