@@ -4,15 +4,28 @@
 #
 #   benches/compare.sh                 # 1 GiB corpus in target/corpus
 #   SIZE=4GiB RUNS=5 benches/compare.sh
+#   QUICK=1 benches/compare.sh         # small corpora, one run (CI: keeps
+#                                      # the script working, judges nothing)
 #
 # Rows: ripgrep searching a literal that never occurs (the read-speed
 # ceiling); ripgrep with the detectors' regexes as one set, counting
 # matching lines (`rg -c -f`) and counting every match
 # (`rg --count-matches -f`, closer to the work a scanner does); sandsift
-# with the full catalogue writing jsonl to /dev/null, on 2 and 1 threads.
+# with the full catalogue writing jsonl to /dev/null, on 2 and 1 threads,
+# and with the seven core detectors only. Then, each next to its own read
+# ceiling: NDJSON, HAR captures and CSV exports of the same events, and a
+# dense corpus (about one PII value per 100 bytes) with the aggregated
+# report (`--format json`), where per-finding work dominates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if [ -n "${QUICK:-}" ]; then
+  : "${SIZE:=16MiB}" "${HAR_SIZE:=8MiB}" "${DENSE_SIZE:=8MiB}" "${RUNS:=1}"
+  : "${CORPUS:=target/bench-quick/corpus}"
+  PREFIX=target/bench-quick/corpus
+else
+  PREFIX=target/corpus
+fi
 SIZE=${SIZE:-1GiB}
 SEED=${SEED:-1}
 RUNS=${RUNS:-3}
@@ -65,6 +78,12 @@ if command -v rg > /dev/null; then
   row "rg -c literal, 2 threads (read ceiling)" rg -c -j2 "$LITERAL" "$CORPUS"
   row "rg -c -f regex set, 2 threads" rg -c -j2 -f benches/rg-patterns.txt "$CORPUS"
   row "rg --count-matches -f regex set, 2 threads" rg --count-matches -j2 -f benches/rg-patterns.txt "$CORPUS"
+  # The same set the way most users would write it: Unicode word
+  # boundaries (ripgrep's default flags) instead of ASCII ones.
+  unicode_patterns=$(mktemp)
+  sed 's/(?-u:\\b)/\\b/g' benches/rg-patterns.txt > "$unicode_patterns"
+  row "rg -c -f regex set, Unicode \\b, 2 threads" rg -c -j2 -f "$unicode_patterns" "$CORPUS"
+  rm -f "$unicode_patterns"
 else
   echo "(ripgrep not installed: apt-get install ripgrep, or cargo install ripgrep; rg rows skipped," \
        "percentages are of the first sandsift row)"
@@ -75,23 +94,28 @@ row "sandsift scan, 1 thread" target/release/sandsift scan "$CORPUS" --threads 1
 row "sandsift scan, 7 core detectors, 2 threads" target/release/sandsift scan "$CORPUS" --threads 2 \
   --format jsonl -q --fail-on never --detectors email,phone,us_ssn,credit_card,iban,ipv4,ipv6
 
-# HAR captures next to NDJSON of the same size and density: API captures
-# hold their data as JSON inside JSON strings, so every body is decoded
-# and walked a second time. HAR_SIZE=0 skips this part.
+# One generated corpus per kind, made once per size and seed.
+corpus() {
+  local kind=$1 size=$2 dir=$3; shift 3
+  local stamp="$dir/.generated-$size-seed$SEED"
+  if [ ! -f "$stamp" ]; then
+    rm -rf "$dir"
+    target/release/examples/gen_corpus --size "$size" --out "$dir" --seed "$SEED" "$@"
+    touch "$stamp"
+  fi
+  find "$dir" -type f -exec cat {} + > /dev/null
+}
+
+# The same events as NDJSON, as HAR captures (API captures hold their data
+# as JSON inside JSON strings, so every body is decoded and walked a
+# second time) and as CSV exports. HAR_SIZE=0 skips this part.
 HAR_SIZE=${HAR_SIZE:-512MiB}
 if [ "$HAR_SIZE" != "0" ]; then
-  for kind in ndjson har; do
-    dir="target/corpus-$kind"
-    stamp="$dir/.generated-$HAR_SIZE-seed$SEED"
-    if [ ! -f "$stamp" ]; then
-      rm -rf "$dir"
-      target/release/examples/gen_corpus --size "$HAR_SIZE" --out "$dir" --seed "$SEED" --formats "$kind"
-      touch "$stamp"
-    fi
-    find "$dir" -type f -exec cat {} + > /dev/null
+  for kind in ndjson har csv; do
+    corpus "$kind" "$HAR_SIZE" "$PREFIX-$kind" --formats "$kind"
   done
-  for kind in ndjson har; do
-    dir="target/corpus-$kind"
+  for kind in ndjson har csv; do
+    dir="$PREFIX-$kind"
     bytes=$(find "$dir" -type f ! -name '.generated-*' -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}')
     printf '\n%s corpus: %s, %d bytes\n' "$kind" "$dir" "$bytes"
     ceiling=""
@@ -101,4 +125,20 @@ if [ "$HAR_SIZE" != "0" ]; then
     row "sandsift scan $kind, 2 threads" target/release/sandsift scan "$dir" --threads 2 --format jsonl -q --fail-on never
     row "sandsift scan $kind, 1 thread" target/release/sandsift scan "$dir" --threads 1 --format jsonl -q --fail-on never
   done
+fi
+
+# A dense corpus: several PII values in every record (about one per 100
+# bytes), scanned into the aggregated report. DENSE_SIZE=0 skips it.
+DENSE_SIZE=${DENSE_SIZE:-256MiB}
+if [ "$DENSE_SIZE" != "0" ]; then
+  dir="$PREFIX-dense"
+  corpus mixed "$DENSE_SIZE" "$dir" --pii-per-kb 10
+  bytes=$(find "$dir" -type f ! -name '.generated-*' -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}')
+  printf '\ndense corpus: %s, %d bytes, about one PII value per 100 bytes\n' "$dir" "$bytes"
+  ceiling=""
+  if command -v rg > /dev/null; then
+    row "rg -c literal, 2 threads (read ceiling)" rg -c -j2 "$LITERAL" "$dir"
+  fi
+  row "sandsift scan --format json, 2 threads" target/release/sandsift scan "$dir" --threads 2 --format json -q --fail-on never
+  row "sandsift scan --format json, 1 thread" target/release/sandsift scan "$dir" --threads 1 --format json -q --fail-on never
 fi

@@ -5,6 +5,7 @@
 #
 #   benches/formats.sh                          # 1 GiB Parquet, 512 MiB zipped corpus
 #   PARQUET_SIZE=256MiB ZIP_SIZE=128MiB benches/formats.sh
+#   QUICK=1 benches/formats.sh                  # tiny inputs, one run (CI)
 #
 # Parquet: one generated file of PARQUET_SIZE (Snappy, 128 Ki-row row
 # groups) next to the same records as NDJSON; MB/s of each file and
@@ -14,6 +15,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if [ -n "${QUICK:-}" ]; then
+  : "${PARQUET_SIZE:=8MiB}" "${ZIP_SIZE:=8MiB}" "${RUNS:=1}" "${OUT:=target/bench-quick/formats}"
+fi
 PARQUET_SIZE=${PARQUET_SIZE:-1GiB}
 ZIP_SIZE=${ZIP_SIZE:-512MiB}
 SEED=${SEED:-1}

@@ -2,7 +2,9 @@
 //! streams and pretty-printed JSON exports (`--formats mixed`, the
 //! default), or only NDJSON (`ndjson`), or only HAR captures of API
 //! traffic (`har`: JSON request and response bodies, query strings,
-//! cookies, bearer tokens, base64 image bodies), spread over vendor folders,
+//! cookies, bearer tokens, base64 image bodies), or only CSV exports of the
+//! same events (`csv`: one column per field, PII columns mostly empty),
+//! spread over vendor folders,
 //! with about one PII value per 2 KB (configurable) among realistic
 //! non-PII values (ids, timestamps, prices, URLs, user agents, text).
 //! Deterministic for a seed. Every PII value is synthetic (example.com
@@ -11,6 +13,7 @@
 //! ```text
 //! cargo run --release --example gen_corpus -- --size 1GiB --out target/corpus --seed 1
 //! cargo run --release --example gen_corpus -- --size 512MiB --out target/corpus-har --formats har
+//! cargo run --release --example gen_corpus -- --size 256MiB --out target/dense --pii-per-kb 10
 //! ```
 
 use std::fmt::Write as _;
@@ -67,6 +70,44 @@ fn pii(r: &mut Rng) -> (&'static str, String) {
             format!("\"2001:db8::{:x}:{:x}\"", r.below(65535), r.below(65535)),
         ),
     }
+}
+
+/// The PII columns of a CSV export, in the keys [`pii`] gives.
+const CSV_PII: [&str; 6] = ["email", "phone", "ssn", "card_number", "iban", "ip"];
+
+/// One CSV export row: the event's fields as columns, and the PII
+/// columns empty but for about `350 × density` of them.
+fn csv_row(r: &mut Rng, pii_per_byte: f64, out: &mut String) {
+    let mut cells: [String; 6] = Default::default();
+    for _ in 0..pii_count(r, 350.0 * pii_per_byte) {
+        let (k, v) = pii(r);
+        if let Some(i) = CSV_PII.iter().position(|c| *c == k) {
+            cells[i] = v.trim_matches('"').to_string();
+        }
+    }
+    writeln!(
+        out,
+        "{},{},{},{},{},{},/products/{}/reviews,{}.{:02},SKU-{:06},{},{},{},\"{}\",{}.{}.{},{}",
+        r.uuid(),
+        ts(r),
+        r.pick(&["page_view", "click", "add_to_cart", "purchase", "search"]),
+        r.uuid(),
+        r.below(10_000_000),
+        r.pick(&["free", "pro", "enterprise"]),
+        r.below(100_000),
+        r.below(500),
+        r.below(100),
+        r.below(1_000_000),
+        r.below(10_000_000_000_000_000),
+        1 + r.below(5),
+        sentence(r, 6),
+        r.pick(AGENTS),
+        r.below(5),
+        r.below(20),
+        r.below(10),
+        cells.join(",")
+    )
+    .unwrap();
 }
 
 fn sentence(r: &mut Rng, words: usize) -> String {
@@ -291,13 +332,13 @@ fn main() -> std::io::Result<()> {
             "--pii-per-kb" => density = val().parse::<f64>().expect("number") / 1024.0,
             "--formats" => formats = val(),
             other => panic!(
-                "unknown flag {other}; use --size, --out, --seed, --pii-per-kb, --formats mixed|ndjson|har"
+                "unknown flag {other}; use --size, --out, --seed, --pii-per-kb, --formats mixed|ndjson|har|csv"
             ),
         }
     }
     assert!(
-        ["mixed", "ndjson", "har"].contains(&formats.as_str()),
-        "--formats is mixed, ndjson or har"
+        ["mixed", "ndjson", "har", "csv"].contains(&formats.as_str()),
+        "--formats is mixed, ndjson, har or csv"
     );
     let mut r = Rng(seed);
     let vendors = ["acme-crm", "paystream", "tracklytics", "mailbird"];
@@ -315,6 +356,14 @@ fn main() -> std::io::Result<()> {
         let name = if formats == "har" {
             har(&mut r, density, want, &mut buf);
             format!("capture-{n:04}.har")
+        } else if formats == "csv" {
+            buf.push_str("event_id,ts,type,session,user_id,plan,path,price,sku,order_ref,qty,note,ua,version,");
+            buf.push_str(&CSV_PII.join(","));
+            buf.push('\n');
+            while (buf.len() as u64) < want {
+                csv_row(&mut r, density, &mut buf);
+            }
+            format!("export-{n:04}.csv")
         } else if pretty {
             // One document per file; a record is about 330 bytes.
             export(&mut r, density, (want / 330).max(1) as usize, &mut buf);
