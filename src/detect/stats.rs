@@ -146,6 +146,9 @@ impl RunMax {
 impl ValueStats {
     /// Computes the statistics of `value`.
     pub fn of(value: &[u8]) -> Self {
+        if value.len() <= 64 {
+            return Self::of_block(value);
+        }
         let mut totals = [0u32; 6];
         let (mut digit_run, mut dotted, mut streak) =
             (RunMax::default(), RunMax::default(), RunMax::default());
@@ -197,6 +200,80 @@ impl ValueStats {
             mask,
         }
     }
+}
+
+impl ValueStats {
+    /// The statistics of a value of at most 64 bytes (most values): one
+    /// block, so no run crosses a block boundary, and each statistic whose
+    /// bytes do not occur is known without looking at runs.
+    fn of_block(value: &[u8]) -> Self {
+        let b = classify(value);
+        let [_, upper, at, _, colons, mask] = b.counts;
+        let (digit_run, streak) = match b.digit {
+            0 => (0, 0),
+            // Runs of digits only: both are the longest run.
+            d if b.keep == d => {
+                let n = longest_run(d);
+                (n, n)
+            }
+            d => (max_marked(b.keep, d), longest_run(d)),
+        };
+        let dotted = if b.dot == 0 {
+            0
+        } else {
+            max_marked(b.dotted, b.dot)
+        };
+        let letters_digits = if upper >= 2 && b.digit != 0 {
+            let caps = b.upper & (b.upper >> 1);
+            let hits = caps & (b.digit >> 2) & (b.digit >> 3)
+                | caps & (b.space >> 2) & (b.digit >> 3) & (b.digit >> 4);
+            hits.count_ones()
+        } else {
+            0
+        };
+        let colon = if colons >= 2 {
+            let doubles = memchr::memchr_iter(b':', value)
+                .filter(|&i| value.get(i + 1) == Some(&b':'))
+                .count();
+            colons + 5 * doubles as u32
+        } else {
+            colons
+        };
+        ValueStats {
+            digit_run,
+            at,
+            dotted,
+            colon,
+            upper,
+            letters_digits,
+            streak,
+            mask,
+        }
+    }
+}
+
+/// The length of the longest run of set bits.
+fn longest_run(mut bits: u64) -> u32 {
+    let mut n = 0;
+    while bits != 0 {
+        bits &= bits >> 1;
+        n += 1;
+    }
+    n
+}
+
+/// The most `marked` bits inside one run of `runs` bits.
+fn max_marked(runs: u64, marked: u64) -> u32 {
+    let mut rest = runs;
+    let mut max = 0;
+    while rest != 0 {
+        let start = rest.trailing_zeros();
+        let len = (rest >> start).trailing_ones();
+        let mask = (u64::MAX >> (64 - len)) << start;
+        max = max.max((marked & mask).count_ones());
+        rest &= !mask;
+    }
+    max
 }
 
 /// One bit per byte of a block of up to 64 bytes for the classes the
