@@ -10,7 +10,20 @@
 //! run, `@`, `.`, `:`, capitals, mask characters. Each detector declares in
 //! its file the minimum counts it needs (`requires`), so most values wake
 //! no regex at all (a UUID or a price never reaches the card detector).
-//! Only then do the detector's exact regexes and its validator run.
+//! The detectors whose counts pass and that also need a literal (`eyJ`,
+//! ` St`, a separator) or a context word (`dob`, `ssn`) are then checked
+//! together: one automaton holds the literals and context words of the
+//! whole catalogue and is searched at most once per value (single bytes
+//! with `memchr`). Only then do the detector's exact regexes and its
+//! validator run.
+//!
+//! Measured with callgrind (8 MB of generated events, whole scan): one
+//! literal automaton per detector, searched by each gated detector in
+//! turn, cost 823M instructions; the shared automaton 735M. One
+//! multi-pattern lazy DFA of every free pattern instead of statistics and
+//! literals cost 950M (it kept determinising new states, and overlapping
+//! searches are slower per byte), so it was not kept. Detection results of
+//! repeated values are reused by the engine (see `engine`).
 
 pub mod hints;
 pub mod mask;
