@@ -4,7 +4,7 @@
 //! Shards hold disjoint files, so counts, files, bytes, values and
 //! statuses add up; distinct values are the union of the shards' keyed
 //! fingerprints (a pinned key is required for that); examples, the
-//! first location and the sample are chosen by [`Location::order`], the
+//! first location and the sample are chosen by [`Location::order`](super::Location::order), the
 //! same order a single scan chooses them in. The result is the report
 //! an unsharded scan of the same inputs writes, apart from the timings
 //! (`duration_ms` is the slowest shard's, `threads` the sum) and, when a
