@@ -557,12 +557,23 @@ fn escape_at(raw: &[u8], i: usize) -> (usize, [u8; 4], usize) {
 /// Decodes the escapes of a JSON string body into `out` (cleared first).
 pub fn unescape(raw: &[u8], out: &mut Vec<u8>) {
     out.clear();
+    out.reserve(raw.len());
     let mut i = 0;
-    while let Some(j) = memchr::memchr(b'\\', &raw[i..]) {
-        out.extend_from_slice(&raw[i..i + j]);
-        let (used, bytes, n) = escape_at(raw, i + j);
+    // Escapes come every few bytes in a JSON document held in a string
+    // (every quote is one): the 16-byte search finds them cheaper than a
+    // `memchr` call each. A `"` (none in a well-formed string body) is
+    // copied like any byte.
+    while let Some(j) = find_quote_or_backslash(&raw[i..]) {
+        let at = i + j;
+        if raw[at] == b'"' {
+            out.extend_from_slice(&raw[i..=at]);
+            i = at + 1;
+            continue;
+        }
+        out.extend_from_slice(&raw[i..at]);
+        let (used, bytes, n) = escape_at(raw, at);
         out.extend_from_slice(&bytes[..n]);
-        i += j + used;
+        i = at + used;
     }
     out.extend_from_slice(&raw[i..]);
 }
