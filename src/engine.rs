@@ -20,7 +20,7 @@
 //! memo up after 256 distinct values. On generated event streams a third
 //! of the values are repeats, and the memo took a scan of 8 MB from 735M
 //! to 573M instructions (callgrind). Field paths, field contexts and memos
-//! stay with the worker from unit to unit ([`FieldCache`]): 10,000 small
+//! stay with the worker from unit to unit (`FieldCache`): 10,000 small
 //! files of the same export then cost 3.5G instructions instead of 5.2G.
 
 use std::cell::RefCell;
