@@ -654,3 +654,50 @@ fn repeated_values_are_each_reported_at_their_own_place() {
     assert_eq!(card[0]["line"], 1401);
     assert!(of("$.plan").is_empty() && of("$.id").is_empty());
 }
+
+/// A worker keeps field paths, contexts and memos from file to file, and
+/// starts again empty once they hold more than 65,536 fields: the findings
+/// of the files after that, and of files sharing fields and values, are
+/// those of each file scanned alone.
+#[test]
+fn files_after_many_fields_and_shared_fields_report_as_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let vendor = dir.path().join("v");
+    std::fs::create_dir(&vendor).unwrap();
+    // a-wide: 70,000 distinct keys in one record (and one email).
+    let mut wide = String::from("{");
+    for i in 0..70_000 {
+        wide.push_str(&format!("\"k{i}\":\"x\","));
+    }
+    wide.push_str("\"email\":\"wide@example.com\"}\n");
+    std::fs::write(vendor.join("a-wide.ndjson"), wide).unwrap();
+    for name in ["b-users.ndjson", "c-users.ndjson"] {
+        let rows: String = (0..50)
+            .map(|i| {
+                format!(
+                    "{{\"email\":\"u{}@example.com\",\"ssn\":\"512-44-0133\",\"plan\":\"pro\"}}\n",
+                    i % 5
+                )
+            })
+            .collect();
+        std::fs::write(vendor.join(name), rows).unwrap();
+    }
+    let key = |f: &Value| {
+        format!(
+            "{} {} {} {} {}",
+            f["file"], f["field"], f["detector"], f["line"], f["offset"]
+        )
+    };
+    let (together, _) = scan_jsonl(dir.path(), &["v", "--threads", "1"]);
+    let mut alone = Vec::new();
+    for name in ["a-wide.ndjson", "b-users.ndjson", "c-users.ndjson"] {
+        let (found, _) = scan_jsonl(dir.path(), &[&format!("v/{name}"), "--vendor", "v"]);
+        alone.extend(found);
+    }
+    let mut a: Vec<String> = together.iter().map(key).collect();
+    let mut b: Vec<String> = alone.iter().map(key).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    assert_eq!(together.len(), 1 + 2 * 100);
+}
