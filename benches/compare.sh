@@ -13,14 +13,15 @@
 # (`rg --count-matches -f`, closer to the work a scanner does); sandsift
 # with the full catalogue writing jsonl to /dev/null, on 2 and 1 threads,
 # and with the seven core detectors only. Then, each next to its own read
-# ceiling: NDJSON, HAR captures and CSV exports of the same events, and a
-# dense corpus (about one PII value per 100 bytes) with the aggregated
-# report (`--format json`), where per-finding work dominates.
+# ceiling: NDJSON, HAR captures and CSV exports of the same events, 10,000
+# small files next to the same bytes in one file, and a dense corpus
+# (about one PII value per 100 bytes) with the aggregated report
+# (`--format json`), where per-finding work dominates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ -n "${QUICK:-}" ]; then
-  : "${SIZE:=16MiB}" "${HAR_SIZE:=8MiB}" "${DENSE_SIZE:=8MiB}" "${RUNS:=1}"
+  : "${SIZE:=16MiB}" "${HAR_SIZE:=8MiB}" "${DENSE_SIZE:=8MiB}" "${SMALL_FILES:=1000}" "${RUNS:=1}"
   : "${CORPUS:=target/bench-quick/corpus}"
   PREFIX=target/bench-quick/corpus
 else
@@ -158,6 +159,37 @@ if [ "$HAR_SIZE" != "0" ]; then
   printf '\n2 threads, time against NDJSON: HAR %.2fx, CSV %.2fx\n' \
     "$(awk -v a="${two[har]}" -v b="${two[ndjson]}" 'BEGIN {print a / b}')" \
     "$(awk -v a="${two[csv]}" -v b="${two[ndjson]}" 'BEGIN {print a / b}')"
+fi
+
+# 10,000 small files: the first NDJSON file cut at line ends into
+# SMALL_FILES pieces, next to the same file whole (per-file costs must not
+# dominate). SMALL_FILES=0 skips it; it needs the NDJSON corpus above.
+SMALL_FILES=${SMALL_FILES:-10000}
+if [ "$SMALL_FILES" != "0" ] && [ "$HAR_SIZE" != "0" ]; then
+  src=$(find "$PREFIX-ndjson" -name '*.ndjson' | sort | head -1)
+  dir="$PREFIX-small"
+  stamp="$dir/.split-$SMALL_FILES-$(stat -c %s "$src")"
+  if [ ! -f "$stamp" ]; then
+    rm -rf "$dir"
+    mkdir -p "$dir/small/vendor" "$dir/whole/vendor"
+    split -n "l/$SMALL_FILES" -a 6 --additional-suffix=.ndjson "$src" "$dir/small/vendor/part-"
+    cp "$src" "$dir/whole/vendor/"
+    touch "$stamp"
+  fi
+  find "$dir" -type f -exec cat {} + > /dev/null
+  bytes=$(stat -c %s "$src")
+  printf '\n%s small files: %s, %d bytes in all\n' "$SMALL_FILES" "$dir/small" "$bytes"
+  ceiling=""
+  if command -v rg > /dev/null; then
+    row "rg -c literal, 2 threads (read ceiling)" rg -c -j2 "$LITERAL" "$dir/small"
+  fi
+  small="" whole=""
+  for _ in $(seq "$RUNS"); do
+    small=$(least "$(once target/release/sandsift scan "$dir/small" --threads 2 --format jsonl -q --fail-on never)" "$small")
+    whole=$(least "$(once target/release/sandsift scan "$dir/whole" --threads 2 --format jsonl -q --fail-on never)" "$whole")
+  done
+  show "sandsift scan, $SMALL_FILES files, 2 threads" "$small"
+  show "sandsift scan, the same bytes in one file" "$whole"
 fi
 
 # A dense corpus: several PII values in every record (about one per 100
