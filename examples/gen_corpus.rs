@@ -75,6 +75,56 @@ fn pii(r: &mut Rng) -> (&'static str, String) {
 /// The PII columns of a CSV export, in the keys [`pii`] gives.
 const CSV_PII: [&str; 6] = ["email", "phone", "ssn", "card_number", "iban", "ip"];
 
+/// An event's identity: ids, time, type, user. Drawn before its PII.
+struct Head {
+    event_id: String,
+    ts: String,
+    kind: &'static str,
+    session: String,
+    user: u64,
+    plan: &'static str,
+}
+
+impl Head {
+    fn new(r: &mut Rng) -> Self {
+        Head {
+            event_id: r.uuid(),
+            ts: ts(r),
+            kind: r.pick(&["page_view", "click", "add_to_cart", "purchase", "search"]),
+            session: r.uuid(),
+            user: r.below(10_000_000),
+            plan: r.pick(&["free", "pro", "enterprise"]),
+        }
+    }
+}
+
+/// An event's properties and client. Drawn after its PII.
+struct Props {
+    product: u64,
+    price: String,
+    sku: u64,
+    order_ref: u64,
+    qty: u64,
+    note: String,
+    ua: &'static str,
+    version: String,
+}
+
+impl Props {
+    fn new(r: &mut Rng) -> Self {
+        Props {
+            product: r.below(100_000),
+            price: format!("{}.{:02}", r.below(500), r.below(100)),
+            sku: r.below(1_000_000),
+            order_ref: r.below(10_000_000_000_000_000),
+            qty: 1 + r.below(5),
+            note: sentence(r, 6),
+            ua: r.pick(AGENTS),
+            version: format!("{}.{}.{}", r.below(5), r.below(20), r.below(10)),
+        }
+    }
+}
+
 /// One CSV export row: the event's fields as columns, and the PII
 /// columns empty but for about `350 × density` of them.
 fn csv_row(r: &mut Rng, pii_per_byte: f64, out: &mut String) {
@@ -85,26 +135,24 @@ fn csv_row(r: &mut Rng, pii_per_byte: f64, out: &mut String) {
             cells[i] = v.trim_matches('"').to_string();
         }
     }
+    let (h, p) = (Head::new(r), Props::new(r));
     writeln!(
         out,
-        "{},{},{},{},{},{},/products/{}/reviews,{}.{:02},SKU-{:06},{},{},{},\"{}\",{}.{}.{},{}",
-        r.uuid(),
-        ts(r),
-        r.pick(&["page_view", "click", "add_to_cart", "purchase", "search"]),
-        r.uuid(),
-        r.below(10_000_000),
-        r.pick(&["free", "pro", "enterprise"]),
-        r.below(100_000),
-        r.below(500),
-        r.below(100),
-        r.below(1_000_000),
-        r.below(10_000_000_000_000_000),
-        1 + r.below(5),
-        sentence(r, 6),
-        r.pick(AGENTS),
-        r.below(5),
-        r.below(20),
-        r.below(10),
+        "{},{},{},{},{},{},/products/{}/reviews,{},SKU-{:06},{},{},{},\"{}\",{},{}",
+        h.event_id,
+        h.ts,
+        h.kind,
+        h.session,
+        h.user,
+        h.plan,
+        p.product,
+        p.price,
+        p.sku,
+        p.order_ref,
+        p.qty,
+        p.note,
+        p.ua,
+        p.version,
         cells.join(",")
     )
     .unwrap();
@@ -118,15 +166,11 @@ fn sentence(r: &mut Rng, words: usize) -> String {
 }
 
 fn event(r: &mut Rng, pii_per_byte: f64, out: &mut String) {
+    let h = Head::new(r);
     write!(
         out,
         r#"{{"event_id":"{}","ts":"{}","type":"{}","session":"{}","user":{{"id":{},"plan":"{}""#,
-        r.uuid(),
-        ts(r),
-        r.pick(&["page_view", "click", "add_to_cart", "purchase", "search"]),
-        r.uuid(),
-        r.below(10_000_000),
-        r.pick(&["free", "pro", "enterprise"])
+        h.event_id, h.ts, h.kind, h.session, h.user, h.plan
     )
     .unwrap();
     // Record length is about 420 bytes: 420 × density PII members on
@@ -135,20 +179,11 @@ fn event(r: &mut Rng, pii_per_byte: f64, out: &mut String) {
         let (k, v) = pii(r);
         write!(out, r#","{k}{}":{v}"#, suffix(j)).unwrap();
     }
+    let p = Props::new(r);
     write!(
         out,
-        r#"}},"props":{{"path":"/products/{}/reviews","price":{}.{:02},"sku":"SKU-{:06}","order_ref":"{}","qty":{},"note":"{}"}},"ua":"{}","v":"{}.{}.{}"}}"#,
-        r.below(100_000),
-        r.below(500),
-        r.below(100),
-        r.below(1_000_000),
-        r.below(10_000_000_000_000_000),
-        1 + r.below(5),
-        sentence(r, 6),
-        r.pick(AGENTS),
-        r.below(5),
-        r.below(20),
-        r.below(10)
+        r#"}},"props":{{"path":"/products/{}/reviews","price":{},"sku":"SKU-{:06}","order_ref":"{}","qty":{},"note":"{}"}},"ua":"{}","v":"{}"}}"#,
+        p.product, p.price, p.sku, p.order_ref, p.qty, p.note, p.ua, p.version
     )
     .unwrap();
     out.push('\n');

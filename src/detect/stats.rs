@@ -181,14 +181,7 @@ impl ValueStats {
             carry_space = u128::from(b.space >> 60);
         }
         let [_, upper, at, _, colons, mask] = totals;
-        let colon = if colons >= 2 {
-            let doubles = memchr::memchr_iter(b':', value)
-                .filter(|&i| value.get(i + 1) == Some(&b':'))
-                .count();
-            colons + 5 * doubles as u32
-        } else {
-            colons
-        };
+        let colon = colon_score(value, colons);
         ValueStats {
             digit_run: digit_run.max,
             at,
@@ -231,14 +224,7 @@ impl ValueStats {
         } else {
             0
         };
-        let colon = if colons >= 2 {
-            let doubles = memchr::memchr_iter(b':', value)
-                .filter(|&i| value.get(i + 1) == Some(&b':'))
-                .count();
-            colons + 5 * doubles as u32
-        } else {
-            colons
-        };
+        let colon = colon_score(value, colons);
         ValueStats {
             digit_run,
             at,
@@ -250,6 +236,17 @@ impl ValueStats {
             mask,
         }
     }
+}
+
+/// The `colon` statistic from the count of `:`: each `::` adds five more.
+fn colon_score(value: &[u8], colons: u32) -> u32 {
+    if colons < 2 {
+        return colons;
+    }
+    let doubles = memchr::memchr_iter(b':', value)
+        .filter(|&i| value.get(i + 1) == Some(&b':'))
+        .count();
+    colons + 5 * doubles as u32
 }
 
 /// The length of the longest run of set bits.
