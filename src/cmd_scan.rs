@@ -90,8 +90,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let bar = (!args.quiet && io::stderr().is_terminal())
         .then(|| ProgressBar::start(Arc::clone(&progress)));
+    let mut lines = jsonl::LineWriter::default();
     let mut on_finding = |f: &sandsift::Finding| match format {
-        OutputFormat::Jsonl => jsonl::write_finding(&mut out, f),
+        OutputFormat::Jsonl => lines.write(&mut out, f),
         _ => Ok(()),
     };
     let result = sandsift::scan(&config, &catalogue, &progress, &mut on_finding);
