@@ -150,3 +150,39 @@ fn markdown_summarises_for_a_ticket() {
         "{text}"
     );
 }
+
+#[test]
+fn jsonl_into_a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+
+    // Far more findings than a pipe holds, so writing fails once the
+    // reader has gone (as with `sandsift scan | head`).
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = (0..20_000)
+        .map(|i| format!("contact user{i}@example.com today\n"))
+        .collect();
+    std::fs::write(dir.path().join("log.txt"), text).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("sandsift"))
+        .args(["scan", "-q", "--format", "jsonl"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("\"detector\":\"email\""), "{first}");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
