@@ -2,20 +2,120 @@
 //! the shape (`j***@example.com`, `***-**-6789`) and never enough to
 //! recover the value. Masking happens where a finding is created; renderers
 //! only ever see the masked form.
+//!
+//! Nearly every sample is ASCII: those are masked byte by byte, which on
+//! a dense corpus (60,000 findings in 8 MB) took masking from 75 M
+//! instructions to a fraction of it; other text goes through `char`s. The
+//! tests check both paths agree on ASCII.
 
 use super::schema::MaskStyle;
 
 /// Masks `value` in the given style. Non-UTF-8 bytes are replaced.
 pub fn mask(style: MaskStyle, value: &[u8]) -> String {
-    let text = String::from_utf8_lossy(value);
+    if value.is_ascii() {
+        return ascii(style, value);
+    }
+    general(style, &String::from_utf8_lossy(value))
+}
+
+/// Masks text through its `char`s: any text.
+fn general(style: MaskStyle, text: &str) -> String {
     match style {
-        MaskStyle::Email => email(&text),
-        MaskStyle::Last4 => keep_last_digits(&text, 4),
-        MaskStyle::Card => card(&text),
-        MaskStyle::Iban => iban(&text),
-        MaskStyle::Ip => ip(&text),
-        MaskStyle::Initials => initials(&text),
-        MaskStyle::Full => full(&text),
+        MaskStyle::Email => email(text),
+        MaskStyle::Last4 => keep_last_digits(text, 4),
+        MaskStyle::Card => card(text),
+        MaskStyle::Iban => iban(text),
+        MaskStyle::Ip => ip(text),
+        MaskStyle::Initials => initials(text),
+        MaskStyle::Full => full(text),
+    }
+}
+
+/// Masks ASCII text byte by byte, as [`general`] would.
+fn ascii(style: MaskStyle, b: &[u8]) -> String {
+    let mut out = Vec::with_capacity(b.len().max(12) + 4);
+    match style {
+        MaskStyle::Email => match memchr::memrchr(b'@', b) {
+            Some(at) => {
+                out.push(if at == 0 { b'*' } else { b[0] });
+                out.extend_from_slice(b"***");
+                out.extend_from_slice(&b[at..]);
+            }
+            None => ascii_full(b, &mut out),
+        },
+        MaskStyle::Last4 => ascii_last_digits(b, 4, &mut out),
+        MaskStyle::Card => {
+            if b.len() == 16 && b.iter().all(u8::is_ascii_digit) {
+                out.extend_from_slice(b"**** **** **** ");
+                out.extend_from_slice(&b[12..]);
+            } else {
+                ascii_last_digits(b, 4, &mut out);
+            }
+        }
+        MaskStyle::Iban => {
+            let alnum = b.iter().filter(|c| c.is_ascii_alphanumeric()).count();
+            let mut seen = 0;
+            for &c in b {
+                out.push(if !c.is_ascii_alphanumeric() {
+                    c
+                } else {
+                    seen += 1;
+                    if seen <= 4 || seen > alnum.saturating_sub(4) {
+                        c
+                    } else {
+                        b'*'
+                    }
+                });
+            }
+        }
+        MaskStyle::Ip => match memchr::memchr(b':', b) {
+            Some(colon) => {
+                out.extend_from_slice(&b[..colon]);
+                out.extend_from_slice(b":****");
+            }
+            None => {
+                let end = memchr::memchr(b'.', b).unwrap_or(b.len());
+                out.extend_from_slice(&b[..end]);
+                out.extend_from_slice(b".*.*.*");
+            }
+        },
+        MaskStyle::Initials => {
+            let mut start = true;
+            for &c in b {
+                if char::from(c).is_whitespace() || c == b'-' || c == b',' {
+                    out.push(c);
+                    start = true;
+                } else if start {
+                    out.push(c);
+                    start = false;
+                } else {
+                    out.push(b'*');
+                }
+            }
+        }
+        MaskStyle::Full => ascii_full(b, &mut out),
+    }
+    // Only ASCII bytes were written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn ascii_full(b: &[u8], out: &mut Vec<u8>) {
+    out.resize(out.len() + b.len().clamp(3, 12), b'*');
+}
+
+fn ascii_last_digits(b: &[u8], keep: usize, out: &mut Vec<u8>) {
+    let total = b.iter().filter(|c| c.is_ascii_digit()).count();
+    let shown_from = if total > keep { total - keep } else { total };
+    let mut seen = 0;
+    for &c in b {
+        out.push(if c.is_ascii_digit() {
+            seen += 1;
+            if seen > shown_from { c } else { b'*' }
+        } else if c.is_ascii_alphanumeric() {
+            b'*'
+        } else {
+            c
+        });
     }
 }
 
@@ -148,5 +248,32 @@ mod tests {
         );
         assert_eq!(mask(MaskStyle::Last4, b"123"), "***");
         assert_eq!(mask(MaskStyle::Card, b"378282246310005"), "***********0005");
+        assert_eq!(mask(MaskStyle::Email, b"@example.com"), "****@example.com");
+        assert_eq!(mask(MaskStyle::Ip, b"10"), "10.*.*.*");
+    }
+
+    const STYLES: [MaskStyle; 7] = [
+        MaskStyle::Email,
+        MaskStyle::Last4,
+        MaskStyle::Card,
+        MaskStyle::Iban,
+        MaskStyle::Ip,
+        MaskStyle::Initials,
+        MaskStyle::Full,
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_path_masks_as_the_char_path(
+            text in "[ -~\\t\\n\\x0b\\x0c\\r]{0,40}|[0-9 .:@a-f-]{0,24}"
+        ) {
+            for style in STYLES {
+                proptest::prop_assert_eq!(
+                    ascii(style, text.as_bytes()),
+                    general(style, &text),
+                    "{:?} {:?}", style, text
+                );
+            }
+        }
     }
 }
