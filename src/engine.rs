@@ -33,7 +33,7 @@ use std::time::Instant;
 
 use crate::archive;
 use crate::detect::mask::mask;
-use crate::detect::{Catalogue, Confidence, FieldContext, Match, MatchRule, Status};
+use crate::detect::{Catalogue, Confidence, FieldContext, Gates, Match, MatchRule, Status, stats};
 use crate::discover::{self, Candidate, DiscoverOptions, Failed, Skipped};
 use crate::finding::{Finding, Fingerprinter};
 use crate::format::csv::{self as csvfmt, Header};
@@ -1509,6 +1509,24 @@ struct FieldMemo {
     hits: u64,
     /// Given up: the values do not repeat enough.
     off: bool,
+    /// What the gates decided for values by their class key.
+    gates: GateMemo,
+}
+
+/// The gates' decisions in one field by class key (digits as `0`, letters
+/// as `A`/`a`; see [`stats::CLASS_KEY`]): timestamps, prices, numeric ids,
+/// SKUs and paths take few shapes, and a value whose shape was seen skips
+/// the shape statistics and the gates, looks only for the literals they
+/// still want, and runs only the detectors left (usually none). Only
+/// values no decoder can touch ([`decode::Shape::inert`]) go by their
+/// shape; a field whose shapes hardly repeat (UUIDs, free text) gives it
+/// up like [`FieldMemo`].
+#[derive(Default)]
+struct GateMemo {
+    gates: rustc_hash::FxHashMap<Box<[u8]>, Gates>,
+    bytes: usize,
+    hits: u64,
+    off: bool,
 }
 
 /// Distinct values a field's memo holds between checks that it is hit at
@@ -1649,6 +1667,7 @@ impl ValueSink for UnitScanner<'_, '_> {
                     self.memo_bytes -= memo.bytes;
                     *memo = FieldMemo {
                         off: true,
+                        gates: std::mem::take(&mut memo.gates),
                         ..FieldMemo::default()
                     };
                 }
@@ -1808,6 +1827,13 @@ impl UnitScanner<'_, '_> {
     /// one is there, else (and for JWTs and base64, also) runs the
     /// detectors on it.
     fn scan_value(&mut self, fields: &mut FieldTable, value: &Value<'_>, slot: Option<usize>) {
+        if let Some(i) = slot
+            && value.bytes.len() < decode::INERT_BELOW
+            && !self.memos[i].gates.off
+            && self.scan_planned(value, i)
+        {
+            return;
+        }
         if value.layers.len() < self.shared.max_decode_depth && self.decode(fields, value) {
             return;
         }
@@ -1824,6 +1850,64 @@ impl UnitScanner<'_, '_> {
             .scan_value(ctx, value.bytes, &mut matches);
         self.record_matches(&matches, value, slot);
         self.matches = matches;
+    }
+
+    /// Scans a value of field slot `i` no decoder can touch by the plan
+    /// its class key has in the field (see [`GateMemo`]), making and
+    /// remembering the plan when the key is new. False, having done
+    /// nothing, when the value is not inert or the field's catalogue
+    /// context does not allow plans by shape.
+    fn scan_planned(&mut self, value: &Value<'_>, i: usize) -> bool {
+        let catalogue = &self.shared.catalogue;
+        let ctx = match &self.contexts[i] {
+            Some(c) => &c.0,
+            None => &self.shared.free,
+        };
+        let b = value.bytes;
+        let mut key = std::mem::take(&mut self.text);
+        let shape = decode::Shape::of_keyed(b, &stats::CLASS_KEY, &mut key);
+        if !shape.inert(b) || !catalogue.plan_by_shape(ctx) {
+            self.text = key;
+            return false;
+        }
+        let memo = &mut self.memos[i].gates;
+        let gates = match memo.gates.get(key.as_slice()) {
+            Some(&gates) => {
+                memo.hits += 1;
+                gates
+            }
+            None => {
+                let Some(gates) = catalogue.gates(ctx, b, Some(&key)) else {
+                    self.text = key;
+                    return false;
+                };
+                if self.memo_bytes < MEMO_BYTES {
+                    let cost = key.len() + 64;
+                    self.memo_bytes += cost;
+                    memo.bytes += cost;
+                    memo.gates.insert(key.as_slice().into(), gates);
+                    let n = memo.gates.len();
+                    if n.is_multiple_of(MEMO_TRIAL) && memo.hits * 8 < n as u64 {
+                        self.memo_bytes -= memo.bytes;
+                        *memo = GateMemo {
+                            off: true,
+                            ..GateMemo::default()
+                        };
+                    }
+                }
+                gates
+            }
+        };
+        let plan = catalogue.plan(ctx, gates, b);
+        self.text = key;
+        let mut matches = std::mem::take(&mut self.matches);
+        matches.clear();
+        if !plan.is_empty() {
+            catalogue.run(ctx, plan, b, &mut matches);
+        }
+        self.record_matches(&matches, value, Some(i));
+        self.matches = matches;
+        true
     }
 
     /// Turns a value's matches into findings, or counts them (below the
@@ -1966,7 +2050,7 @@ impl UnitScanner<'_, '_> {
         self.decoded.push(buf);
         // Tokens inside running text (`Authorization: Bearer eyJ…` in a
         // log line): their claims too.
-        if !replaced && b.len() >= 40 {
+        if !replaced && b.len() >= decode::INERT_BELOW {
             let mut at = 0;
             while let Some(i) = self.shared.jwt_anchor.find(&b[at..]) {
                 let start = at + i;

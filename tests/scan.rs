@@ -701,3 +701,49 @@ fn files_after_many_fields_and_shared_fields_report_as_alone() {
     assert_eq!(a, b);
     assert_eq!(together.len(), 1 + 2 * 100);
 }
+
+/// The gates' decisions are remembered per field by a value's class key
+/// (digits as `0`, letters as `A`/`a`): values of one shape that differ
+/// only in letters — a street suffix, a key prefix, a context word — must
+/// each be judged by their own letters, however many came before.
+#[test]
+fn values_of_one_shape_are_judged_by_their_letters() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = String::new();
+    for i in 0..2000 {
+        // The first line and every other one hold the shapes without PII
+        // (what a memo would remember first), the others the PII.
+        let (suffix, key, word, dob) = if i % 2 == 1 {
+            ("St", "AKIA", "ssn", "dob")
+        } else {
+            ("Sx", "BKIA", "abc", "abc")
+        };
+        lines.push_str(&format!(
+            r#"{{"a":"{n} Main {suffix}","b":"{key}IOSFODNN7EXAMPLE","c":"{word} 512440133","d":"{dob} 1985-03-14","e":"2026-07-08T09:08:{s:02}.533Z"}}"#,
+            n = 10 + i % 80,
+            s = i % 60,
+        ));
+        lines.push('\n');
+    }
+    std::fs::write(dir.path().join("events.ndjson"), lines).unwrap();
+    let (findings, code) = scan_jsonl(dir.path(), &["events.ndjson"]);
+    assert_eq!(code, 1);
+    for (field, detector) in [
+        ("$.a", "street_address"),
+        ("$.b", "aws_access_key"),
+        ("$.c", "us_ssn"),
+        ("$.d", "date_of_birth"),
+    ] {
+        let lines: Vec<u64> = findings
+            .iter()
+            .filter(|f| f["field"] == field)
+            .map(|f| {
+                assert_eq!(f["detector"], detector, "{f}");
+                f["line"].as_u64().unwrap()
+            })
+            .collect();
+        let expected: Vec<u64> = (2..=2000).step_by(2).collect();
+        assert_eq!(lines, expected, "{field}");
+    }
+    assert!(findings.iter().all(|f| f["field"] != "$.e"));
+}

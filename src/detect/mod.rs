@@ -320,6 +320,36 @@ pub struct FieldContext {
     hashed: bool,
 }
 
+/// What a value's shape statistics decide in a field (see
+/// [`Catalogue::gates`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gates {
+    passing: u128,
+    /// Detectors one of whose literals of punctuation the value holds.
+    literal_found: u128,
+    /// Detectors still wanting a literal spelled with letters or digits.
+    literal_wanted: u128,
+    context_wanted: u128,
+    masks: bool,
+}
+
+/// What scanning one value runs: the detectors left by the gates, and
+/// which of their rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    todo: u128,
+    gate: u128,
+    context: u128,
+    masks: bool,
+}
+
+impl Plan {
+    /// True when no detector is left to run.
+    pub fn is_empty(&self) -> bool {
+        self.todo == 0
+    }
+}
+
 /// Which of a detector's rules can match a value, by the gates.
 #[derive(Debug, Clone, Copy)]
 struct Run {
@@ -433,6 +463,14 @@ struct Words {
     context_set: u128,
     /// Detectors with a word in the automaton.
     automaton_set: u128,
+    /// Detectors with a literal holding a letter or digit.
+    spelled_set: u128,
+    /// Those literals as their class keys would show them (see
+    /// [`stats::CLASS_KEY`]), and the detectors requiring each: a value
+    /// whose key holds none of a detector's images holds none of its
+    /// literals.
+    images: Option<AhoCorasick>,
+    image_sets: Vec<u128>,
 }
 
 impl Words {
@@ -458,6 +496,42 @@ impl Words {
             }
         }
         words.automaton_set = words.patterns.iter().fold(0, |m, p| m | p.1 | p.2);
+        words.spelled_set = words.patterns.iter().fold(0, |m, p| m | p.1)
+            | words
+                .bytes
+                .iter()
+                .filter(|(b, _)| b.is_ascii_alphanumeric())
+                .fold(0, |m, (_, set)| m | set);
+        let mut images: Vec<(Vec<u8>, u128)> = Vec::new();
+        let spelled = words
+            .patterns
+            .iter()
+            .filter(|p| p.1 != 0)
+            .map(|p| (p.0.clone(), p.1))
+            .chain(
+                words
+                    .bytes
+                    .iter()
+                    .filter(|(b, _)| b.is_ascii_alphanumeric())
+                    .map(|&(b, set)| (vec![b], set)),
+            );
+        for (word, set) in spelled {
+            let image: Vec<u8> = word
+                .iter()
+                .map(|&b| stats::CLASS_KEY[usize::from(b)])
+                .collect();
+            match images.iter_mut().find(|(i, _)| *i == image) {
+                Some(e) => e.1 |= set,
+                None => images.push((image, set)),
+            }
+        }
+        if !images.is_empty() {
+            words.images = Some(
+                AhoCorasick::new(images.iter().map(|i| &i.0))
+                    .map_err(|e| CatalogueError::Hints(e.to_string()))?,
+            );
+            words.image_sets = images.into_iter().map(|i| i.1).collect();
+        }
         if !words.patterns.is_empty() {
             words.automaton = Some(
                 AhoCorasick::builder()
@@ -479,13 +553,52 @@ impl Words {
         }
     }
 
-    /// The detectors among `literal_wanted` one of whose literals `value`
-    /// holds, and those among `context_wanted` one of whose context words
-    /// it holds.
-    fn find(&self, value: &[u8], literal_wanted: u128, context_wanted: u128) -> (u128, u128) {
+    /// The detectors among `wanted` one of whose single-byte literals that
+    /// are neither letters nor digits `value` holds: a function of its
+    /// class key, in which those bytes stand for themselves.
+    fn find_punctuation(&self, value: &[u8], wanted: u128) -> u128 {
+        let mut literal = 0u128;
+        for &(b, set) in &self.bytes {
+            if !b.is_ascii_alphanumeric()
+                && set & wanted & !literal != 0
+                && memchr::memchr(b, value).is_some()
+            {
+                literal |= set;
+            }
+        }
+        literal & wanted
+    }
+
+    /// The detectors with a literal whose image the class key `key` holds.
+    fn possible(&self, key: &[u8]) -> u128 {
+        match &self.images {
+            Some(ac) => ac
+                .find_overlapping_iter(key)
+                .fold(0, |m, hit| m | self.image_sets[hit.pattern().as_usize()]),
+            None => 0,
+        }
+    }
+
+    /// The detectors among `literal_wanted` one of whose literals with a
+    /// letter or digit `value` holds (the others are `find_punctuation`'s),
+    /// and those among `context_wanted` one of whose context words it
+    /// holds.
+    fn find_spelled(
+        &self,
+        value: &[u8],
+        literal_wanted: u128,
+        context_wanted: u128,
+    ) -> (u128, u128) {
+        let literal_wanted = literal_wanted & self.spelled_set;
+        if literal_wanted | context_wanted == 0 {
+            return (0, 0);
+        }
         let (mut literal, mut context) = (0u128, 0u128);
         for &(b, set) in &self.bytes {
-            if set & literal_wanted & !literal != 0 && memchr::memchr(b, value).is_some() {
+            if b.is_ascii_alphanumeric()
+                && set & literal_wanted & !literal != 0
+                && memchr::memchr(b, value).is_some()
+            {
                 literal |= set;
             }
         }
@@ -907,93 +1020,163 @@ impl Catalogue {
     /// in order of position to `out`.
     pub fn scan_value(&self, ctx: &FieldContext, value: &[u8], out: &mut Vec<Match>) {
         let base = out.len();
-        if ctx.hashed && ctx.hinted_set != 0 {
-            let (s, e) = trim(value);
-            if is_hex_digest(&value[s..e]) {
-                // The first detector the name points at holds it, hashed.
-                if let Some(&(i, hint)) = ctx.active.iter().find(|(_, h)| h.is_some()) {
-                    out.push(Match {
-                        detector: i,
-                        start: s,
-                        end: e,
-                        confidence: Confidence::High,
-                        status: Status::Masked,
-                        evidence: Evidence {
-                            rule: MatchRule::Hashed,
-                            validator: None,
-                            hint,
-                            weak: false,
-                        },
-                    });
-                }
-                return;
-            }
+        if self.scan_hashed(ctx, value, out) {
+            return;
+        }
+        if let Some(gates) = self.gates(ctx, value, None) {
+            self.run(ctx, self.plan(ctx, gates, value), value, out);
+            return;
         }
         let stats = ValueStats::of(value);
         let have = stat_array(&stats);
         let masks = stats.mask >= 3;
-        if self.detectors.len() <= 128 {
-            // Most detectors fail their gate on most values and have nothing
-            // else to try: the gate sets rule them out together, and only
-            // the rest are visited.
-            let passing = ctx.active_set & !self.blocked(&have);
-            let masked = if masks { self.masked_set } else { 0 };
-            let w = &self.words;
-            let literal_wanted = passing & w.literal_set;
-            // A context word and a value are separated by a space or `=`
-            // (`SSN: 512440133`, `dob=1985-03-14`); timestamps are not.
-            let context_wanted = passing & w.context_set & !ctx.hinted_set;
-            let context_wanted =
-                if context_wanted != 0 && memchr::memchr2(b' ', b'=', value).is_some() {
-                    context_wanted
-                } else {
-                    0
-                };
-            let (literal, context) = if literal_wanted | context_wanted != 0 {
-                w.find(value, literal_wanted, context_wanted)
-            } else {
-                (0, 0)
+        for &(i, hint) in &ctx.active {
+            let passes = self.gates[i].passes(&have);
+            if !passes && hint.is_none() && !masks {
+                continue;
+            }
+            let d = &self.detectors[i];
+            let gate = passes && d.literals.as_ref().is_none_or(|ac| ac.is_match(value));
+            let run = Run {
+                pattern: gate,
+                context: passes
+                    && hint.is_none()
+                    && memchr::memchr2(b' ', b'=', value).is_some()
+                    && d.context.as_ref().is_some_and(|(w, _)| w.is_match(value)),
+                masked: masks,
             };
-            let gate = passing & !(w.literal_set & !literal);
-            let mut todo =
-                ctx.active_set & (ctx.hinted_set | masked | gate & self.pattern_set | context);
-            while todo != 0 {
-                let i = todo.trailing_zeros() as usize;
-                todo &= todo - 1;
-                let hint = if ctx.hinted_set >> i & 1 == 1 {
-                    ctx.active
-                        .iter()
-                        .find(|&&(d, _)| d == i)
-                        .and_then(|&(_, h)| h)
-                } else {
-                    None
-                };
-                let bit = |set: u128| set >> i & 1 == 1;
-                let run = Run {
-                    pattern: bit(gate),
-                    context: bit(context),
-                    masked: masks,
-                };
-                self.scan_one(i, hint, run, value, out);
-            }
+            self.scan_one(i, hint, run, value, out);
+        }
+        if out.len() - base > 1 {
+            self.resolve_overlaps(out, base);
+        }
+    }
+
+    /// A digest in a field whose name says it holds hashed values: held
+    /// by the first detector the name points at. True when `value` was
+    /// such a digest (and its match pushed).
+    fn scan_hashed(&self, ctx: &FieldContext, value: &[u8], out: &mut Vec<Match>) -> bool {
+        if !(ctx.hashed && ctx.hinted_set != 0) {
+            return false;
+        }
+        let (s, e) = trim(value);
+        if !is_hex_digest(&value[s..e]) {
+            return false;
+        }
+        if let Some(&(i, hint)) = ctx.active.iter().find(|(_, h)| h.is_some()) {
+            out.push(Match {
+                detector: i,
+                start: s,
+                end: e,
+                confidence: Confidence::High,
+                status: Status::Masked,
+                evidence: Evidence {
+                    rule: MatchRule::Hashed,
+                    validator: None,
+                    hint,
+                    weak: false,
+                },
+            });
+        }
+        true
+    }
+
+    /// What the shape statistics of `value` decide in a field: which
+    /// detectors pass their gates, and which literals and context words
+    /// are still to be looked for. A function of the value's byte classes
+    /// alone (digits, capitals but `X`, small letters, each other byte
+    /// itself; see [`stats::CLASS_KEY`]), so it can be remembered by them.
+    /// `None` for catalogues of more than 128 detectors.
+    /// With the value's class key at hand, `key` rules out the literals
+    /// spelled with letters whose class images it does not hold.
+    pub fn gates(&self, ctx: &FieldContext, value: &[u8], key: Option<&[u8]>) -> Option<Gates> {
+        if self.detectors.len() > 128 {
+            return None;
+        }
+        let stats = ValueStats::of(value);
+        let have = stat_array(&stats);
+        let masks = stats.mask >= 3;
+        // Most detectors fail their gate on most values and have nothing
+        // else to try: the gate sets rule them out together, and only the
+        // rest are visited.
+        let passing = ctx.active_set & !self.blocked(&have);
+        let w = &self.words;
+        // A context word and a value are separated by a space or `=`
+        // (`SSN: 512440133`, `dob=1985-03-14`); timestamps are not.
+        let context_wanted = passing & w.context_set & !ctx.hinted_set;
+        let context_wanted = if context_wanted != 0 && memchr::memchr2(b' ', b'=', value).is_some()
+        {
+            context_wanted
         } else {
-            for &(i, hint) in &ctx.active {
-                let passes = self.gates[i].passes(&have);
-                if !passes && hint.is_none() && !masks {
-                    continue;
-                }
-                let d = &self.detectors[i];
-                let gate = passes && d.literals.as_ref().is_none_or(|ac| ac.is_match(value));
-                let run = Run {
-                    pattern: gate,
-                    context: passes
-                        && hint.is_none()
-                        && memchr::memchr2(b' ', b'=', value).is_some()
-                        && d.context.as_ref().is_some_and(|(w, _)| w.is_match(value)),
-                    masked: masks,
-                };
-                self.scan_one(i, hint, run, value, out);
-            }
+            0
+        };
+        let literal_wanted = passing & w.literal_set;
+        let literal_found = w.find_punctuation(value, literal_wanted);
+        let mut spelled = literal_wanted & !literal_found & w.spelled_set;
+        if spelled != 0
+            && let Some(key) = key
+        {
+            spelled &= w.possible(key);
+        }
+        Some(Gates {
+            passing,
+            literal_found,
+            literal_wanted: spelled,
+            context_wanted,
+            masks,
+        })
+    }
+
+    /// Which detectors and rules can match `value`, from its gates: the
+    /// literals and context words wanted are looked for here.
+    pub fn plan(&self, ctx: &FieldContext, gates: Gates, value: &[u8]) -> Plan {
+        let w = &self.words;
+        let (spelled, context) = if gates.literal_wanted | gates.context_wanted != 0 {
+            w.find_spelled(value, gates.literal_wanted, gates.context_wanted)
+        } else {
+            (0, 0)
+        };
+        let literal = gates.literal_found | spelled;
+        let masked = if gates.masks { self.masked_set } else { 0 };
+        let gate = gates.passing & !(w.literal_set & !literal);
+        let todo = ctx.active_set & (ctx.hinted_set | masked | gate & self.pattern_set | context);
+        Plan {
+            todo,
+            gate,
+            context,
+            masks: gates.masks,
+        }
+    }
+
+    /// Whether [`Catalogue::gates`] may be remembered by byte classes in
+    /// this field: not in a field of digests, whose values are first
+    /// checked for being one.
+    pub fn plan_by_shape(&self, ctx: &FieldContext) -> bool {
+        self.detectors.len() <= 128 && !(ctx.hashed && ctx.hinted_set != 0)
+    }
+
+    /// Runs a plan on `value` (of a field that is not one of digests).
+    pub fn run(&self, ctx: &FieldContext, plan: Plan, value: &[u8], out: &mut Vec<Match>) {
+        let base = out.len();
+        let mut todo = plan.todo;
+        while todo != 0 {
+            let i = todo.trailing_zeros() as usize;
+            todo &= todo - 1;
+            let hint = if ctx.hinted_set >> i & 1 == 1 {
+                ctx.active
+                    .iter()
+                    .find(|&&(d, _)| d == i)
+                    .and_then(|&(_, h)| h)
+            } else {
+                None
+            };
+            let bit = |set: u128| set >> i & 1 == 1;
+            let run = Run {
+                pattern: bit(plan.gate),
+                context: bit(plan.context),
+                masked: plan.masks,
+            };
+            self.scan_one(i, hint, run, value, out);
         }
         if out.len() - base > 1 {
             self.resolve_overlaps(out, base);

@@ -50,6 +50,29 @@ const CLASS: [u8; 256] = {
     t
 };
 
+/// Each byte's stand-in in a value's class key: the statistics, and so
+/// the gates, depend on the bytes only through these classes — digits
+/// are `0`, capitals but `X` are `A`, small letters `a`, every other byte
+/// stands for itself — so two values with the same key get the same
+/// statistics. (Literals and context words, which the gates also look
+/// for, are spelled in letters; see [`crate::detect::Catalogue::plan`].)
+pub const CLASS_KEY: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = match c {
+            b'0'..=b'9' => b'0',
+            b'X' => b'X',
+            b'A'..=b'Z' => b'A',
+            b'a'..=b'z' => b'a',
+            _ => c,
+        };
+        b += 1;
+    }
+    t
+};
+
 const LOW: u64 = 0x0101_0101_0101_0101;
 
 /// Gathers bit `plane` of eight class bytes into eight bits (byte j → bit j).

@@ -176,6 +176,10 @@ impl<S: ValueSink> ValueSink for Embedded<'_, '_, S> {
     }
 }
 
+/// Values this long may hold a JWT inside running text, which the
+/// extractor looks for; [`Shape::inert`] is false from here on.
+pub const INERT_BELOW: usize = 40;
+
 /// Which bytes a value holds, in one pass with a table: enough to rule
 /// out every layer for the great majority of values (ids, timestamps,
 /// sentences) before any closer look.
@@ -221,6 +225,38 @@ impl Shape {
             bits |= Shape::TABLE[usize::from(b)];
         }
         Shape(bits)
+    }
+
+    /// The shape of `v`, and its class key (`key[i] = classes[v[i]]`)
+    /// written into `key`, in one pass.
+    #[inline]
+    pub fn of_keyed(v: &[u8], classes: &[u8; 256], key: &mut Vec<u8>) -> Shape {
+        key.clear();
+        key.reserve(v.len());
+        let mut bits = 0;
+        for &b in v {
+            bits |= Shape::TABLE[usize::from(b)];
+            key.push(classes[usize::from(b)]);
+        }
+        Shape(bits)
+    }
+
+    /// True when no layer can be decoded from a value of this shape
+    /// shorter than [`INERT_BELOW`] bytes, whatever its letters and
+    /// digits: it is not JSON-like, not a JWT (nor `Bearer` one), not form
+    /// data, holds no `%`, and is not long base64: it is scanned as it is.
+    pub fn inert(self, v: &[u8]) -> bool {
+        if v.len() < 4 {
+            return true;
+        }
+        let maybe_decoded = v.len() >= INERT_BELOW
+            || looks_like_json(v)
+            || v.starts_with(b"eyJ")
+            || (v.len() > 7 && v[..7].eq_ignore_ascii_case(b"bearer "))
+            || self.form()
+            || self.percent()
+            || (v.len() >= 16 && self.base64());
+        !maybe_decoded
     }
 
     /// May hold `%XX` escapes.
@@ -483,6 +519,33 @@ pub fn jwt(v: &[u8]) -> Option<Jwt> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inert_values_are_those_no_layer_decodes() {
+        let inert = |v: &[u8]| Shape::of(v).inert(v);
+        for v in [
+            &b"2026-07-08T09:08:45.533Z"[..],
+            b"SKU-120241",
+            b"910a2dec-8902-4cc1-beeb-8da1658eec67",
+            b"jane@example.com",
+            b"{}",
+            b"abc",
+        ] {
+            assert!(inert(v), "{}", String::from_utf8_lossy(v));
+        }
+        for v in [
+            &b"{\"a\":\"b\"}"[..],
+            b"[\"x\"]",
+            b"eyJhbGciOiJIUzI1NiJ9.e30.x",
+            b"Bearer abc.def",
+            b"a=1&b=2",
+            b"jane%40example.com",
+            b"amFuZUBleGFtcGxlLmNvbQ==",
+            b"a value long enough to hold a token in running text",
+        ] {
+            assert!(!inert(v), "{}", String::from_utf8_lossy(v));
+        }
+    }
 
     #[test]
     fn layers_record_the_chain_outermost_first() {
