@@ -82,8 +82,8 @@ pub(crate) fn walk<S: ValueSink>(
         match next {
             b'{' => {
                 fields.start_object(here);
-                if let Some((ks, ke)) = t.object_first()? {
-                    let current = member(fields, scratch, here, &data[ks..ke]);
+                if let Some((ks, ke, escaped)) = t.object_first()? {
+                    let current = member(fields, scratch, here, &data[ks..ke], escaped);
                     scratch.stack.push(Frame {
                         object: true,
                         field: here,
@@ -147,8 +147,8 @@ pub(crate) fn walk<S: ValueSink>(
                 return t.finish();
             };
             if frame.object {
-                if let Some((ks, ke)) = t.object_next()? {
-                    let current = member(fields, scratch, frame.field, &data[ks..ke]);
+                if let Some((ks, ke, escaped)) = t.object_next()? {
+                    let current = member(fields, scratch, frame.field, &data[ks..ke], escaped);
                     if let Some(top) = scratch.stack.last_mut() {
                         top.current = current;
                     }
@@ -291,18 +291,18 @@ impl Tokenizer<'_> {
     }
 
     /// A key and its colon; the tokenizer is left before the member's value.
-    fn key(&mut self) -> Result<(usize, usize), Problem> {
+    fn key(&mut self) -> Result<(usize, usize, bool), Problem> {
         self.skip_ws();
         if self.data.get(self.pos) != Some(&b'"') {
             return Err(self.error("expected a key"));
         }
-        let (start, end, _) = self.string()?;
+        let key = self.string()?;
         self.expect(b':', "expected ':' after a key")?;
-        Ok((start, end))
+        Ok(key)
     }
 
     /// At `{`: the first key, or `None` for `{}`.
-    fn object_first(&mut self) -> Result<Option<(usize, usize)>, Problem> {
+    fn object_first(&mut self) -> Result<Option<(usize, usize, bool)>, Problem> {
         self.pos += 1;
         self.skip_ws();
         if self.data.get(self.pos) == Some(&b'}') {
@@ -313,7 +313,7 @@ impl Tokenizer<'_> {
     }
 
     /// After a member's value: the next key, or `None` at `}`.
-    fn object_next(&mut self) -> Result<Option<(usize, usize)>, Problem> {
+    fn object_next(&mut self) -> Result<Option<(usize, usize, bool)>, Problem> {
         self.skip_ws();
         match self.data.get(self.pos) {
             Some(b',') => {
@@ -442,11 +442,12 @@ fn member(
     scratch: &mut JsonScratch,
     parent: FieldId,
     raw: &[u8],
+    escaped: bool,
 ) -> FieldId {
     if scratch.stack.len() >= MAX_PATH_DEPTH {
         return parent;
     }
-    if !has_backslash(raw) {
+    if !escaped {
         return fields.child(parent, Segment::Key(raw));
     }
     let mut buf = std::mem::take(&mut scratch.key_decoded);
@@ -500,17 +501,6 @@ fn emit_string<S: ValueSink>(
         },
     );
     scratch.decoded = decoded;
-}
-
-/// Whether a string body has an escape; short strings (most keys and
-/// values) are checked inline, which beats a call into `memchr`.
-#[inline]
-fn has_backslash(raw: &[u8]) -> bool {
-    if raw.len() < 32 {
-        raw.contains(&b'\\')
-    } else {
-        memchr::memchr(b'\\', raw).is_some()
-    }
 }
 
 /// Length of the escape sequence at `raw[i]` (a backslash) and the UTF-8
