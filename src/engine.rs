@@ -22,6 +22,16 @@
 //! to 573M instructions (callgrind). Field paths, field contexts and memos
 //! stay with the worker from unit to unit (`FieldCache`): 10,000 small
 //! files of the same export then cost 3.5G instructions instead of 5.2G.
+//!
+//! Values that do not repeat often still repeat their shape: a timestamp,
+//! a price, a SKU, a numeric id or a URL path takes a handful of shapes
+//! once digits are read as `0` and letters as `A`/`a`. The shape
+//! statistics and so the gates depend only on that class key, so each
+//! field also remembers the gates' decision per key (`GateMemo`), for
+//! values no decoder can touch; a value of a known shape goes straight to
+//! the literals still wanted and the detectors left (usually none). On 8
+//! MB of events 99% of the values that reach it hit, and the scan fell
+//! from 511M to 461M instructions.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
