@@ -79,20 +79,8 @@ fn ascii(style: MaskStyle, b: &[u8]) -> String {
                 out.extend_from_slice(b".*.*.*");
             }
         },
-        MaskStyle::Initials => {
-            let mut start = true;
-            for &c in b {
-                if char::from(c).is_whitespace() || c == b'-' || c == b',' {
-                    out.push(c);
-                    start = true;
-                } else if start {
-                    out.push(c);
-                    start = false;
-                } else {
-                    out.push(b'*');
-                }
-            }
-        }
+        // Names are rare among findings: the char path serves.
+        MaskStyle::Initials => return initials(std::str::from_utf8(b).unwrap_or_default()),
         MaskStyle::Full => ascii_full(b, &mut out),
     }
     // Only ASCII bytes were written.
