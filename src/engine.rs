@@ -1840,7 +1840,7 @@ impl UnitScanner<'_, '_> {
         if let Some(i) = slot
             && value.bytes.len() < decode::INERT_BELOW
             && !self.memos[i].gates.off
-            && self.scan_planned(value, i)
+            && self.scan_by_shape(value, i)
         {
             return;
         }
@@ -1862,12 +1862,12 @@ impl UnitScanner<'_, '_> {
         self.matches = matches;
     }
 
-    /// Scans a value of field slot `i` no decoder can touch by the plan
-    /// its class key has in the field (see [`GateMemo`]), making and
-    /// remembering the plan when the key is new. False, having done
-    /// nothing, when the value is not inert or the field's catalogue
-    /// context does not allow plans by shape.
-    fn scan_planned(&mut self, value: &Value<'_>, i: usize) -> bool {
+    /// Scans a value of field slot `i` no decoder can touch by the gates
+    /// its class key has in the field (see [`GateMemo`]), working them
+    /// out and remembering them when the key is new. False, having done
+    /// nothing, when the value is not inert or the field's context does
+    /// not allow gates by shape (a field of digests).
+    fn scan_by_shape(&mut self, value: &Value<'_>, i: usize) -> bool {
         let catalogue = &self.shared.catalogue;
         let ctx = match &self.contexts[i] {
             Some(c) => &c.0,
@@ -1876,7 +1876,7 @@ impl UnitScanner<'_, '_> {
         let b = value.bytes;
         let mut key = std::mem::take(&mut self.text);
         let shape = decode::Shape::of_keyed(b, &stats::CLASS_KEY, &mut key);
-        if !shape.inert(b) || !catalogue.plan_by_shape(ctx) {
+        if !shape.inert(b) || !catalogue.gates_by_shape(ctx) {
             self.text = key;
             return false;
         }

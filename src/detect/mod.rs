@@ -1087,8 +1087,9 @@ impl Catalogue {
     /// alone (digits, capitals but `X`, small letters, each other byte
     /// itself; see [`stats::CLASS_KEY`]), so it can be remembered by them.
     /// `None` for catalogues of more than 128 detectors.
-    /// With the value's class key at hand, `key` rules out the literals
-    /// spelled with letters whose class images it does not hold.
+    ///
+    /// When the caller has the value's class key, `key` rules out the
+    /// literals spelled with letters whose class images it does not hold.
     pub fn gates(&self, ctx: &FieldContext, value: &[u8], key: Option<&[u8]>) -> Option<Gates> {
         if self.detectors.len() > 128 {
             return None;
@@ -1151,7 +1152,7 @@ impl Catalogue {
     /// Whether [`Catalogue::gates`] may be remembered by byte classes in
     /// this field: not in a field of digests, whose values are first
     /// checked for being one.
-    pub fn plan_by_shape(&self, ctx: &FieldContext) -> bool {
+    pub fn gates_by_shape(&self, ctx: &FieldContext) -> bool {
         self.detectors.len() <= 128 && !(ctx.hashed && ctx.hinted_set != 0)
     }
 
