@@ -1873,10 +1873,13 @@ impl UnitScanner<'_, '_> {
             Some(c) => &c.0,
             None => &self.shared.free,
         };
+        if !catalogue.gates_by_shape(ctx) {
+            return false;
+        }
         let b = value.bytes;
         let mut key = std::mem::take(&mut self.text);
         let shape = decode::Shape::of_keyed(b, &stats::CLASS_KEY, &mut key);
-        if !shape.inert(b) || !catalogue.gates_by_shape(ctx) {
+        if !shape.inert(b) {
             self.text = key;
             return false;
         }
