@@ -8,14 +8,15 @@
 //! same order a single scan chooses them in. The result is the report
 //! an unsharded scan of the same inputs writes, apart from the timings
 //! (`duration_ms` is the slowest shard's, `threads` the sum) and, when a
-//! row has more distinct values than [`DISTINCT_LIMIT`], which of them
+//! row has more distinct values than [`DISTINCT_LIMIT`](super::DISTINCT_LIMIT), which of them
 //! are listed.
 
 use std::collections::BTreeSet;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{DISTINCT_LIMIT, Report, RowAcc, SCHEMA, StatusCounts, VendorAcc};
+use super::{Report, RowAcc, SCHEMA, VendorAcc};
 
 /// Why shard reports cannot be merged.
 #[derive(Debug, thiserror::Error)]
@@ -169,7 +170,7 @@ fn add_summary(out: &mut Report, r: &Report) {
     s.records += t.records;
     s.values += t.values;
     s.findings += t.findings;
-    add_status(&mut s.status, &t.status);
+    s.status.absorb(&t.status);
     s.problems += t.problems;
     s.below_min_confidence += t.below_min_confidence;
     s.baseline_known += t.baseline_known;
@@ -190,17 +191,11 @@ fn add_summary(out: &mut Report, r: &Report) {
     }
 }
 
-fn add_status(a: &mut StatusCounts, b: &StatusCounts) {
-    a.clear += b.clear;
-    a.masked += b.masked;
-    a.test_value += b.test_value;
-}
-
 fn add_vendor(acc: &mut VendorAcc, v: super::VendorReport, examples: usize) {
     acc.files += v.files;
     acc.bytes += v.bytes;
     acc.findings += v.findings;
-    add_status(&mut acc.status, &v.status);
+    acc.status.absorb(&v.status);
     for f in v.fields {
         let key = (
             f.endpoint.clone(),
@@ -213,58 +208,32 @@ fn add_vendor(acc: &mut VendorAcc, v: super::VendorReport, examples: usize) {
             .iter()
             .filter_map(|p| u64::from_str_radix(p, 16).ok())
             .collect();
-        match acc.rows.get_mut(&key) {
-            None => {
-                acc.rows.insert(
-                    key,
-                    RowAcc {
-                        category: f.category,
-                        count: f.count,
-                        files: BTreeSet::new(),
-                        files_merged: f.files,
-                        status: f.status,
-                        confidence: f.confidence,
-                        max_confidence: f.max_confidence,
-                        evidence: f.evidence.into_iter().collect(),
-                        last_evidence: None,
-                        last_file: None,
-                        examples: f.examples,
-                        first: f.first,
-                        first_clear: f.first_clear,
-                        distinct: prints,
-                        distinct_capped: f.distinct_capped,
-                        stopped: f.stopped,
-                    },
-                );
-            }
-            Some(row) => {
-                row.count += f.count;
-                row.files_merged += f.files;
-                add_status(&mut row.status, &f.status);
-                row.confidence.high += f.confidence.high;
-                row.confidence.medium += f.confidence.medium;
-                row.confidence.low += f.confidence.low;
-                row.max_confidence = row.max_confidence.max(f.max_confidence);
-                row.evidence.extend(f.evidence);
-                // The first location is also the first example: only the
-                // examples are kept as examples.
-                row.consider(f.first, 0);
-                if let Some(c) = f.first_clear {
-                    row.consider(c, 0);
-                }
-                for e in f.examples {
-                    row.keep_example(e, examples);
-                }
-                row.distinct_capped |= f.distinct_capped;
-                row.stopped |= f.stopped;
-                for p in prints {
-                    if row.distinct.len() < DISTINCT_LIMIT {
-                        row.distinct.insert(p);
-                    } else if !row.distinct.contains(&p) {
-                        row.distinct_capped = true;
-                    }
-                }
+        let row = RowAcc {
+            category: f.category,
+            count: f.count,
+            files: BTreeSet::new(),
+            files_merged: f.files,
+            status: f.status,
+            confidence: f.confidence,
+            max_confidence: f.max_confidence,
+            evidence: f.evidence.into_iter().collect(),
+            last_evidence: None,
+            last_file: None,
+            examples: f.examples,
+            first: f.first,
+            first_clear: f.first_clear,
+            distinct: Default::default(),
+            distinct_capped: f.distinct_capped,
+            stopped: f.stopped,
+        };
+        match acc.rows.entry(key) {
+            Entry::Vacant(v) => v.insert(row),
+            Entry::Occupied(o) => {
+                let ours = o.into_mut();
+                ours.absorb(row, examples);
+                ours
             }
         }
+        .add_prints(prints);
     }
 }

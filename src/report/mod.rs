@@ -147,6 +147,12 @@ impl StatusCounts {
             Status::TestValue => self.test_value += 1,
         }
     }
+
+    fn absorb(&mut self, other: &StatusCounts) {
+        self.clear += other.clear;
+        self.masked += other.masked;
+        self.test_value += other.test_value;
+    }
 }
 
 /// Counts per confidence.
@@ -637,6 +643,46 @@ impl RowAcc {
         self.examples.insert(at, l);
     }
 
+    /// Counts fingerprints as distinct values, up to [`DISTINCT_LIMIT`];
+    /// past it, a value not already counted marks the count capped. The
+    /// order decides which are counted, so it must be the order the
+    /// findings were made in.
+    fn add_prints(&mut self, prints: impl IntoIterator<Item = u64>) {
+        for p in prints {
+            if self.distinct.len() < DISTINCT_LIMIT {
+                self.distinct.insert(p);
+            } else if !self.distinct.contains(&p) {
+                self.distinct_capped = true;
+            }
+        }
+    }
+
+    /// Adds the row of other findings of the same (vendor, field,
+    /// detector), from other files: everything but the distinct values,
+    /// which go through [`RowAcc::add_prints`].
+    fn absorb(&mut self, other: RowAcc, keep: usize) {
+        self.count += other.count;
+        self.files.extend(other.files);
+        self.files_merged += other.files_merged;
+        self.status.absorb(&other.status);
+        self.confidence.high += other.confidence.high;
+        self.confidence.medium += other.confidence.medium;
+        self.confidence.low += other.confidence.low;
+        self.max_confidence = self.max_confidence.max(other.max_confidence);
+        self.evidence.extend(other.evidence);
+        // The first location is also the first example: only the
+        // examples are kept as examples.
+        self.consider(other.first, 0);
+        if let Some(c) = other.first_clear {
+            self.consider(c, 0);
+        }
+        for e in other.examples {
+            self.keep_example(e, keep);
+        }
+        self.distinct_capped |= other.distinct_capped;
+        self.stopped |= other.stopped;
+    }
+
     /// Whether a finding would change the kept locations.
     fn wants(&self, f: &Finding, keep: usize) -> bool {
         use std::cmp::Ordering::Less;
@@ -737,12 +783,9 @@ impl Report {
             distinct_capped: false,
             stopped: false,
         });
-        let print = u64::from_str_radix(f.fingerprint.get(..16).unwrap_or("0"), 16).unwrap_or(0);
-        if row.distinct.len() < DISTINCT_LIMIT {
-            row.distinct.insert(print);
-        } else if !row.distinct.contains(&print) {
-            row.distinct_capped = true;
-        }
+        row.add_prints([
+            u64::from_str_radix(f.fingerprint.get(..16).unwrap_or("0"), 16).unwrap_or(0),
+        ]);
         row.count += 1;
         if !row
             .last_file
