@@ -23,6 +23,7 @@ pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
     let catalogue = Catalogue::builtin().context("compiling the detectors")?;
     let config = ScanConfig {
         paths: args.paths.clone(),
+        report_only: true,
         ..ScanConfig::default()
     };
     let report = sandsift::scan(&config, &catalogue, &Progress::default(), &mut |_| Ok(()))

@@ -72,6 +72,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         .format
         .unwrap_or_else(|| default_format(output.as_deref(), to_terminal));
     let colour = colour(args.color, to_terminal);
+    // Only jsonl lists the findings themselves.
+    config.report_only = format != OutputFormat::Jsonl;
     let mut out = open_output(output.as_deref())?;
 
     let progress = Arc::new(Progress::default());
@@ -253,6 +255,8 @@ fn config(args: &ScanArgs) -> ScanConfig {
             MinConfidence::Medium => Confidence::Medium,
             MinConfidence::High => Confidence::High,
         },
+        // Set once the output format is known.
+        report_only: false,
     }
 }
 

@@ -56,7 +56,8 @@ use crate::format::{
 };
 use crate::load::{self, Bytes, LoadOptions};
 use crate::report::baseline::Baseline;
-use crate::report::{FileProblem, Report};
+use crate::report::tally::{Counted, Place, Tally};
+use crate::report::{FileProblem, Report, RowKey};
 use crate::vendor::VendorMap;
 
 /// Bytes sniffed and checked for NUL to tell binary files.
@@ -107,6 +108,11 @@ pub struct ScanConfig {
     /// Stop counting a (vendor, field, detector) row after this many
     /// findings (`--enough`); values seen are still counted.
     pub enough: Option<u64>,
+    /// Only the returned report is wanted: findings are tallied into it
+    /// where they are found, and `on_finding` is not called. Much less
+    /// work per finding on dense data; the report is the same. Ignored
+    /// with a `baseline` or `enough`, which judge findings one by one.
+    pub report_only: bool,
 }
 
 /// Record sampling (`--sample`): each record is kept or passed over by a
@@ -150,6 +156,7 @@ impl Default for ScanConfig {
             archive: archive::Limits::default(),
             sample: None,
             enough: None,
+            report_only: false,
         }
     }
 }
@@ -395,6 +402,10 @@ struct Shared<'c> {
     har: HarOptions,
     sample: Option<Sampling>,
     enough: Option<u64>,
+    /// Findings are tallied into report rows (see [`ScanConfig::report_only`]).
+    tally: bool,
+    /// Example locations kept per row.
+    examples: usize,
 }
 
 impl<'c> Shared<'c> {
@@ -423,6 +434,8 @@ impl<'c> Shared<'c> {
             har: config.har,
             sample: config.sample,
             enough: config.enough,
+            tally: config.report_only && config.baseline.is_none() && config.enough.is_none(),
+            examples: config.examples,
         }
     }
 }
@@ -468,7 +481,11 @@ pub fn scan_bytes(
         Some(k) => Fingerprinter::with_key(k),
         None => Fingerprinter::random().map_err(|e| ScanError::Random(e.to_string()))?,
     };
-    let shared = Shared::new(config, catalogue, fingerprinter);
+    // The caller wants the findings themselves.
+    let shared = Shared {
+        tally: false,
+        ..Shared::new(config, catalogue, fingerprinter)
+    };
     let vendor = config.vendors.vendor_for(Path::new(""), Path::new(file));
     let info = FileInfo {
         display: Arc::from(file),
@@ -932,6 +949,9 @@ type FieldValues = (Option<Arc<str>>, Option<Arc<str>>, Option<Arc<str>>, u64);
 struct UnitResult {
     outcome: Outcome,
     findings: Vec<Finding>,
+    /// The findings, tallied by report row (instead of `findings`, when
+    /// only the report is wanted).
+    tallies: Vec<Tallied>,
     /// Values seen per field (`None`: free text), for prevalence, with
     /// the vendor and endpoint of an API capture's exchange.
     field_values: Vec<FieldValues>,
@@ -955,6 +975,7 @@ impl UnitResult {
         UnitResult {
             outcome,
             findings: Vec::new(),
+            tallies: Vec::new(),
             field_values: Vec::new(),
             skipped_parts: BTreeMap::new(),
             unlisted: Vec::new(),
@@ -1128,6 +1149,7 @@ fn scan_slice(
         origin_index: Default::default(),
         origin_counts: Default::default(),
         kept: Default::default(),
+        tallies: Default::default(),
         overflow: Default::default(),
         stopped: Default::default(),
         nested: Vec::new(),
@@ -1306,6 +1328,7 @@ const SKIPPED_MEMBER: &str = "archive member (see problems)";
 /// Adds a member's result to its archive's.
 fn merge(total: &mut UnitResult, r: UnitResult) {
     total.findings.extend(r.findings);
+    total.tallies.extend(r.tallies);
     total.field_values.extend(r.field_values);
     for (reason, n) in r.skipped_parts {
         *total.skipped_parts.entry(reason).or_default() += n;
@@ -1334,7 +1357,10 @@ fn finish_unit(
 ) -> UnitResult {
     *matches = std::mem::take(&mut scanner.matches);
     *text = std::mem::take(&mut scanner.text);
-    let mut result = scanner.result;
+    let mut result = std::mem::replace(
+        &mut scanner.result,
+        UnitResult::empty(Outcome::Scanned(scanner.format)),
+    );
     scanner.touched.sort_unstable();
     result.field_values = scanner
         .touched
@@ -1352,6 +1378,12 @@ fn finish_unit(
             .field_values
             .push((None, None, None, scanner.text_values));
     }
+    let mut tallies: Vec<(KeptKey, Tally)> = scanner.tallies.drain().collect();
+    tallies.sort_unstable_by_key(|t| t.0);
+    for (key, tally) in tallies {
+        let (vendor, row) = scanner.row(key);
+        result.tallies.push(Tallied { vendor, row, tally });
+    }
     // Findings past the cap (counted), then rows that reached `--enough`
     // (marked): both named like findings.
     let mut overflow: Vec<(OverflowKey, u64)> = scanner.overflow.drain().collect();
@@ -1366,15 +1398,15 @@ fn finish_unit(
                 .into_iter()
                 .map(|key| (key, Status::Clear, Confidence::Low, 0, true)),
         );
-    for ((origin, slot, detector), status, confidence, count, stopped) in rows {
-        let exchange = origin.map(|(i, d)| (&scanner.origins[i as usize], d));
+    for (key, status, confidence, count, stopped) in rows {
+        let (vendor, (endpoint, direction, field, detector)) = scanner.row(key);
         result.unlisted.push(Unlisted {
-            vendor: exchange.map(|((v, _), _)| Arc::clone(v)),
-            endpoint: exchange.map(|((_, e), _)| Arc::clone(e)),
-            direction: exchange.map(|(_, d)| d),
-            field: slot.and_then(|i| scanner.contexts[i].as_ref().map(|c| Arc::clone(&c.1))),
-            detector: Arc::clone(&scanner.shared.detector_ids[detector]),
-            category: scanner.shared.catalogue.detectors()[detector].category,
+            vendor,
+            endpoint,
+            direction,
+            field,
+            detector,
+            category: scanner.shared.catalogue.detectors()[key.2].category,
             status,
             confidence,
             count,
@@ -1472,6 +1504,8 @@ struct UnitScanner<'a, 'c> {
     origin_counts: rustc_hash::FxHashMap<(u32, usize), u64>,
     /// Findings kept per (origin, field slot, detector).
     kept: rustc_hash::FxHashMap<KeptKey, u64>,
+    /// The kept findings, tallied (when only the report is wanted).
+    tallies: rustc_hash::FxHashMap<KeptKey, Tally>,
     /// Findings past the cap, counted by (origin, field slot, detector,
     /// status, confidence).
     overflow: rustc_hash::FxHashMap<OverflowKey, u64>,
@@ -1564,6 +1598,14 @@ type OverflowKey = (
     Status,
     Confidence,
 );
+
+/// A unit's findings of one report row.
+struct Tallied {
+    /// The vendor of a capture's exchange; `None` for the file's.
+    vendor: Option<Arc<str>>,
+    row: RowKey,
+    tally: Tally,
+}
 
 /// Findings counted but not kept (past `--max-findings-per-field`).
 #[derive(Debug, Clone)]
@@ -1948,8 +1990,12 @@ impl UnitScanner<'_, '_> {
                 continue;
             }
             *kept += 1;
-            let finding = self.finding(m, value, slot);
-            self.result.findings.push(finding);
+            if self.shared.tally {
+                self.tally(m, value, key);
+            } else {
+                let finding = self.finding(m, value, slot);
+                self.result.findings.push(finding);
+            }
         }
     }
 
@@ -2171,15 +2217,85 @@ impl UnitScanner<'_, '_> {
 }
 
 impl UnitScanner<'_, '_> {
-    fn finding(&mut self, m: &Match, value: &Value<'_>, slot: Option<usize>) -> Finding {
-        let shared = self.shared;
-        let d = &shared.catalogue.detectors()[m.detector];
+    /// The report row of a (origin, field slot, detector), and the vendor
+    /// of a capture's exchange (`None`: the file's).
+    fn row(&self, (origin, slot, detector): KeptKey) -> (Option<Arc<str>>, RowKey) {
+        let exchange = origin.map(|(i, d)| (&self.origins[i as usize], d));
+        (
+            exchange.map(|((v, _), _)| Arc::clone(v)),
+            (
+                exchange.map(|((_, e), _)| Arc::clone(e)),
+                exchange.map(|(_, d)| d),
+                slot.and_then(|i| self.contexts[i].as_ref().map(|c| Arc::clone(&c.1))),
+                Arc::clone(&self.shared.detector_ids[detector]),
+            ),
+        )
+    }
+
+    /// Where a match is in the unit (lines relative to the unit).
+    fn place(&mut self, m: &Match, value: &Value<'_>) -> Place {
         let (off, len) = value.raw.map(m.start, m.end);
         let local = self.shift + off;
         let (line, column) = match self.position {
             Some(p) => p,
             None => self.cursor.locate(self.data, local),
         };
+        Place {
+            line,
+            column,
+            offset: self.base + local as u64,
+            length: len as u64,
+        }
+    }
+
+    /// The evidence list of a match, shared by the unit's findings.
+    fn evidence(&mut self, m: &Match) -> Arc<[String]> {
+        match self.evidence.get(&m.evidence) {
+            Some(e) => Arc::clone(e),
+            None => {
+                let e: Arc<[String]> = self.shared.catalogue.evidence_strings(&m.evidence).into();
+                self.evidence.insert(m.evidence, Arc::clone(&e));
+                e
+            }
+        }
+    }
+
+    /// Adds a match to the tally of its report row.
+    fn tally(&mut self, m: &Match, value: &Value<'_>, key: KeptKey) {
+        let shared = self.shared;
+        let d = &shared.catalogue.detectors()[m.detector];
+        let matched = &value.bytes[m.start..m.end];
+        let evidence = self.evidence(m);
+        let counted = Counted {
+            place: self.place(m, value),
+            status: m.status,
+            confidence: m.confidence,
+            evidence: &evidence,
+            print: shared
+                .fingerprinter
+                .prefix(&d.id, d.mask, matched, &mut self.text),
+        };
+        match self.tallies.entry(key) {
+            std::collections::hash_map::Entry::Occupied(t) => {
+                t.into_mut()
+                    .add(counted, || masked(m, d, matched), shared.examples)
+            }
+            std::collections::hash_map::Entry::Vacant(t) => {
+                t.insert(Tally::new(
+                    &self.info.display,
+                    d.category,
+                    counted,
+                    masked(m, d, matched),
+                    shared.examples,
+                ));
+            }
+        }
+    }
+
+    fn finding(&mut self, m: &Match, value: &Value<'_>, slot: Option<usize>) -> Finding {
+        let shared = self.shared;
+        let d = &shared.catalogue.detectors()[m.detector];
+        let place = self.place(m, value);
         let matched = &value.bytes[m.start..m.end];
         let (vendor, endpoint, direction) = match &self.origin {
             Some(o) => (
@@ -2200,31 +2316,13 @@ impl UnitScanner<'_, '_> {
             detector: Arc::clone(&shared.detector_ids[m.detector]),
             category: d.category,
             confidence: m.confidence,
-            evidence: match self.evidence.get(&m.evidence) {
-                Some(e) => Arc::clone(e),
-                None => {
-                    let e: Arc<[String]> = shared.catalogue.evidence_strings(&m.evidence).into();
-                    self.evidence.insert(m.evidence, Arc::clone(&e));
-                    e
-                }
-            },
+            evidence: self.evidence(m),
             status: m.status,
-            offset: self.base + local as u64,
-            length: len as u64,
-            line,
-            column,
-            // An already-masked value is shown as the vendor masked it; a
-            // digest only by its start (an unsalted hash of an email can be
-            // reversed by guessing, so the whole digest is not repeated).
-            masked: match (m.status, m.evidence.rule) {
-                (_, MatchRule::Hashed) => format!(
-                    "{}… ({} hex digits)",
-                    String::from_utf8_lossy(&matched[..matched.len().min(8)]),
-                    matched.len()
-                ),
-                (Status::Masked, _) => String::from_utf8_lossy(matched).into_owned(),
-                _ => mask(d.mask, matched),
-            },
+            offset: place.offset,
+            length: place.length,
+            line: place.line,
+            column: place.column,
+            masked: masked(m, d, matched),
             fingerprint: shared
                 .fingerprinter
                 .fingerprint(&d.id, d.mask, matched, &mut self.text),
@@ -2232,6 +2330,22 @@ impl UnitScanner<'_, '_> {
                 .reveal
                 .then(|| String::from_utf8_lossy(matched).into_owned()),
         }
+    }
+}
+
+/// How a matched value is shown: masked by kind; an already-masked value
+/// as the vendor masked it; a digest only by its start (an unsalted hash
+/// of an email can be reversed by guessing, so the whole digest is not
+/// repeated).
+fn masked(m: &Match, d: &crate::detect::Detector, matched: &[u8]) -> String {
+    match (m.status, m.evidence.rule) {
+        (_, MatchRule::Hashed) => format!(
+            "{}… ({} hex digits)",
+            String::from_utf8_lossy(&matched[..matched.len().min(8)]),
+            matched.len()
+        ),
+        (Status::Masked, _) => String::from_utf8_lossy(matched).into_owned(),
+        _ => mask(d.mask, matched),
     }
 }
 
@@ -2284,6 +2398,11 @@ fn emit(
         on_finding(f)?;
         report.add_finding(f);
         state.findings += 1;
+    }
+    for t in result.tallies.drain(..) {
+        state.findings += t.tally.findings();
+        let vendor = t.vendor.as_deref().unwrap_or(&candidate.vendor);
+        report.add_tally(vendor, t.row, t.tally, base);
     }
     state.problems += result.problems_total;
     for u in result.unlisted.drain(..) {

@@ -109,3 +109,102 @@ fn chunked_scans_find_the_same_things_at_the_same_places() {
     let mmap = run(dir.path(), "jsonl", &["--no-mmap", "--chunk-size", "4096"]);
     assert_eq!(whole, mmap);
 }
+
+/// The report of a library scan, without its timings; and how many
+/// findings were passed to the callback.
+fn library_report(config: &sandsift::ScanConfig) -> (serde_json::Value, u64) {
+    let catalogue = sandsift::Catalogue::builtin().unwrap();
+    let mut passed = 0u64;
+    let report = sandsift::scan(config, &catalogue, &Default::default(), &mut |_| {
+        passed += 1;
+        Ok(())
+    })
+    .unwrap();
+    let mut v = serde_json::to_value(&report).unwrap();
+    for k in ["duration_ms", "throughput_mb_s"] {
+        v["summary"][k] = serde_json::Value::Null;
+    }
+    (v, passed)
+}
+
+#[test]
+fn a_report_tallied_where_findings_are_found_equals_the_report_of_every_finding() {
+    let dir = corpus();
+    // Archive members tally under their own names.
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, body) in [
+        (
+            "a/users.ndjson",
+            "{\"email\":\"ann@example.com\",\"ssn\":\"512-44-0133\"}\n",
+        ),
+        (
+            "b/users.ndjson",
+            "{\"email\":\"bob@example.com\",\"ssn\":\"512-44-0134\"}\n",
+        ),
+    ] {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, body.as_bytes()).unwrap();
+    }
+    let zip = zip.finish().unwrap().into_inner();
+    std::fs::write(dir.path().join("bulk/export.zip"), zip).unwrap();
+    // Two findings at one place (base64 decoded as a whole): the masked
+    // value decides which comes first, and it is the later one.
+    std::fs::write(
+        dir.path().join("bulk/blob.ndjson"),
+        "{\"blob\":\"Y29udGFjdCB6ZWRAZXhhbXBsZS5jb20gYW5kIGFteUBleGFtcGxlLmNvbQ==\"}\n",
+    )
+    .unwrap();
+    // One row with more distinct values than the report counts, cut into
+    // many units: which values are counted depends on their order.
+    let mut many = String::new();
+    for i in 0..(sandsift::report::DISTINCT_LIMIT + 40) {
+        writeln!(many, r#"{{"contact":"c{i}@example.com"}}"#).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("many")).unwrap();
+    std::fs::write(dir.path().join("many/contacts.ndjson"), many).unwrap();
+
+    let variants: [(usize, usize, u64, sandsift::detect::Confidence); 4] = [
+        (1, 5, 1_000_000, sandsift::detect::Confidence::Medium),
+        (2, 0, 1_000_000, sandsift::detect::Confidence::Low),
+        (2, 1, 2, sandsift::detect::Confidence::Medium),
+        (1, 50, 1_000_000, sandsift::detect::Confidence::High),
+    ];
+    for (threads, examples, cap, min_confidence) in variants {
+        let config = sandsift::ScanConfig {
+            paths: vec![dir.path().to_path_buf()],
+            threads,
+            chunk_size: 64 * 1024,
+            examples,
+            max_findings_per_field: cap,
+            min_confidence,
+            fingerprint_key: Some(b"k".to_vec()),
+            ..Default::default()
+        };
+        let (every, passed) = library_report(&config);
+        let (tallied, none) = library_report(&sandsift::ScanConfig {
+            report_only: true,
+            ..config
+        });
+        let summary = &every["summary"];
+        assert_eq!(
+            passed,
+            summary["findings"].as_u64().unwrap() - summary["findings_unlisted"].as_u64().unwrap()
+        );
+        if cap > 1000 && min_confidence <= sandsift::detect::Confidence::Medium {
+            assert!(passed > sandsift::report::DISTINCT_LIMIT as u64);
+            assert!(
+                every.to_string().contains(r#""distinct_capped":true"#),
+                "a row counts more distinct values than the limit"
+            );
+        }
+        assert_eq!(
+            none, 0,
+            "no finding is passed on when only the report is wanted"
+        );
+        assert_eq!(
+            every, tallied,
+            "threads {threads}, examples {examples}, cap {cap}, {min_confidence:?}"
+        );
+    }
+}

@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod merge;
 pub mod sarif;
 pub mod table;
+pub(crate) mod tally;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -522,7 +523,7 @@ type ValuesKey = (Option<Arc<str>>, Option<Arc<str>>);
 
 /// Endpoint, direction, field, detector: rows group by endpoint first,
 /// so a capture's rows read vendor → endpoint → direction → field.
-type RowKey = (
+pub(crate) type RowKey = (
     Option<Arc<str>>,
     Option<Direction>,
     Option<Arc<str>>,
