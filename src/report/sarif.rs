@@ -174,6 +174,8 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         "version": "2.1.0",
         "runs": [run],
     });
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
-    out.write_all(b"\n")
+    // At once, as the json report (small writes through `dyn Write` cost).
+    let mut text = serde_json::to_vec_pretty(&log).map_err(io::Error::other)?;
+    text.push(b'\n');
+    out.write_all(&text)
 }
