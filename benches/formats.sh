@@ -26,7 +26,9 @@ THREADS=${THREADS:-2}
 OUT=${OUT:-target/bench-formats}
 SANDSIFT=target/release/sandsift
 
-cargo build --release --quiet --bin sandsift --example gen_corpus --example gen_parquet --example zip_tree
+# The binary on its own, as users build it (see compare.sh).
+cargo build --release --quiet --bin sandsift
+cargo build --release --quiet --example gen_corpus --example gen_parquet --example zip_tree
 
 best() {
   local best_s=""
