@@ -282,7 +282,7 @@ pub fn scan(
             key: c.key,
         })
         .collect();
-    let mut planner = Planner::new(&discovery.candidates, config);
+    let mut planner = Planner::new(&discovery.candidates, config, threads);
     let mut states: Vec<FileState> = (0..files.len()).map(|_| FileState::default()).collect();
     // A sliding window: at most `window` units are planned but not yet
     // emitted, so memory stays bounded when one unit is slow, and workers
@@ -608,6 +608,9 @@ struct Unit {
 /// Cuts the candidate list into units.
 struct Planner<'a> {
     candidates: &'a [Candidate],
+    /// Bytes of the candidates from each one to the last.
+    left: Vec<u64>,
+    threads: usize,
     next: usize,
     pending: VecDeque<Unit>,
     chunk_size: usize,
@@ -629,9 +632,15 @@ struct Stream {
 }
 
 impl<'a> Planner<'a> {
-    fn new(candidates: &'a [Candidate], config: &ScanConfig) -> Self {
+    fn new(candidates: &'a [Candidate], config: &ScanConfig, threads: usize) -> Self {
+        let mut left = vec![0; candidates.len() + 1];
+        for (i, c) in candidates.iter().enumerate().rev() {
+            left[i] = left[i + 1] + c.size;
+        }
         Planner {
             candidates,
+            left,
+            threads,
             next: 0,
             pending: VecDeque::new(),
             chunk_size: config.chunk_size.max(4096),
@@ -774,7 +783,12 @@ impl<'a> Planner<'a> {
             return Some(whole(Source::Whole));
         }
         let format = format::detect_format(&c.path, &bytes[..bytes.len().min(SNIFF_LEN)]);
+        // Slicing a capture into entries costs a parse of its own (a
+        // fifth of a HAR scan): worth it only when the capture is more
+        // than a thread's share of what is left to scan, so that other
+        // threads would otherwise wait for it; else it is read whole.
         if format == Format::Har
+            && c.size.saturating_mul(self.threads as u64) > self.left[file]
             && let Some(spans) = format::har::entry_spans(&bytes)
             && spans.len() > 1
         {

@@ -208,3 +208,28 @@ fn a_report_tallied_where_findings_are_found_equals_the_report_of_every_finding(
         );
     }
 }
+
+#[test]
+fn a_capture_read_in_parts_on_two_threads_finds_what_it_finds_whole() {
+    // Alone in the scan, the capture is all there is to share between the
+    // threads, so it is sliced into entries.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("captures")).unwrap();
+    std::fs::copy(
+        common::fixtures().join("captures/checkout.har"),
+        dir.path().join("captures/checkout.har"),
+    )
+    .unwrap();
+    let whole = run(
+        dir.path(),
+        "jsonl",
+        &["--chunk-size", "1GiB", "--threads", "2"],
+    );
+    let parts = run(
+        dir.path(),
+        "jsonl",
+        &["--chunk-size", "4096", "--threads", "2"],
+    );
+    assert!(whole.lines().count() > 10);
+    assert_eq!(whole, parts);
+}
