@@ -93,9 +93,19 @@ pub fn load<'b>(
         let map = unsafe { Mmap::map(&file)? };
         return Ok(Bytes::Mapped(map));
     }
-    buf.clear();
-    file.read_to_end(buf)?;
+    read_sized(&mut file, size, buf)?;
     Ok(Bytes::Buffer(buf))
+}
+
+/// Reads a file whose size discovery found into `buf`, with room made
+/// for that size (and one byte more, to see the end). Through `Take`,
+/// which reads into that room as it is: `File::read_to_end` would first
+/// ask the file its size and position again (a `statx` and an `lseek`,
+/// two of seven system calls for each small file).
+fn read_sized(file: &mut File, size: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    buf.clear();
+    buf.reserve(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    Read::take(file, u64::MAX).read_to_end(buf).map(|_| ())
 }
 
 /// Whether `head` starts with a UTF-16 byte-order mark.

@@ -508,7 +508,7 @@ struct VendorAcc {
     /// Captures (of another vendor's folder) holding this vendor's traffic.
     captures: BTreeSet<Arc<str>>,
     /// Values seen per (endpoint, field).
-    values: BTreeMap<ValuesKey, u64>,
+    values: rustc_hash::FxHashMap<ValuesKey, u64>,
 }
 
 /// A vendor's rows in key order.
@@ -702,6 +702,18 @@ impl RowAcc {
     }
 }
 
+impl Building {
+    /// The vendor's accumulator, made on first sight (the name is copied
+    /// only then).
+    fn vendor(&mut self, vendor: &str) -> &mut VendorAcc {
+        let key = match self.vendors.get_key_value(vendor) {
+            Some((k, _)) => Arc::clone(k),
+            None => Arc::from(vendor),
+        };
+        self.vendors.entry(key).or_default()
+    }
+}
+
 impl Report {
     /// An empty report keeping `examples` locations per row.
     pub fn new(examples: usize) -> Self {
@@ -831,13 +843,13 @@ impl Report {
         field: Option<Arc<str>>,
         n: u64,
     ) {
-        let v = self.building.vendors.entry(Arc::from(vendor)).or_default();
+        let v = self.building.vendor(vendor);
         *v.values.entry((endpoint, field)).or_default() += n;
     }
 
     /// Records that a capture file holds traffic to `vendor`.
     pub fn add_capture(&mut self, vendor: &str, file: &str) {
-        let v = self.building.vendors.entry(Arc::from(vendor)).or_default();
+        let v = self.building.vendor(vendor);
         if !v.captures.contains(file) {
             v.captures.insert(Arc::from(file));
         }
@@ -874,7 +886,7 @@ impl Report {
         };
         add(&mut s.status);
         let vendor = u.vendor.as_deref().unwrap_or(file_vendor);
-        let v = self.building.vendors.entry(Arc::from(vendor)).or_default();
+        let v = self.building.vendor(vendor);
         v.findings += u.count;
         add(&mut v.status);
         let key = (
@@ -946,7 +958,7 @@ impl Report {
         s.records += records;
         s.values += values;
         *s.formats.entry(format.as_str()).or_default() += 1;
-        let v = self.building.vendors.entry(Arc::from(vendor)).or_default();
+        let v = self.building.vendor(vendor);
         v.files += 1;
         v.bytes += bytes;
     }
@@ -993,8 +1005,10 @@ impl Report {
             shard.field_values = vendors
                 .iter()
                 .flat_map(|(vendor, acc)| {
-                    acc.values
-                        .iter()
+                    let mut values: Vec<_> = acc.values.iter().collect();
+                    values.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                    values
+                        .into_iter()
                         .map(|((endpoint, field), &values)| FieldValues {
                             vendor: Arc::clone(vendor),
                             endpoint: endpoint.clone(),

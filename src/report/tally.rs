@@ -163,13 +163,10 @@ impl Report {
         }
         self.summary.findings += row.count;
         self.summary.status.absorb(&row.status);
-        let v = match self.building.vendors.get_mut(vendor) {
-            Some(v) => v,
-            None => self.building.vendors.entry(Arc::from(vendor)).or_default(),
-        };
+        let keep = self.building.examples;
+        let v = self.building.vendor(vendor);
         v.findings += row.count;
         v.status.absorb(&row.status);
-        let keep = self.building.examples;
         match v.rows.entry(key) {
             Entry::Vacant(e) => {
                 // Counted again from the prints, in order.
