@@ -644,6 +644,31 @@ impl RowAcc {
         self.examples.insert(at, l);
     }
 
+    /// Counts one finding: its status, confidence and evidence.
+    fn count_one(&mut self, status: Status, confidence: Confidence, evidence: &Arc<[String]>) {
+        self.count += 1;
+        self.status.add(status);
+        match confidence {
+            Confidence::High => self.confidence.high += 1,
+            Confidence::Medium => self.confidence.medium += 1,
+            Confidence::Low => self.confidence.low += 1,
+        }
+        self.max_confidence = self.max_confidence.max(confidence);
+        // The findings of a unit share their evidence list.
+        if !self
+            .last_evidence
+            .as_ref()
+            .is_some_and(|l| Arc::ptr_eq(l, evidence))
+        {
+            for e in evidence.iter() {
+                if !self.evidence.contains(e) {
+                    self.evidence.insert(e.clone());
+                }
+            }
+            self.last_evidence = Some(Arc::clone(evidence));
+        }
+    }
+
     /// Counts fingerprints as distinct values, up to [`DISTINCT_LIMIT`];
     /// past it, a value not already counted marks the count capped. The
     /// order decides which are counted, so it must be the order the
@@ -799,7 +824,6 @@ impl Report {
         row.add_prints([
             u64::from_str_radix(f.fingerprint.get(..16).unwrap_or("0"), 16).unwrap_or(0),
         ]);
-        row.count += 1;
         if !row
             .last_file
             .as_ref()
@@ -810,25 +834,7 @@ impl Report {
             }
             row.last_file = Some(Arc::clone(&f.file));
         }
-        row.status.add(f.status);
-        match f.confidence {
-            Confidence::High => row.confidence.high += 1,
-            Confidence::Medium => row.confidence.medium += 1,
-            Confidence::Low => row.confidence.low += 1,
-        }
-        row.max_confidence = row.max_confidence.max(f.confidence);
-        if !row
-            .last_evidence
-            .as_ref()
-            .is_some_and(|l| Arc::ptr_eq(l, &f.evidence))
-        {
-            for e in f.evidence.iter() {
-                if !row.evidence.contains(e) {
-                    row.evidence.insert(e.clone());
-                }
-            }
-            row.last_evidence = Some(Arc::clone(&f.evidence));
-        }
+        row.count_one(f.status, f.confidence, &f.evidence);
         if row.count == 1 || row.wants(f, keep) {
             row.consider(location(f), keep);
         }

@@ -100,24 +100,8 @@ impl Tally {
     }
 
     fn count_one(&mut self, f: &Counted<'_>) {
-        let row = &mut self.row;
-        row.count += 1;
-        row.status.add(f.status);
-        match f.confidence {
-            Confidence::High => row.confidence.high += 1,
-            Confidence::Medium => row.confidence.medium += 1,
-            Confidence::Low => row.confidence.low += 1,
-        }
-        row.max_confidence = row.max_confidence.max(f.confidence);
-        if !row
-            .last_evidence
-            .as_ref()
-            .is_some_and(|l| Arc::ptr_eq(l, f.evidence))
-        {
-            row.evidence.extend(f.evidence.iter().cloned());
-            row.last_evidence = Some(Arc::clone(f.evidence));
-        }
-        if self.prints.len() <= DISTINCT_LIMIT && row.distinct.insert(f.print) {
+        self.row.count_one(f.status, f.confidence, f.evidence);
+        if self.prints.len() <= DISTINCT_LIMIT && self.row.distinct.insert(f.print) {
             self.prints.push(f.print);
         }
     }
