@@ -299,16 +299,16 @@ pub fn scan(
         .collect();
     let mut planner = Planner::new(&discovery.candidates, config, threads);
     let mut states: Vec<FileState> = (0..files.len()).map(|_| FileState::default()).collect();
-    // A sliding window: at most `window` units are planned but not yet
-    // emitted, so memory stays bounded when one unit is slow, and workers
-    // never wait for a whole batch.
+    // A sliding window: at most `window` batches of units are planned but
+    // not yet emitted, so memory stays bounded when one unit is slow, and
+    // workers never wait for the whole window.
     let window = (threads * 4).max(8);
     let candidates = &discovery.candidates;
-    let (tx, rx) = mpsc::channel::<(usize, Unit, UnitResult)>();
+    let (tx, rx) = mpsc::channel::<(usize, Vec<(Unit, UnitResult)>)>();
     let mut failure = None;
     pool.in_place_scope(|scope| {
         let (mut planned, mut emitted) = (0usize, 0usize);
-        let mut ready: BTreeMap<usize, (Unit, UnitResult)> = BTreeMap::new();
+        let mut ready: BTreeMap<usize, Vec<(Unit, UnitResult)>> = BTreeMap::new();
         let mut exhausted = false;
         loop {
             while !exhausted && planned - emitted < window {
@@ -316,7 +316,7 @@ pub fn scan(
                     exhausted = true;
                     break;
                 }
-                let Some(unit) = planner.next_unit() else {
+                let Some(batch) = planner.next_batch() else {
                     exhausted = true;
                     break;
                 };
@@ -324,57 +324,50 @@ pub fn scan(
                 let (shared, files) = (&shared, &files);
                 let id = planned;
                 scope.spawn(move |_| {
-                    // A bug that panics on one input fails that file, not
-                    // the scan (and never leaves the emitter waiting).
-                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        SCRATCH.with(|s| {
-                            process(
+                    let results = batch
+                        .into_iter()
+                        .map(|unit| {
+                            let result = process_guarded(
                                 &unit,
                                 &candidates[unit.file],
                                 &files[unit.file],
                                 shared,
-                                &mut s.borrow_mut(),
-                            )
+                            );
+                            (unit, result)
                         })
-                    }))
-                    .unwrap_or_else(|_| {
-                        // The scratch may be half-updated: start afresh.
-                        SCRATCH.with(|s| *s.borrow_mut() = WorkerScratch::default());
-                        UnitResult::empty(Outcome::Failed(
-                            "internal error while scanning this file (a sandsift bug; please report it)"
-                                .to_string(),
-                        ))
-                    });
+                        .collect();
                     // The receiver outlives the scope; a send cannot fail.
-                    let _ = tx.send((id, unit, result));
+                    let _ = tx.send((id, results));
                 });
                 planned += 1;
             }
             if planned == emitted {
                 break;
             }
-            let Ok((id, unit, result)) = rx.recv() else {
+            let Ok((id, results)) = rx.recv() else {
                 break;
             };
-            ready.insert(id, (unit, result));
-            while let Some((unit, result)) = ready.remove(&emitted) {
+            ready.insert(id, results);
+            while let Some(results) = ready.remove(&emitted) {
                 emitted += 1;
-                if failure.is_none()
-                    && let Err(e) = emit(
-                        &unit,
-                        result,
-                        candidates,
-                        &mut states,
-                        &mut Destination {
-                            report: &mut report,
-                            progress,
-                            baseline: config.baseline.as_deref(),
-                            on_finding: &mut *on_finding,
-                            verbose: config.verbose,
-                        },
-                    )
-                {
-                    failure = Some(e);
+                for (unit, result) in results {
+                    if failure.is_none()
+                        && let Err(e) = emit(
+                            &unit,
+                            result,
+                            candidates,
+                            &mut states,
+                            &mut Destination {
+                                report: &mut report,
+                                progress,
+                                baseline: config.baseline.as_deref(),
+                                on_finding: &mut *on_finding,
+                                verbose: config.verbose,
+                            },
+                        )
+                    {
+                        failure = Some(e);
+                    }
                 }
             }
         }
@@ -749,6 +742,35 @@ impl<'a> Planner<'a> {
         Ok(true)
     }
 
+    /// The next units to hand one worker: one unit, or a run of small
+    /// files read whole, so that a folder of 10,000 small files is not
+    /// 10,000 tasks and hand-overs between threads.
+    fn next_batch(&mut self) -> Option<Vec<Unit>> {
+        /// Files below this size are batched.
+        const SMALL: u64 = 64 * 1024;
+        /// A batch ends at this many bytes or files.
+        const BATCH_BYTES: u64 = 256 * 1024;
+        const BATCH_FILES: usize = 64;
+        let small = |p: &Self| {
+            p.pending.is_empty()
+                && p.stream.is_none()
+                && p.candidates.get(p.next).is_some_and(|c| c.size < SMALL)
+        };
+        if !small(self) {
+            return self.next_unit().map(|u| vec![u]);
+        }
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        while small(self) && bytes < BATCH_BYTES && batch.len() < BATCH_FILES {
+            bytes += self.candidates[self.next].size;
+            match self.next_unit() {
+                Some(u) => batch.push(u),
+                None => break,
+            }
+        }
+        Some(batch)
+    }
+
     fn next_unit(&mut self) -> Option<Unit> {
         if let Some(u) = self.pending.pop_front() {
             return Some(u);
@@ -1018,6 +1040,27 @@ impl UnitResult {
             bytes: 0,
         }
     }
+}
+
+/// [`process`] on this worker's scratch. A bug that panics on one input
+/// fails that file, not the scan (and never leaves the emitter waiting).
+fn process_guarded(
+    unit: &Unit,
+    candidate: &Candidate,
+    info: &FileInfo,
+    shared: &Shared<'_>,
+) -> UnitResult {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        SCRATCH.with(|s| process(unit, candidate, info, shared, &mut s.borrow_mut()))
+    }))
+    .unwrap_or_else(|_| {
+        // The scratch may be half-updated: start afresh.
+        SCRATCH.with(|s| *s.borrow_mut() = WorkerScratch::default());
+        UnitResult::empty(Outcome::Failed(
+            "internal error while scanning this file (a sandsift bug; please report it)"
+                .to_string(),
+        ))
+    })
 }
 
 fn process(
