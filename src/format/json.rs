@@ -82,8 +82,9 @@ pub(crate) fn walk<S: ValueSink>(
         match next {
             b'{' => {
                 fields.start_object(here);
-                if let Some((ks, ke, escaped)) = t.object_first()? {
-                    let current = member(fields, scratch, here, &data[ks..ke], escaped);
+                let expected = expected(fields, scratch, here);
+                if let Some(key) = t.object_first(expected)? {
+                    let current = member(fields, scratch, here, data, key);
                     scratch.stack.push(Frame {
                         object: true,
                         field: here,
@@ -147,8 +148,9 @@ pub(crate) fn walk<S: ValueSink>(
                 return t.finish();
             };
             if frame.object {
-                if let Some((ks, ke, escaped)) = t.object_next()? {
-                    let current = member(fields, scratch, frame.field, &data[ks..ke], escaped);
+                let expected = expected(fields, scratch, frame.field);
+                if let Some(key) = t.object_next(expected)? {
+                    let current = member(fields, scratch, frame.field, data, key);
                     if let Some(top) = scratch.stack.last_mut() {
                         top.current = current;
                     }
@@ -290,35 +292,51 @@ impl Tokenizer<'_> {
         }
     }
 
-    /// A key and its colon; the tokenizer is left before the member's value.
-    fn key(&mut self) -> Result<(usize, usize, bool), Problem> {
+    /// A key and its colon; the tokenizer is left before the member's
+    /// value. A key equal to `expected` (which holds no backslash) is
+    /// matched as it stands, without looking for the string's end.
+    #[inline]
+    fn key(&mut self, expected: Option<&[u8]>) -> Result<Key, Problem> {
         self.skip_ws();
         if self.data.get(self.pos) != Some(&b'"') {
             return Err(self.error("expected a key"));
         }
-        let key = self.string()?;
+        let start = self.pos + 1;
+        let key = match expected {
+            Some(k)
+                if self.data.get(start..start + k.len()) == Some(k)
+                    && self.data.get(start + k.len()) == Some(&b'"') =>
+            {
+                self.pos = start + k.len() + 1;
+                Key::Expected(start, start + k.len())
+            }
+            _ => {
+                let (s, e, escaped) = self.string()?;
+                Key::Read(s, e, escaped)
+            }
+        };
         self.expect(b':', "expected ':' after a key")?;
         Ok(key)
     }
 
     /// At `{`: the first key, or `None` for `{}`.
-    fn object_first(&mut self) -> Result<Option<(usize, usize, bool)>, Problem> {
+    fn object_first(&mut self, expected: Option<&[u8]>) -> Result<Option<Key>, Problem> {
         self.pos += 1;
         self.skip_ws();
         if self.data.get(self.pos) == Some(&b'}') {
             self.pos += 1;
             return Ok(None);
         }
-        self.key().map(Some)
+        self.key(expected).map(Some)
     }
 
     /// After a member's value: the next key, or `None` at `}`.
-    fn object_next(&mut self) -> Result<Option<(usize, usize, bool)>, Problem> {
+    fn object_next(&mut self, expected: Option<&[u8]>) -> Result<Option<Key>, Problem> {
         self.skip_ws();
         match self.data.get(self.pos) {
             Some(b',') => {
                 self.pos += 1;
-                self.key().map(Some)
+                self.key(expected).map(Some)
             }
             Some(b'}') => {
                 self.pos += 1;
@@ -437,16 +455,49 @@ pub(crate) fn is_one_value(line: &[u8]) -> bool {
 
 /// The field of member `raw` (an object key, escapes decoded only if it
 /// has any) of the object whose field is `parent`.
+/// A key as the tokenizer met it.
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    /// The key [`expected`] said comes next: its raw bounds.
+    Expected(usize, usize),
+    /// Another key: its raw bounds and whether it has escapes.
+    Read(usize, usize, bool),
+}
+
+/// The key expected next in an object of field `parent` (records of one
+/// shape repeat their keys in one order), unless paths stopped growing.
+#[inline]
+fn expected<'f>(
+    fields: &'f FieldTable,
+    scratch: &JsonScratch,
+    parent: FieldId,
+) -> Option<&'f [u8]> {
+    if scratch.stack.len() >= MAX_PATH_DEPTH {
+        return None;
+    }
+    fields.expected(parent).map(|(k, _)| k)
+}
+
 fn member(
     fields: &mut FieldTable,
     scratch: &mut JsonScratch,
     parent: FieldId,
-    raw: &[u8],
-    escaped: bool,
+    data: &[u8],
+    key: Key,
 ) -> FieldId {
     if scratch.stack.len() >= MAX_PATH_DEPTH {
         return parent;
     }
+    let (raw, escaped) = match key {
+        Key::Read(s, e, escaped) => (&data[s..e], escaped),
+        Key::Expected(s, e) => match fields.expected(parent) {
+            Some((_, id)) => {
+                fields.take_expected(parent);
+                return id;
+            }
+            None => (&data[s..e], false),
+        },
+    };
     if !escaped {
         return fields.child(parent, Segment::Key(raw));
     }
@@ -635,6 +686,42 @@ mod tests {
             ]
         );
         assert_eq!(c.keys(), ["contact.email", "customers.age"]);
+    }
+
+    #[test]
+    fn keys_expected_from_earlier_records_are_still_read_exactly() {
+        // The second record's keys start like the first's (`id` before
+        // `id2`, `a\\` before `a\\"`), come in another order, or are the
+        // same keys spelled with escapes.
+        let doc = br#"[{"id":1,"a\\":2,"n":{"x":3}},
+            {"id2":4,"a\\\"":5,"n":{"x":6}},
+            {"\u0069d":7,"n":{"y":8},"a\\":9},
+            {"id":10,"a\\":11,"n":{"x":12,"x":13}}]"#;
+        let (c, result) = collect(doc);
+        result.unwrap();
+        assert_eq!(
+            c.pairs(),
+            [
+                ("$[*].id", "1"),
+                ("$[*]['a\\\\']", "2"),
+                ("$[*].n.x", "3"),
+                ("$[*].id2", "4"),
+                ("$[*]['a\\\\\"']", "5"),
+                ("$[*].n.x", "6"),
+                ("$[*].id", "7"),
+                ("$[*].n.y", "8"),
+                ("$[*]['a\\\\']", "9"),
+                ("$[*].id", "10"),
+                ("$[*]['a\\\\']", "11"),
+                ("$[*].n.x", "12"),
+                ("$[*].n.x", "13"),
+            ]
+        );
+        // A key cut short by the end of the input is still an error.
+        for doc in [&br#"[{"id":1},{"id"#[..], br#"[{"id":1},{"id":"#] {
+            let (_, result) = collect(doc);
+            assert!(result.is_err(), "{}", String::from_utf8_lossy(doc));
+        }
     }
 
     #[test]

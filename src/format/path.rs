@@ -44,8 +44,10 @@ pub struct Field {
     children: FxHashMap<Box<[u8]>, (FieldId, usize)>,
     /// Keyed children in first-seen order, and where the next key of the
     /// current object is expected: records of one shape repeat their keys
-    /// in the same order, so most lookups are one short comparison.
-    order: Vec<(Box<[u8]>, FieldId)>,
+    /// in the same order, so most lookups are one short comparison. The
+    /// flag says the key has no `\\`, so its bytes can be matched against
+    /// raw JSON (see [`FieldTable::expected`]).
+    order: Vec<(Box<[u8]>, FieldId, bool)>,
     cursor: usize,
     element: Option<FieldId>,
 }
@@ -82,12 +84,34 @@ impl FieldTable {
         self.fields[parent.0 as usize].cursor = 0;
     }
 
+    /// The key expected next in the current object of `parent` and its
+    /// field, when the key holds no backslash: then raw JSON bytes equal
+    /// to it, followed by a `"`, are that key unescaped, and the reader
+    /// can match them without looking for the string's end. Taken with
+    /// [`FieldTable::take_expected`].
+    #[inline]
+    pub fn expected(&self, parent: FieldId) -> Option<(&[u8], FieldId)> {
+        let p = &self.fields[parent.0 as usize];
+        match p.order.get(p.cursor) {
+            Some((key, id, true)) => Some((key, *id)),
+            _ => None,
+        }
+    }
+
+    /// The expected key of `parent` was met: the same as
+    /// [`FieldTable::child`] with it, which returns the id `expected`
+    /// gave.
+    #[inline]
+    pub fn take_expected(&mut self, parent: FieldId) {
+        self.fields[parent.0 as usize].cursor += 1;
+    }
+
     /// The child of `parent` one segment down, interned on first sight.
     pub fn child(&mut self, parent: FieldId, segment: Segment<'_>) -> FieldId {
         let p = &mut self.fields[parent.0 as usize];
         let found = match segment {
             Segment::Key(k) => match p.order.get(p.cursor) {
-                Some((key, id)) if **key == *k => {
+                Some((key, id, _)) if **key == *k => {
                     let id = *id;
                     p.cursor += 1;
                     Some(id)
@@ -167,7 +191,7 @@ impl FieldTable {
             Segment::Key(k) => {
                 let at = p.order.len();
                 p.children.insert(k.into(), (id, at));
-                p.order.push((k.into(), id));
+                p.order.push((k.into(), id, !k.contains(&b'\\')));
                 p.cursor = at + 1;
             }
             Segment::Element => p.element = Some(id),
