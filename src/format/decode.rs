@@ -231,12 +231,13 @@ impl Shape {
     /// written into `key`, in one pass.
     #[inline]
     pub fn of_keyed(v: &[u8], classes: &[u8; 256], key: &mut Vec<u8>) -> Shape {
+        // Sized first, then written: no capacity check per byte.
         key.clear();
-        key.reserve(v.len());
+        key.resize(v.len(), 0);
         let mut bits = 0;
-        for &b in v {
+        for (k, &b) in key.iter_mut().zip(v) {
             bits |= Shape::TABLE[usize::from(b)];
-            key.push(classes[usize::from(b)]);
+            *k = classes[usize::from(b)];
         }
         Shape(bits)
     }

@@ -15,7 +15,7 @@
 //! The walk is iterative (an explicit stack), so nesting depth never grows
 //! the call stack; paths stop growing past [`MAX_PATH_DEPTH`] levels.
 
-use super::path::{FieldId, FieldTable, Segment};
+use super::path::{ExpectedKey, FieldId, FieldTable, Segment};
 use super::{Layers, Problem, RawSpan, Value, ValueSink};
 
 /// Deeper levels than this share the field path of this level.
@@ -296,19 +296,16 @@ impl Tokenizer<'_> {
     /// value. A key equal to `expected` (which holds no backslash) is
     /// matched as it stands, without looking for the string's end.
     #[inline]
-    fn key(&mut self, expected: Option<&[u8]>) -> Result<Key, Problem> {
+    fn key(&mut self, expected: Option<ExpectedKey<'_>>) -> Result<Key, Problem> {
         self.skip_ws();
         if self.data.get(self.pos) != Some(&b'"') {
             return Err(self.error("expected a key"));
         }
         let start = self.pos + 1;
         let key = match expected {
-            Some(k)
-                if self.data.get(start..start + k.len()) == Some(k)
-                    && self.data.get(start + k.len()) == Some(&b'"') =>
-            {
-                self.pos = start + k.len() + 1;
-                Key::Expected(start, start + k.len())
+            Some(k) if self.quoted_at(start, k) => {
+                self.pos = start + k.key.len() + 1;
+                Key::Expected(start, start + k.key.len())
             }
             _ => {
                 let (s, e, escaped) = self.string()?;
@@ -319,8 +316,21 @@ impl Tokenizer<'_> {
         Ok(key)
     }
 
+    /// Whether the input at `start` is `k` and a closing quote.
+    #[inline]
+    fn quoted_at(&self, start: usize, k: ExpectedKey<'_>) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(q) = k.quoted
+            && let Some(block) = self.data.get(start..start + 16)
+        {
+            return same_16(block, q, k.key.len() + 1);
+        }
+        let end = start + k.key.len();
+        self.data.get(start..end) == Some(k.key) && self.data.get(end) == Some(&b'"')
+    }
+
     /// At `{`: the first key, or `None` for `{}`.
-    fn object_first(&mut self, expected: Option<&[u8]>) -> Result<Option<Key>, Problem> {
+    fn object_first(&mut self, expected: Option<ExpectedKey<'_>>) -> Result<Option<Key>, Problem> {
         self.pos += 1;
         self.skip_ws();
         if self.data.get(self.pos) == Some(&b'}') {
@@ -331,7 +341,7 @@ impl Tokenizer<'_> {
     }
 
     /// After a member's value: the next key, or `None` at `}`.
-    fn object_next(&mut self, expected: Option<&[u8]>) -> Result<Option<Key>, Problem> {
+    fn object_next(&mut self, expected: Option<ExpectedKey<'_>>) -> Result<Option<Key>, Problem> {
         self.skip_ws();
         match self.data.get(self.pos) {
             Some(b',') => {
@@ -432,6 +442,26 @@ fn quote_or_backslash_16(block: &[u8]) -> Option<usize> {
     (bits != 0).then(|| bits.trailing_zeros() as usize)
 }
 
+/// Whether the first `n` (at most 16) bytes of `block` and `q` agree, with
+/// one SSE2 compare.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn same_16(block: &[u8], q: &[u8; 16], n: usize) -> bool {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8};
+    let Ok(block) = <&[u8; 16]>::try_from(block) else {
+        return false;
+    };
+    // SAFETY: SSE2 is part of the x86-64 baseline; each load reads exactly
+    // one 16-byte array, unaligned loads allowed.
+    let same = unsafe {
+        let a = _mm_loadu_si128(block.as_ptr().cast());
+        let b = _mm_loadu_si128(q.as_ptr().cast());
+        _mm_movemask_epi8(_mm_cmpeq_epi8(a, b)) as u32
+    };
+    let wanted = (1u32 << n) - 1;
+    same & wanted == wanted
+}
+
 /// True when `line` holds exactly one JSON value (whitespace around it
 /// allowed).
 pub(crate) fn is_one_value(line: &[u8]) -> bool {
@@ -471,7 +501,7 @@ fn expected<'f>(
     fields: &'f FieldTable,
     scratch: &JsonScratch,
     parent: FieldId,
-) -> Option<&'f [u8]> {
+) -> Option<ExpectedKey<'f>> {
     if scratch.stack.len() >= MAX_PATH_DEPTH {
         return None;
     }
@@ -696,7 +726,10 @@ mod tests {
         let doc = br#"[{"id":1,"a\\":2,"n":{"x":3}},
             {"id2":4,"a\\\"":5,"n":{"x":6}},
             {"\u0069d":7,"n":{"y":8},"a\\":9},
-            {"id":10,"a\\":11,"n":{"x":12,"x":13}}]"#;
+            {"id":10,"a\\":11,"n":{"x":12,"x":13}},
+            {"fifteen_bytes_k":14,"sixteen_bytes_ke":15,"a_key_of_twenty_bytes":16},
+            {"fifteen_bytes_k":17,"sixteen_bytes_ke":18,"a_key_of_twenty_bytes":19},
+            {"fifteen_bytes_kx":20,"sixteen_bytes_k":21,"a_key_of_twenty_byte":22}]"#;
         let (c, result) = collect(doc);
         result.unwrap();
         assert_eq!(
@@ -715,10 +748,23 @@ mod tests {
                 ("$[*]['a\\\\']", "11"),
                 ("$[*].n.x", "12"),
                 ("$[*].n.x", "13"),
+                ("$[*].fifteen_bytes_k", "14"),
+                ("$[*].sixteen_bytes_ke", "15"),
+                ("$[*].a_key_of_twenty_bytes", "16"),
+                ("$[*].fifteen_bytes_k", "17"),
+                ("$[*].sixteen_bytes_ke", "18"),
+                ("$[*].a_key_of_twenty_bytes", "19"),
+                ("$[*].fifteen_bytes_kx", "20"),
+                ("$[*].sixteen_bytes_k", "21"),
+                ("$[*].a_key_of_twenty_byte", "22"),
             ]
         );
         // A key cut short by the end of the input is still an error.
-        for doc in [&br#"[{"id":1},{"id"#[..], br#"[{"id":1},{"id":"#] {
+        for doc in [
+            &br#"[{"id":1},{"id"#[..],
+            br#"[{"id":1},{"id":"#,
+            br#"[{"id":1},{"id"}]"#,
+        ] {
             let (_, result) = collect(doc);
             assert!(result.is_err(), "{}", String::from_utf8_lossy(doc));
         }

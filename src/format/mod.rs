@@ -22,7 +22,7 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use decode::{Encoding, Layers};
-pub use path::{Field, FieldId, FieldTable};
+pub use path::{ExpectedKey, Field, FieldId, FieldTable};
 
 /// An input format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

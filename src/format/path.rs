@@ -44,12 +44,50 @@ pub struct Field {
     children: FxHashMap<Box<[u8]>, (FieldId, usize)>,
     /// Keyed children in first-seen order, and where the next key of the
     /// current object is expected: records of one shape repeat their keys
-    /// in the same order, so most lookups are one short comparison. The
-    /// flag says the key has no `\\`, so its bytes can be matched against
-    /// raw JSON (see [`FieldTable::expected`]).
-    order: Vec<(Box<[u8]>, FieldId, bool)>,
+    /// in the same order, so most lookups are one short comparison.
+    order: Vec<Keyed>,
     cursor: usize,
     element: Option<FieldId>,
+}
+
+/// A keyed child in [`Field::order`].
+#[derive(Debug, Clone)]
+struct Keyed {
+    key: Box<[u8]>,
+    id: FieldId,
+    /// The key has no `\\`, so raw JSON bytes equal to it and followed by
+    /// `"` are this key (see [`FieldTable::expected`]).
+    plain: bool,
+    /// A plain key of at most 15 bytes followed by `"`, zero-padded: it
+    /// is compared with sixteen bytes of input at once.
+    quoted: Option<[u8; 16]>,
+}
+
+impl Keyed {
+    fn new(key: &[u8], id: FieldId) -> Self {
+        let plain = !key.contains(&b'\\');
+        let quoted = (plain && key.len() < 16).then(|| {
+            let mut q = [0u8; 16];
+            q[..key.len()].copy_from_slice(key);
+            q[key.len()] = b'"';
+            q
+        });
+        Keyed {
+            key: key.into(),
+            id,
+            plain,
+            quoted,
+        }
+    }
+}
+
+/// A key expected next, as [`FieldTable::expected`] gives it.
+#[derive(Debug, Clone, Copy)]
+pub struct ExpectedKey<'a> {
+    /// The key (it holds no backslash).
+    pub key: &'a [u8],
+    /// The key and a closing `"`, zero-padded, when that fits 16 bytes.
+    pub quoted: Option<&'a [u8; 16]>,
 }
 
 /// The distinct field paths seen in one unit of work. Id 0 is the root `$`.
@@ -90,10 +128,16 @@ impl FieldTable {
     /// can match them without looking for the string's end. Taken with
     /// [`FieldTable::take_expected`].
     #[inline]
-    pub fn expected(&self, parent: FieldId) -> Option<(&[u8], FieldId)> {
+    pub fn expected(&self, parent: FieldId) -> Option<(ExpectedKey<'_>, FieldId)> {
         let p = &self.fields[parent.0 as usize];
         match p.order.get(p.cursor) {
-            Some((key, id, true)) => Some((key, *id)),
+            Some(k) if k.plain => Some((
+                ExpectedKey {
+                    key: &k.key,
+                    quoted: k.quoted.as_ref(),
+                },
+                k.id,
+            )),
             _ => None,
         }
     }
@@ -111,8 +155,8 @@ impl FieldTable {
         let p = &mut self.fields[parent.0 as usize];
         let found = match segment {
             Segment::Key(k) => match p.order.get(p.cursor) {
-                Some((key, id, _)) if **key == *k => {
-                    let id = *id;
+                Some(keyed) if *keyed.key == *k => {
+                    let id = keyed.id;
                     p.cursor += 1;
                     Some(id)
                 }
@@ -191,7 +235,7 @@ impl FieldTable {
             Segment::Key(k) => {
                 let at = p.order.len();
                 p.children.insert(k.into(), (id, at));
-                p.order.push((k.into(), id, !k.contains(&b'\\')));
+                p.order.push(Keyed::new(k, id));
                 p.cursor = at + 1;
             }
             Segment::Element => p.element = Some(id),
