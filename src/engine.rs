@@ -2350,7 +2350,7 @@ impl UnitScanner<'_, '_> {
             evidence: &evidence,
             print: shared
                 .fingerprinter
-                .prefix(&d.id, d.mask, matched, &mut self.text),
+                .print(&d.id, d.mask, matched, &mut self.text),
         };
         match self.tallies.entry(key) {
             std::collections::hash_map::Entry::Occupied(t) => {
