@@ -86,6 +86,16 @@ fn expected(v: &Value) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// A member's value for the key-order property: a number, an object or
+/// an array of objects, whose own keys are expected in turn.
+fn member_value(k: usize, inner: u32) -> Value {
+    match inner {
+        0 => serde_json::json!(k),
+        1 => serde_json::json!({ "x": k, "id": "v" }),
+        _ => serde_json::json!([{ "id": k }, { "i": k }]),
+    }
+}
+
 /// Checks every span decodes to its value with the format's rule.
 fn spans_point_at_values(data: &[u8], sink: &Sink, decode: impl Fn(&[u8]) -> Vec<u8>) {
     for (_, value, (o, l)) in &sink.values {
@@ -120,6 +130,51 @@ proptest! {
             doc.push_str(&serde_json::to_string(v).unwrap());
             doc.push('\n');
             want.extend(expected(v));
+        }
+        let mut sink = Sink::default();
+        ndjson::extract(doc.as_bytes(), &mut FieldTable::default(), &mut JsonScratch::default(), &mut sink);
+        prop_assert!(sink.problems.is_empty());
+        let got: Vec<(String, Vec<u8>)> = sink.values.iter().map(|(p, v, _)| (p.clone(), v.clone())).collect();
+        prop_assert_eq!(got, want);
+        spans_point_at_values(doc.as_bytes(), &sink, json_decode);
+    }
+
+    #[test]
+    fn records_that_repeat_reorder_and_respell_keys_are_extracted_as_serde_json_parses_them(
+        records in prop::collection::vec(
+            prop::collection::vec((0usize..9, any::<bool>(), 0u32..3), 0..7), 1..12),
+    ) {
+        // Keys that are prefixes of each other, hold escapes, or are too
+        // long for one 16-byte compare; each record picks some, in any
+        // order, and may spell a key with a `\u` escape.
+        const KEYS: [&str; 9] = [
+            "id", "id2", "i", "a\\", "a\\\"", "fifteen_bytes_k", "sixteen_bytes_ke",
+            "a_key_of_twenty_bytes", "n",
+        ];
+        let mut doc = String::new();
+        let mut want = Vec::new();
+        for record in &records {
+            let mut members = Vec::new();
+            for &(k, escape, inner) in record {
+                let key = KEYS[k];
+                let raw = serde_json::to_string(key).unwrap();
+                let raw = if escape && key.starts_with('i') {
+                    raw.replacen('i', "\\u0069", 1)
+                } else {
+                    raw
+                };
+                let value = member_value(k, inner);
+                members.push(format!("{raw}:{value}"));
+            }
+            doc.push_str(&format!("{{{}}}\n", members.join(",")));
+            // A repeated key is extracted each time it is met.
+            for &(k, _, inner) in record {
+                let key = KEYS[k];
+                let value = member_value(k, inner);
+                let mut one = serde_json::Map::new();
+                one.insert(key.to_string(), value);
+                want.extend(expected(&Value::Object(one)));
+            }
         }
         let mut sink = Sink::default();
         ndjson::extract(doc.as_bytes(), &mut FieldTable::default(), &mut JsonScratch::default(), &mut sink);
