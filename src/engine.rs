@@ -63,7 +63,9 @@ use std::time::Instant;
 
 use crate::archive;
 use crate::detect::mask::mask;
-use crate::detect::{Catalogue, Confidence, FieldContext, Gates, Match, MatchRule, Status, stats};
+use crate::detect::{
+    Catalogue, Confidence, FieldContext, Gates, Match, MatchRule, Plan, Status, stats,
+};
 use crate::discover::{self, Candidate, DiscoverOptions, Failed, Skipped};
 use crate::finding::{Finding, Fingerprinter};
 use crate::format::csv::{self as csvfmt, Header};
@@ -1644,7 +1646,9 @@ struct FieldMemo {
 /// up like [`FieldMemo`].
 #[derive(Default)]
 struct GateMemo {
-    gates: rustc_hash::FxHashMap<Box<[u8]>, Gates>,
+    /// The gates of a class key, and their plan when it does not depend
+    /// on the value ([`Catalogue::settled`]).
+    gates: rustc_hash::FxHashMap<Box<[u8]>, (Gates, Option<Plan>)>,
     bytes: usize,
     hits: u64,
     off: bool,
@@ -2003,21 +2007,22 @@ impl UnitScanner<'_, '_> {
             return false;
         }
         let memo = &mut self.memos[i].gates;
-        let gates = match memo.gates.get(key.as_slice()) {
-            Some(&gates) => {
+        let (gates, settled) = match memo.gates.get(key.as_slice()) {
+            Some(&found) => {
                 memo.hits += 1;
-                gates
+                found
             }
             None => {
                 let Some(gates) = catalogue.gates(ctx, b, Some(&key)) else {
                     self.text = key;
                     return false;
                 };
+                let found = (gates, catalogue.settled(ctx, gates));
                 if self.memo_bytes < MEMO_BYTES {
-                    let cost = key.len() + 64;
+                    let cost = key.len() + 96;
                     self.memo_bytes += cost;
                     memo.bytes += cost;
-                    memo.gates.insert(key.as_slice().into(), gates);
+                    memo.gates.insert(key.as_slice().into(), found);
                     let n = memo.gates.len();
                     if n.is_multiple_of(MEMO_TRIAL) && memo.hits * 8 < n as u64 {
                         self.memo_bytes -= memo.bytes;
@@ -2027,10 +2032,10 @@ impl UnitScanner<'_, '_> {
                         };
                     }
                 }
-                gates
+                found
             }
         };
-        let plan = catalogue.plan(ctx, gates, b);
+        let plan = settled.unwrap_or_else(|| catalogue.plan(ctx, gates, b));
         self.text = key;
         let mut matches = std::mem::take(&mut self.matches);
         matches.clear();

@@ -1149,6 +1149,18 @@ impl Catalogue {
         }
     }
 
+    /// The plan of `gates` when it does not depend on the value: no
+    /// literal spelled with letters or digits and no context word is
+    /// left to look for. Remembered with the gates, it spares the value
+    /// [`Catalogue::plan`].
+    pub fn settled(&self, ctx: &FieldContext, gates: Gates) -> Option<Plan> {
+        let w = &self.words;
+        if gates.literal_wanted & w.spelled_set | gates.context_wanted != 0 {
+            return None;
+        }
+        Some(self.plan(ctx, gates, &[]))
+    }
+
     /// Whether [`Catalogue::gates`] may be remembered by byte classes in
     /// this field: not in a field of digests, whose values are first
     /// checked for being one.
@@ -1490,6 +1502,42 @@ impl Catalogue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_settled_plan_is_the_plan_of_every_value_with_those_gates() {
+        let cat = Catalogue::builtin().unwrap();
+        let mut scratch = Vec::new();
+        let mut key = Vec::new();
+        let (mut settled, mut open) = (0, 0);
+        for d in cat.detectors() {
+            let s = &d.spec;
+            let fields = s.field_examples.iter().chain(&s.field_negatives);
+            let values = s.examples.iter().chain(&s.negatives).map(|v| (None, v));
+            for (field, value) in values.chain(fields.map(|(f, v)| (Some(f), v))) {
+                let ctx = cat.field_context(field.map(|f| f.as_bytes()), &mut scratch);
+                for v in [
+                    value.as_str(),
+                    &format!("note: {value}"),
+                    &value.to_uppercase(),
+                ] {
+                    let b = v.as_bytes();
+                    crate::format::decode::Shape::of_keyed(b, &stats::CLASS_KEY, &mut key);
+                    let Some(gates) = cat.gates(&ctx, b, Some(&key)) else {
+                        continue;
+                    };
+                    match cat.settled(&ctx, gates) {
+                        Some(plan) => {
+                            settled += 1;
+                            assert_eq!(plan, cat.plan(&ctx, gates, b), "{field:?} {v}");
+                        }
+                        None => open += 1,
+                    }
+                }
+            }
+        }
+        // Both kinds occur among the examples.
+        assert!(settled > 100 && open > 10, "{settled} {open}");
+    }
 
     #[test]
     fn threshold_sets_agree_with_each_gate() {
