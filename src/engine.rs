@@ -1724,7 +1724,20 @@ struct OriginState {
 }
 
 impl UnitScanner<'_, '_> {
+    /// The context slot of a field: its index, the context worked out on
+    /// the field's first value.
+    #[inline]
     fn context(&mut self, fields: &FieldTable, id: format::FieldId) -> usize {
+        let i = id.0 as usize;
+        if !matches!(self.contexts.get(i), Some(Some(_))) {
+            self.new_context(fields, id);
+        }
+        i
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn new_context(&mut self, fields: &FieldTable, id: format::FieldId) {
         let i = id.0 as usize;
         // Contexts, counts and memos outlive the unit (see `FieldCache`).
         if self.contexts.len() <= i {
@@ -1732,15 +1745,12 @@ impl UnitScanner<'_, '_> {
             self.field_counts.resize(i + 1, 0);
             self.memos.resize_with(i + 1, FieldMemo::default);
         }
-        if self.contexts[i].is_none() {
-            let field = fields.get(id);
-            let ctx = self
-                .shared
-                .catalogue
-                .field_context(Some(&field.key), &mut self.text);
-            self.contexts[i] = Some((ctx, Arc::from(field.path.as_str())));
-        }
-        i
+        let field = fields.get(id);
+        let ctx = self
+            .shared
+            .catalogue
+            .field_context(Some(&field.key), &mut self.text);
+        self.contexts[i] = Some((ctx, Arc::from(field.path.as_str())));
     }
 }
 
