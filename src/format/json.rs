@@ -176,6 +176,8 @@ struct Tokenizer<'a> {
 }
 
 impl Tokenizer<'_> {
+    #[cold]
+    #[inline(never)]
     fn error(&self, what: &str) -> Problem {
         let message = if self.pos >= self.data.len() {
             format!("invalid JSON: unexpected end of input ({what})")
