@@ -14,6 +14,14 @@
 //!
 //! The walk is iterative (an explicit stack), so nesting depth never grows
 //! the call stack; paths stop growing past [`MAX_PATH_DEPTH`] levels.
+//!
+//! Records of one shape repeat their keys in one order, so the field
+//! table knows which key to expect next in an object
+//! ([`FieldTable::expected`]). The reader matches that key in place — one
+//! 16-byte compare of the key and its closing quote for keys of up to 15
+//! bytes — and takes its field without searching for the string's end or
+//! looking among the siblings; any other key is read in full. Callgrind,
+//! 8 MB of events: 447.2M -> 415.1M instructions for the whole scan.
 
 use super::path::{ExpectedKey, FieldId, FieldTable, Segment};
 use super::{Layers, Problem, RawSpan, Value, ValueSink};
