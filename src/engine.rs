@@ -70,7 +70,7 @@ use std::time::Instant;
 use crate::archive;
 use crate::detect::mask::mask;
 use crate::detect::{
-    Catalogue, Confidence, FieldContext, Gates, Match, MatchRule, Plan, Status, stats,
+    Catalogue, Confidence, FieldContext, GateKey, Gates, Match, MatchRule, Plan, Status, stats,
 };
 use crate::discover::{self, Candidate, DiscoverOptions, Failed, Skipped};
 use crate::finding::{Finding, Fingerprinter};
@@ -1225,6 +1225,7 @@ fn scan_slice(
         touched: std::mem::take(&mut cache.touched),
         text_values: 0,
         matches: std::mem::take(matches),
+        replay: Vec::new(),
         text: std::mem::take(text),
         cursor: LineCursor::default(),
         result: UnitResult::empty(Outcome::Scanned(format)),
@@ -1574,6 +1575,8 @@ struct UnitScanner<'a, 'c> {
     touched: Vec<usize>,
     text_values: u64,
     matches: Vec<Match>,
+    /// A remembered value's matches, copied out of its memo to be recorded.
+    replay: Vec<Match>,
     text: Vec<u8>,
     cursor: LineCursor,
     result: UnitResult,
@@ -1640,6 +1643,8 @@ struct FieldMemo {
     off: bool,
     /// What the gates decided for values by their class key.
     gates: GateMemo,
+    /// What they decided by [`GateKey`], once class keys gave up.
+    keyed: GateMemo<GateKey>,
 }
 
 /// The gates' decisions in one field by class key (digits as `0`, letters
@@ -1649,15 +1654,48 @@ struct FieldMemo {
 /// still want, and runs only the detectors left (usually none). Only
 /// values no decoder can touch ([`decode::Shape::inert`]) go by their
 /// shape; a field whose shapes hardly repeat (UUIDs, free text) gives it
-/// up like [`FieldMemo`].
-#[derive(Default)]
-struct GateMemo {
-    /// The gates of a class key, and their plan when it does not depend
-    /// on the value ([`Catalogue::settled`]).
-    gates: rustc_hash::FxHashMap<Box<[u8]>, (Gates, Option<Plan>)>,
+/// up like [`FieldMemo`], and then keys its values by [`GateKey`]: their
+/// statistics and punctuation, which the gates read but not the value.
+/// A hex id's class key is one of 2^32; its gate key one of a few dozen.
+struct GateMemo<K = Box<[u8]>> {
+    /// The gates of a key, and their plan when it does not depend on the
+    /// value ([`Catalogue::settled`]).
+    gates: rustc_hash::FxHashMap<K, (Gates, Option<Plan>)>,
     bytes: usize,
     hits: u64,
     off: bool,
+}
+
+impl<K> Default for GateMemo<K> {
+    fn default() -> Self {
+        GateMemo {
+            gates: Default::default(),
+            bytes: 0,
+            hits: 0,
+            off: false,
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq> GateMemo<K> {
+    /// Remembers the gates of a new key at `cost` bytes, within the
+    /// worker's budget; gives up when the keys hardly repeat.
+    fn remember(&mut self, key: K, found: (Gates, Option<Plan>), cost: usize, held: &mut usize) {
+        if *held >= MEMO_BYTES {
+            return;
+        }
+        *held += cost;
+        self.bytes += cost;
+        self.gates.insert(key, found);
+        let n = self.gates.len();
+        if n.is_multiple_of(MEMO_TRIAL) && self.hits * 8 < n as u64 {
+            *held -= self.bytes;
+            *self = GateMemo {
+                off: true,
+                ..GateMemo::default()
+            };
+        }
+    }
 }
 
 /// Distinct values a field's memo holds between checks that it is hit at
@@ -1782,18 +1820,18 @@ impl ValueSink for UnitScanner<'_, '_> {
             && value.bytes.len() <= MEMO_VALUE
             && !self.memos[i].off
         {
-            // Taken out while its matches are recorded: no copy per row.
-            let mut memo = std::mem::take(&mut self.memos[i]);
-            let hit = match memo.results.get(value.bytes) {
-                Some(found) => {
-                    memo.hits += 1;
-                    self.record_matches(found, value, slot);
-                    true
+            let memo = &mut self.memos[i];
+            if let Some(found) = memo.results.get(value.bytes) {
+                memo.hits += 1;
+                // Most repeats have no match; the others are copied out to
+                // be recorded (moving the memo out and back cost more).
+                if !found.is_empty() {
+                    let mut replay = std::mem::take(&mut self.replay);
+                    replay.clear();
+                    replay.extend_from_slice(found);
+                    self.record_matches(&replay, value, slot);
+                    self.replay = replay;
                 }
-                None => false,
-            };
-            self.memos[i] = memo;
-            if hit {
                 return;
             }
             let before = (self.result.values, self.decodes, self.result.problems_total);
@@ -1817,6 +1855,7 @@ impl ValueSink for UnitScanner<'_, '_> {
                     *memo = FieldMemo {
                         off: true,
                         gates: std::mem::take(&mut memo.gates),
+                        keyed: std::mem::take(&mut memo.keyed),
                         ..FieldMemo::default()
                     };
                 }
@@ -1978,10 +2017,16 @@ impl UnitScanner<'_, '_> {
     fn scan_value(&mut self, fields: &mut FieldTable, value: &Value<'_>, slot: Option<usize>) {
         if let Some(i) = slot
             && value.bytes.len() < decode::INERT_BELOW
-            && !self.memos[i].gates.off
-            && self.scan_by_shape(value, i)
         {
-            return;
+            let memo = &self.memos[i];
+            let done = if !memo.gates.off {
+                self.scan_by_shape(value, i)
+            } else {
+                !memo.keyed.off && self.scan_by_key(value, i)
+            };
+            if done {
+                return;
+            }
         }
         if value.layers.len() < self.shared.max_decode_depth && self.decode(fields, value) {
             return;
@@ -2034,25 +2079,59 @@ impl UnitScanner<'_, '_> {
                     return false;
                 };
                 let found = (gates, catalogue.settled(ctx, gates));
-                if self.memo_bytes < MEMO_BYTES {
-                    let cost = key.len() + 96;
-                    self.memo_bytes += cost;
-                    memo.bytes += cost;
-                    memo.gates.insert(key.as_slice().into(), found);
-                    let n = memo.gates.len();
-                    if n.is_multiple_of(MEMO_TRIAL) && memo.hits * 8 < n as u64 {
-                        self.memo_bytes -= memo.bytes;
-                        *memo = GateMemo {
-                            off: true,
-                            ..GateMemo::default()
-                        };
-                    }
-                }
+                let cost = key.len() + 96;
+                memo.remember(key.as_slice().into(), found, cost, &mut self.memo_bytes);
                 found
             }
         };
-        let plan = settled.unwrap_or_else(|| catalogue.plan(ctx, gates, b));
         self.text = key;
+        self.run_plan(value, i, gates, settled);
+        true
+    }
+
+    /// Like [`UnitScanner::scan_by_shape`], by [`GateKey`]: for fields
+    /// whose class keys did not repeat (see [`GateMemo`]).
+    fn scan_by_key(&mut self, value: &Value<'_>, i: usize) -> bool {
+        let catalogue = &self.shared.catalogue;
+        let ctx = match &self.contexts[i] {
+            Some(c) => &c.0,
+            None => &self.shared.free,
+        };
+        let b = value.bytes;
+        if !catalogue.gates_by_shape(ctx) || !decode::Shape::of(b).inert(b) {
+            return false;
+        }
+        let Some(key) = catalogue.gate_key(b) else {
+            return false;
+        };
+        let memo = &mut self.memos[i].keyed;
+        let (gates, settled) = match memo.gates.get(&key) {
+            Some(&found) => {
+                memo.hits += 1;
+                found
+            }
+            None => {
+                let gates = catalogue.gates_of(ctx, &key);
+                let found = (gates, catalogue.settled(ctx, gates));
+                let cost = std::mem::size_of::<GateKey>() + 96;
+                memo.remember(key, found, cost, &mut self.memo_bytes);
+                found
+            }
+        };
+        self.run_plan(value, i, gates, settled);
+        true
+    }
+
+    /// Runs on a value of field slot `i` the plan its gates make, and
+    /// records its matches.
+    fn run_plan(&mut self, value: &Value<'_>, i: usize, gates: Gates, settled: Option<Plan>) {
+        let catalogue = &self.shared.catalogue;
+        let ctx = match &self.contexts[i] {
+            Some(c) => &c.0,
+            None => &self.shared.free,
+        };
+        let b = value.bytes;
+        let plan = settled.unwrap_or_else(|| catalogue.plan(ctx, gates, b));
         let mut matches = std::mem::take(&mut self.matches);
         matches.clear();
         if !plan.is_empty() {
@@ -2060,7 +2139,6 @@ impl UnitScanner<'_, '_> {
         }
         self.record_matches(&matches, value, Some(i));
         self.matches = matches;
-        true
     }
 
     /// Turns a value's matches into findings, or counts them (below the

@@ -420,6 +420,10 @@ impl LazyRegex {
     }
 }
 
+/// Values of a statistic the gates read their blocked detectors off a
+/// table for; a detector file may ask for more (a search then).
+const BLOCKED_TABLE: usize = 256;
+
 /// The compiled catalogue: detectors plus one hint automaton.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
@@ -429,6 +433,11 @@ pub struct Catalogue {
     /// the detectors that need at least that much: the first threshold a
     /// value's statistic falls below names every detector it rules out.
     thresholds: [Vec<(u32, u128)>; 7],
+    /// The same read off by value: per statistic, the detectors ruled
+    /// out at each value below its largest threshold (or below
+    /// [`BLOCKED_TABLE`]), so the gates take one load per statistic
+    /// rather than a search.
+    blocked_at: [Box<[u128]>; 7],
     /// Detectors with a masked shape.
     masked_set: u128,
     /// Detectors with a free pattern.
@@ -471,6 +480,27 @@ struct Words {
     /// literals.
     images: Option<AhoCorasick>,
     image_sets: Vec<u128>,
+    /// Per byte, its bit in a [`GateKey`]'s marks: one bit per
+    /// single-byte literal of punctuation (`punct_sets` holds the
+    /// detectors requiring it), and [`SEPARATOR`] for ` ` and `=`.
+    /// `None` when there are more such literals than bits.
+    marks: Option<Box<[u32; 256]>>,
+    punct_sets: Vec<u128>,
+}
+
+/// The mark of the bytes that may separate a context word from a value.
+const SEPARATOR: u32 = 1 << 31;
+
+/// What the gates of a value depend on, short of its letters: its shape
+/// statistics, which single-byte literals of punctuation it holds, and
+/// whether it holds a separator. Values of one key get the same
+/// [`Gates`] from [`Catalogue::gates_of`] as from [`Catalogue::gates`]
+/// without a class key; hex ids and tokens, whose class keys hardly
+/// repeat, take a few keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GateKey {
+    stats: ValueStats,
+    marks: u32,
 }
 
 impl Words {
@@ -531,6 +561,22 @@ impl Words {
                     .map_err(|e| CatalogueError::Hints(e.to_string()))?,
             );
             words.image_sets = images.into_iter().map(|i| i.1).collect();
+        }
+        let punct: Vec<(u8, u128)> = words
+            .bytes
+            .iter()
+            .filter(|(b, _)| !b.is_ascii_alphanumeric())
+            .copied()
+            .collect();
+        if punct.len() < 31 {
+            let mut marks = Box::new([0u32; 256]);
+            marks[usize::from(b' ')] |= SEPARATOR;
+            marks[usize::from(b'=')] |= SEPARATOR;
+            for (k, &(b, set)) in punct.iter().enumerate() {
+                marks[usize::from(b)] |= 1 << k;
+                words.punct_sets.push(set);
+            }
+            words.marks = Some(marks);
         }
         if !words.patterns.is_empty() {
             words.automaton = Some(
@@ -833,6 +879,16 @@ impl Catalogue {
                 })
                 .collect();
         }
+        let blocked_at = thresholds.clone().map(|list| {
+            let top = list.last().map_or(0, |&(need, _)| need as usize);
+            (0..top.min(BLOCKED_TABLE))
+                .map(|have| {
+                    list.iter()
+                        .find(|&&(need, _)| (have as u32) < need)
+                        .map_or(0, |&(_, set)| set)
+                })
+                .collect()
+        });
         let masked_set = detectors
             .iter()
             .enumerate()
@@ -850,6 +906,7 @@ impl Catalogue {
             detectors,
             gates,
             thresholds,
+            blocked_at,
             masked_set,
             pattern_set,
             words,
@@ -1095,7 +1152,33 @@ impl Catalogue {
             return None;
         }
         let stats = ValueStats::of(value);
-        let have = stat_array(&stats);
+        let w = &self.words;
+        let mut gates = self.gates_with(
+            ctx,
+            &stats,
+            || memchr::memchr2(b' ', b'=', value).is_some(),
+            |wanted| w.find_punctuation(value, wanted),
+        );
+        if gates.literal_wanted != 0
+            && let Some(key) = key
+        {
+            gates.literal_wanted &= w.possible(key);
+        }
+        Some(gates)
+    }
+
+    /// The gates of a value of statistics `stats`, given whether it holds
+    /// a separator and which of the detectors wanting a literal of
+    /// punctuation it has one of.
+    #[inline]
+    fn gates_with(
+        &self,
+        ctx: &FieldContext,
+        stats: &ValueStats,
+        separator: impl FnOnce() -> bool,
+        punctuation: impl FnOnce(u128) -> u128,
+    ) -> Gates {
+        let have = stat_array(stats);
         let masks = stats.mask >= 3;
         // Most detectors fail their gate on most values and have nothing
         // else to try: the gate sets rule them out together, and only the
@@ -1105,27 +1188,52 @@ impl Catalogue {
         // A context word and a value are separated by a space or `=`
         // (`SSN: 512440133`, `dob=1985-03-14`); timestamps are not.
         let context_wanted = passing & w.context_set & !ctx.hinted_set;
-        let context_wanted = if context_wanted != 0 && memchr::memchr2(b' ', b'=', value).is_some()
-        {
+        let context_wanted = if context_wanted != 0 && separator() {
             context_wanted
         } else {
             0
         };
         let literal_wanted = passing & w.literal_set;
-        let literal_found = w.find_punctuation(value, literal_wanted);
-        let mut spelled = literal_wanted & !literal_found & w.spelled_set;
-        if spelled != 0
-            && let Some(key) = key
-        {
-            spelled &= w.possible(key);
-        }
-        Some(Gates {
+        let literal_found = punctuation(literal_wanted);
+        Gates {
             passing,
             literal_found,
-            literal_wanted: spelled,
+            literal_wanted: literal_wanted & !literal_found & w.spelled_set,
             context_wanted,
             masks,
+        }
+    }
+
+    /// The [`GateKey`] of `value`, unless the catalogue has too many
+    /// literals of punctuation to mark them all.
+    pub fn gate_key(&self, value: &[u8]) -> Option<GateKey> {
+        let table = self.words.marks.as_deref()?;
+        let marks = value.iter().fold(0u32, |m, &b| m | table[usize::from(b)]);
+        Some(GateKey {
+            stats: ValueStats::of(value),
+            marks,
         })
+    }
+
+    /// The gates of any value of `key`: those [`Catalogue::gates`] gives
+    /// it without a class key (a value in a field of digests aside; see
+    /// [`Catalogue::gates_by_shape`]).
+    pub fn gates_of(&self, ctx: &FieldContext, key: &GateKey) -> Gates {
+        let w = &self.words;
+        self.gates_with(
+            ctx,
+            &key.stats,
+            || key.marks & SEPARATOR != 0,
+            |wanted| {
+                let mut found = 0u128;
+                let mut marks = key.marks & !SEPARATOR;
+                while marks != 0 {
+                    found |= w.punct_sets[marks.trailing_zeros() as usize];
+                    marks &= marks - 1;
+                }
+                found & wanted
+            },
+        )
     }
 
     /// Which detectors and rules can match `value`, from its gates: the
@@ -1199,11 +1307,19 @@ impl Catalogue {
     /// The detectors some threshold of which the statistics miss.
     #[inline]
     fn blocked(&self, have: &[u32; 7]) -> u128 {
-        self.thresholds
-            .iter()
-            .zip(have)
-            .filter_map(|(list, &have)| list.iter().find(|&&(need, _)| have < need))
-            .fold(0u128, |b, &(_, set)| b | set)
+        self.blocked_at.iter().zip(have).zip(&self.thresholds).fold(
+            0u128,
+            |b, ((table, &have), list)| {
+                b | match table.get(have as usize) {
+                    Some(&set) => set,
+                    // Past the table: only a threshold above it is left.
+                    None => list
+                        .iter()
+                        .find(|&&(need, _)| have < need)
+                        .map_or(0, |&(_, set)| set),
+                }
+            },
+        )
     }
 
     /// Runs detector `i` on a value: its field-only pattern under a hint,
@@ -1504,6 +1620,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_gate_key_gives_the_gates_of_its_value() {
+        let cat = Catalogue::builtin().unwrap();
+        let mut scratch = Vec::new();
+        let mut checked = 0;
+        for d in cat.detectors() {
+            let s = &d.spec;
+            let fields = s.field_examples.iter().chain(&s.field_negatives);
+            let values = s.examples.iter().chain(&s.negatives).map(|v| (None, v));
+            for (field, value) in values.chain(fields.map(|(f, v)| (Some(f), v))) {
+                let ctx = cat.field_context(field.map(|f| f.as_bytes()), &mut scratch);
+                for v in [
+                    value.as_str(),
+                    &format!("note: {value}"),
+                    &format!("id={value}"),
+                    &value.to_uppercase(),
+                    "910a2dec-8902-4cc1-beeb-8da1658eec67",
+                    "12345678-1234-1234-1234-123456789012",
+                ] {
+                    let b = v.as_bytes();
+                    let key = cat.gate_key(b).unwrap();
+                    assert_eq!(
+                        Some(cat.gates_of(&ctx, &key)),
+                        cat.gates(&ctx, b, None),
+                        "{field:?} {v}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+    }
+
+    #[test]
     fn a_settled_plan_is_the_plan_of_every_value_with_those_gates() {
         let cat = Catalogue::builtin().unwrap();
         let mut scratch = Vec::new();
@@ -1541,9 +1690,26 @@ mod tests {
 
     #[test]
     fn threshold_sets_agree_with_each_gate() {
-        let cat = Catalogue::builtin().unwrap();
+        thresholds_agree(&Catalogue::builtin().unwrap());
+        // A detector file asking for more than the blocked table holds.
+        let mut sources: Vec<(String, String)> = BUILTIN_PATTERNS
+            .iter()
+            .map(|&(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        sources.push((
+            "long.toml".to_string(),
+            "[[detector]]\nid='long'\nname='x'\ncategory='contact'\nconfidence='low'\n\
+             pattern='[0-9]{300}'\nrequires = { digits = 300 }\n"
+                .to_string(),
+        ));
+        let cat = Catalogue::from_sources(sources).unwrap();
+        assert!(cat.thresholds[0].last().unwrap().0 as usize > BLOCKED_TABLE);
+        thresholds_agree(&cat);
+    }
+
+    fn thresholds_agree(cat: &Catalogue) {
         // Every statistic at, around and between the thresholds in use.
-        let mut probes: Vec<u32> = vec![0, 1, 2, 100];
+        let mut probes: Vec<u32> = vec![0, 1, 2, 100, 255, 256, 257];
         for list in &cat.thresholds {
             for &(need, _) in list {
                 probes.extend([need.saturating_sub(1), need, need + 1]);

@@ -82,7 +82,7 @@ fn plane(w: u64, plane: u32) -> u64 {
 }
 
 /// Cheap shape statistics of one value.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct ValueStats {
     /// Digits in the longest run of digits joined by separators (space,
     /// `-`, `.`, `(`, `)`, `+`); a bound below the smallest requirement
