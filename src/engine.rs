@@ -1271,6 +1271,7 @@ fn scan_slice(
             pos,
             newlines: part.newlines_before,
             line_start: memchr::memrchr(b'\n', &data[..pos]).map_or(0, |i| i + 1),
+            line_end: pos,
         };
         scanner.result.bytes = part.bytes();
         scanner.record_base = part.range.start as u64;
@@ -1528,12 +1529,27 @@ struct LineCursor {
     pos: usize,
     newlines: u64,
     line_start: usize,
+    /// No line break lies in `line_start..line_end`.
+    line_end: usize,
 }
 
 impl LineCursor {
+    /// The line at `start..end` has `newlines` line breaks before it (the
+    /// NDJSON reader knows its records' lines).
+    fn known_line(&mut self, start: usize, end: usize, newlines: u64) {
+        self.pos = start;
+        self.line_start = start;
+        self.line_end = end;
+        self.newlines = newlines;
+    }
+
     /// 1-based line (relative to the slice) and byte column of `offset`.
     fn locate(&mut self, data: &[u8], offset: usize) -> (u64, u64) {
         let offset = offset.min(data.len());
+        if (self.line_start..=self.line_end).contains(&offset) {
+            self.pos = offset;
+            return (self.newlines + 1, (offset - self.line_start) as u64 + 1);
+        }
         if offset < self.pos {
             // Back up (a token's claims are located before the token):
             // uncount the newlines between, find the line's start again.
@@ -1554,6 +1570,7 @@ impl LineCursor {
         }
         self.newlines += n;
         self.pos = offset;
+        self.line_end = offset;
         (self.newlines + 1, (offset - self.line_start) as u64 + 1)
     }
 }
@@ -1995,6 +2012,10 @@ impl ValueSink for UnitScanner<'_, '_> {
 
     fn skipped(&mut self, reason: &'static str) {
         *self.result.skipped_parts.entry(reason).or_default() += 1;
+    }
+
+    fn line(&mut self, start: usize, end: usize, newlines: u64) {
+        self.cursor.known_line(start, end, newlines);
     }
 
     fn at(&mut self, line: u64, column: u64) {
@@ -2678,5 +2699,48 @@ mod tests {
         assert_eq!(c.locate(data, 8), (4, 2));
         assert_eq!(c.locate(data, 4), (2, 2));
         assert_eq!(c.locate(data, 7), (4, 1));
+    }
+
+    #[test]
+    fn line_cursor_agrees_with_a_count_whatever_lines_it_is_told() {
+        let data = b"{\"a\":1}\n\n  {\"b\":\"x\ny\"}\nzz\n\nlast";
+        let naive = |offset: usize| {
+            let before = &data[..offset];
+            let newlines = before.iter().filter(|&&b| b == b'\n').count() as u64;
+            let start = before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            (newlines + 1, (offset - start) as u64 + 1)
+        };
+        let lines: Vec<(usize, usize)> = {
+            let mut v = Vec::new();
+            let mut start = 0;
+            for (i, &b) in data.iter().enumerate() {
+                if b == b'\n' {
+                    v.push((start, i));
+                    start = i + 1;
+                }
+            }
+            v.push((start, data.len()));
+            v
+        };
+        let mut seed = 11u64;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) as usize % n
+        };
+        for _ in 0..200 {
+            let mut c = LineCursor::default();
+            for _ in 0..30 {
+                if next(3) == 0 {
+                    let k = next(lines.len());
+                    let (start, end) = lines[k];
+                    c.known_line(start, end, k as u64);
+                }
+                let offset = next(data.len() + 1);
+                assert_eq!(c.locate(data, offset), naive(offset), "{offset}");
+            }
+        }
     }
 }

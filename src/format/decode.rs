@@ -246,6 +246,7 @@ impl Shape {
     /// shorter than [`INERT_BELOW`] bytes, whatever its letters and
     /// digits: it is not JSON-like, not a JWT (nor `Bearer` one), not form
     /// data, holds no `%`, and is not long base64: it is scanned as it is.
+    #[inline]
     pub fn inert(self, v: &[u8]) -> bool {
         if v.len() < 4 {
             return true;

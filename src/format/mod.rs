@@ -306,6 +306,12 @@ pub trait ValueSink {
     fn at(&mut self, line: u64, column: u64) {
         let _ = (line, column);
     }
+    /// The record that follows is the line at `start..end` of the data
+    /// the offsets are in, with `newlines` line breaks before it: finding
+    /// locations inside it need no counting.
+    fn line(&mut self, start: usize, end: usize, newlines: u64) {
+        let _ = (start, end, newlines);
+    }
     /// `n` records start (a Parquet row group's rows).
     fn records(&mut self, n: u64) {
         for _ in 0..n {

@@ -15,6 +15,7 @@ pub fn extract<S: ValueSink>(
     sink: &mut S,
 ) {
     let mut start = 0;
+    let mut newlines = 0;
     while start < data.len() {
         let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
         let line = &data[..end];
@@ -22,6 +23,7 @@ pub fn extract<S: ValueSink>(
             .iter()
             .position(|b| !b.is_ascii_whitespace());
         if let Some(first) = first {
+            sink.line(start, end, newlines);
             let line_start = start + first;
             // A BOM on the first line of a file is not part of the record.
             let skip = if line[line_start..].starts_with(b"\xEF\xBB\xBF") {
@@ -45,6 +47,7 @@ pub fn extract<S: ValueSink>(
             }
         }
         start = end + 1;
+        newlines += 1;
     }
 }
 
