@@ -40,12 +40,12 @@ pub fn encode(out: &mut Vec<u8>, f: &Finding) {
     }
     if let Some(direction) = f.direction {
         out.extend_from_slice(b",\"direction\":");
-        string(out, direction.as_str());
+        plain(out, direction.as_str());
     }
     out.extend_from_slice(b",\"file\":");
     string(out, &f.file);
     out.extend_from_slice(b",\"format\":");
-    string(out, f.format.as_str());
+    plain(out, f.format.as_str());
     out.extend_from_slice(b",\"field\":");
     match &f.field {
         Some(field) => string(out, field),
@@ -54,9 +54,9 @@ pub fn encode(out: &mut Vec<u8>, f: &Finding) {
     out.extend_from_slice(b",\"detector\":");
     string(out, &f.detector);
     out.extend_from_slice(b",\"category\":");
-    string(out, f.category.as_str());
+    plain(out, f.category.as_str());
     out.extend_from_slice(b",\"confidence\":");
-    string(out, f.confidence.as_str());
+    plain(out, f.confidence.as_str());
     out.extend_from_slice(b",\"evidence\":[");
     for (i, e) in f.evidence.iter().enumerate() {
         if i > 0 {
@@ -65,7 +65,7 @@ pub fn encode(out: &mut Vec<u8>, f: &Finding) {
         string(out, e);
     }
     out.extend_from_slice(b"],\"status\":");
-    string(out, f.status.as_str());
+    plain(out, f.status.as_str());
     let mut n = itoa::Buffer::new();
     out.extend_from_slice(b",\"offset\":");
     out.extend_from_slice(n.format(f.offset).as_bytes());
@@ -83,7 +83,7 @@ pub fn encode(out: &mut Vec<u8>, f: &Finding) {
             if i > 0 {
                 out.push(b',');
             }
-            string(out, e.as_str());
+            plain(out, e.as_str());
         }
         out.push(b']');
     }
@@ -94,6 +94,19 @@ pub fn encode(out: &mut Vec<u8>, f: &Finding) {
         string(out, value);
     }
     out.push(b'}');
+}
+
+/// Appends `s`, one of the crate's own names (a format, category,
+/// status…: letters, digits, `_` and `-`), as a JSON string: nothing in
+/// it needs escaping, so it is not looked at.
+fn plain(out: &mut Vec<u8>, s: &'static str) {
+    debug_assert!(
+        s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+    );
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
 }
 
 /// Appends `s` as a JSON string, escaped as serde_json escapes: `"`, `\`
