@@ -1619,11 +1619,12 @@ impl Catalogue {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_gate_key_gives_the_gates_of_its_value() {
-        let cat = Catalogue::builtin().unwrap();
+    /// Calls `check` with each detector's examples and negatives (in no
+    /// field) and field examples (in their field), as written, after a
+    /// context word, after `id=` and in capitals, and with two UUIDs, in
+    /// the context of their field.
+    fn each_example(cat: &Catalogue, mut check: impl FnMut(&FieldContext, &str)) {
         let mut scratch = Vec::new();
-        let mut checked = 0;
         for d in cat.detectors() {
             let s = &d.spec;
             let fields = s.field_examples.iter().chain(&s.field_negatives);
@@ -1638,52 +1639,48 @@ mod tests {
                     "910a2dec-8902-4cc1-beeb-8da1658eec67",
                     "12345678-1234-1234-1234-123456789012",
                 ] {
-                    let b = v.as_bytes();
-                    let key = cat.gate_key(b).unwrap();
-                    assert_eq!(
-                        Some(cat.gates_of(&ctx, &key)),
-                        cat.gates(&ctx, b, None),
-                        "{field:?} {v}"
-                    );
-                    checked += 1;
+                    check(&ctx, v);
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_gate_key_gives_the_gates_of_its_value() {
+        let cat = Catalogue::builtin().unwrap();
+        let mut checked = 0;
+        each_example(&cat, |ctx, v| {
+            let b = v.as_bytes();
+            let key = cat.gate_key(b).unwrap();
+            assert_eq!(
+                Some(cat.gates_of(ctx, &key)),
+                cat.gates(ctx, b, None),
+                "{v}"
+            );
+            checked += 1;
+        });
         assert!(checked > 1000, "{checked}");
     }
 
     #[test]
     fn a_settled_plan_is_the_plan_of_every_value_with_those_gates() {
         let cat = Catalogue::builtin().unwrap();
-        let mut scratch = Vec::new();
         let mut key = Vec::new();
         let (mut settled, mut open) = (0, 0);
-        for d in cat.detectors() {
-            let s = &d.spec;
-            let fields = s.field_examples.iter().chain(&s.field_negatives);
-            let values = s.examples.iter().chain(&s.negatives).map(|v| (None, v));
-            for (field, value) in values.chain(fields.map(|(f, v)| (Some(f), v))) {
-                let ctx = cat.field_context(field.map(|f| f.as_bytes()), &mut scratch);
-                for v in [
-                    value.as_str(),
-                    &format!("note: {value}"),
-                    &value.to_uppercase(),
-                ] {
-                    let b = v.as_bytes();
-                    crate::format::decode::Shape::of_keyed(b, &stats::CLASS_KEY, &mut key);
-                    let Some(gates) = cat.gates(&ctx, b, Some(&key)) else {
-                        continue;
-                    };
-                    match cat.settled(&ctx, gates) {
-                        Some(plan) => {
-                            settled += 1;
-                            assert_eq!(plan, cat.plan(&ctx, gates, b), "{field:?} {v}");
-                        }
-                        None => open += 1,
-                    }
+        each_example(&cat, |ctx, v| {
+            let b = v.as_bytes();
+            crate::format::decode::Shape::of_keyed(b, &stats::CLASS_KEY, &mut key);
+            let Some(gates) = cat.gates(ctx, b, Some(&key)) else {
+                return;
+            };
+            match cat.settled(ctx, gates) {
+                Some(plan) => {
+                    settled += 1;
+                    assert_eq!(plan, cat.plan(ctx, gates, b), "{v}");
                 }
+                None => open += 1,
             }
-        }
+        });
         // Both kinds occur among the examples.
         assert!(settled > 100 && open > 10, "{settled} {open}");
     }
