@@ -1586,6 +1586,17 @@ impl LineCursor {
     }
 }
 
+/// The detectors' context of field slot `i` (worked out on the field's
+/// first value), or `free` where there is none.
+#[inline]
+fn slot_context<'s>(
+    contexts: &'s [Option<(FieldContext, Arc<str>)>],
+    free: &'s FieldContext,
+    i: usize,
+) -> &'s FieldContext {
+    contexts[i].as_ref().map_or(free, |c| &c.0)
+}
+
 /// Problems listed per unit; the rest are counted.
 const PROBLEMS_LISTED: usize = 20;
 
@@ -1706,6 +1717,18 @@ impl<K> Default for GateMemo<K> {
 }
 
 impl<K: std::hash::Hash + Eq> GateMemo<K> {
+    /// The gates remembered for `key`, counted as a hit.
+    #[inline]
+    fn find<Q>(&mut self, key: &Q) -> Option<(Gates, Option<Plan>)>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        let found = *self.gates.get(key)?;
+        self.hits += 1;
+        Some(found)
+    }
+
     /// Remembers the gates of a new key at `cost` bytes, within the
     /// worker's budget; gives up when the keys hardly repeat.
     fn remember(&mut self, key: K, found: (Gates, Option<Plan>), cost: usize, held: &mut usize) {
@@ -1932,10 +1955,7 @@ impl ValueSink for UnitScanner<'_, '_> {
         }
         // Every integer of the range, written out, through the field's
         // detectors: the range is clear only when none matches at all.
-        let ctx = match &self.contexts[slot] {
-            Some(c) => &c.0,
-            None => &self.shared.free,
-        };
+        let ctx = slot_context(&self.contexts, &self.shared.free, slot);
         let mut text = String::new();
         for v in min..=max {
             use std::fmt::Write as _;
@@ -2064,9 +2084,7 @@ impl UnitScanner<'_, '_> {
             return;
         }
         let ctx = match slot {
-            Some(i) => self.contexts[i]
-                .as_ref()
-                .map_or(&self.shared.free, |c| &c.0),
+            Some(i) => slot_context(&self.contexts, &self.shared.free, i),
             None => &self.shared.free,
         };
         let mut matches = std::mem::take(&mut self.matches);
@@ -2085,10 +2103,7 @@ impl UnitScanner<'_, '_> {
     /// not allow gates by shape (a field of digests).
     fn scan_by_shape(&mut self, value: &Value<'_>, i: usize) -> bool {
         let catalogue = &self.shared.catalogue;
-        let ctx = match &self.contexts[i] {
-            Some(c) => &c.0,
-            None => &self.shared.free,
-        };
+        let ctx = slot_context(&self.contexts, &self.shared.free, i);
         if !catalogue.gates_by_shape(ctx) {
             return false;
         }
@@ -2100,11 +2115,8 @@ impl UnitScanner<'_, '_> {
             return false;
         }
         let memo = &mut self.memos[i].gates;
-        let (gates, settled) = match memo.gates.get(key.as_slice()) {
-            Some(&found) => {
-                memo.hits += 1;
-                found
-            }
+        let (gates, settled) = match memo.find(key.as_slice()) {
+            Some(found) => found,
             None => {
                 let Some(gates) = catalogue.gates(ctx, b, Some(&key)) else {
                     self.text = key;
@@ -2125,10 +2137,7 @@ impl UnitScanner<'_, '_> {
     /// whose class keys did not repeat (see [`GateMemo`]).
     fn scan_by_key(&mut self, value: &Value<'_>, i: usize) -> bool {
         let catalogue = &self.shared.catalogue;
-        let ctx = match &self.contexts[i] {
-            Some(c) => &c.0,
-            None => &self.shared.free,
-        };
+        let ctx = slot_context(&self.contexts, &self.shared.free, i);
         let b = value.bytes;
         if !catalogue.gates_by_shape(ctx) || !decode::Shape::of(b).inert(b) {
             return false;
@@ -2137,11 +2146,8 @@ impl UnitScanner<'_, '_> {
             return false;
         };
         let memo = &mut self.memos[i].keyed;
-        let (gates, settled) = match memo.gates.get(&key) {
-            Some(&found) => {
-                memo.hits += 1;
-                found
-            }
+        let (gates, settled) = match memo.find(&key) {
+            Some(found) => found,
             None => {
                 let gates = catalogue.gates_of(ctx, &key);
                 let found = (gates, catalogue.settled(ctx, gates));
@@ -2158,10 +2164,7 @@ impl UnitScanner<'_, '_> {
     /// records its matches.
     fn run_plan(&mut self, value: &Value<'_>, i: usize, gates: Gates, settled: Option<Plan>) {
         let catalogue = &self.shared.catalogue;
-        let ctx = match &self.contexts[i] {
-            Some(c) => &c.0,
-            None => &self.shared.free,
-        };
+        let ctx = slot_context(&self.contexts, &self.shared.free, i);
         let b = value.bytes;
         let plan = settled.unwrap_or_else(|| catalogue.plan(ctx, gates, b));
         let mut matches = std::mem::take(&mut self.matches);
