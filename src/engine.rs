@@ -1703,6 +1703,23 @@ struct GateMemo<K = Box<[u8]>> {
     bytes: usize,
     hits: u64,
     off: bool,
+    /// The class key last found or remembered (by class keys only), and
+    /// its gates: most values of a field of timestamps, numeric ids or
+    /// SKUs take the shape of the value before them, which is checked in
+    /// place ([`stats::same_class_key`]) before a key is built and
+    /// looked up.
+    last_key: Vec<u8>,
+    last: Option<LastShape>,
+}
+
+/// What [`GateMemo::last_key`] decided.
+#[derive(Clone, Copy)]
+struct LastShape {
+    found: (Gates, Option<Plan>),
+    /// The key is spelled like `eyJ…` or `bearer …` (in any case), which
+    /// a value of that key may or may not be, and a JWT or bearer token
+    /// is not inert: such a value is checked again.
+    spelled: bool,
 }
 
 impl<K> Default for GateMemo<K> {
@@ -1712,6 +1729,8 @@ impl<K> Default for GateMemo<K> {
             bytes: 0,
             hits: 0,
             off: false,
+            last_key: Vec::new(),
+            last: None,
         }
     }
 }
@@ -1747,6 +1766,14 @@ impl<K: std::hash::Hash + Eq> GateMemo<K> {
             };
         }
     }
+}
+
+/// True for a class key a JWT (`eyJ…`) or a bearer token (`bearer …`,
+/// any case) may have: the only values [`decode::Shape::inert`] tells
+/// apart from others of their class key.
+fn spelled_like_a_token(key: &[u8]) -> bool {
+    key.starts_with(b"aaA")
+        || key.len() > 7 && key[6] == b' ' && key[..6].iter().all(|c| matches!(c, b'a' | b'A'))
 }
 
 /// Distinct values a field's memo holds between checks that it is hit at
@@ -2108,13 +2135,25 @@ impl UnitScanner<'_, '_> {
             return false;
         }
         let b = value.bytes;
+        let memo = &mut self.memos[i].gates;
+        // A value of the last value's class key has its shape (a class
+        // key decides the shape), so it is inert too unless it is spelled
+        // like a JWT or bearer token.
+        if let Some(last) = memo.last
+            && stats::same_class_key(b, &memo.last_key)
+            && (!last.spelled || decode::Shape::of(b).inert(b))
+        {
+            memo.hits += 1;
+            let (gates, settled) = last.found;
+            self.run_plan(value, i, gates, settled);
+            return true;
+        }
         let mut key = std::mem::take(&mut self.text);
         let shape = decode::Shape::of_keyed(b, &stats::CLASS_KEY, &mut key);
         if !shape.inert(b) {
             self.text = key;
             return false;
         }
-        let memo = &mut self.memos[i].gates;
         let (gates, settled) = match memo.find(key.as_slice()) {
             Some(found) => found,
             None => {
@@ -2128,6 +2167,14 @@ impl UnitScanner<'_, '_> {
                 found
             }
         };
+        if !memo.off {
+            memo.last_key.clear();
+            memo.last_key.extend_from_slice(&key);
+            memo.last = Some(LastShape {
+                found: (gates, settled),
+                spelled: spelled_like_a_token(&key),
+            });
+        }
         self.text = key;
         self.run_plan(value, i, gates, settled);
         true
@@ -2713,6 +2760,61 @@ mod tests {
         assert_eq!(c.locate(data, 8), (4, 2));
         assert_eq!(c.locate(data, 4), (2, 2));
         assert_eq!(c.locate(data, 7), (4, 1));
+    }
+
+    /// The last shape's shortcut takes a value of the same class key as
+    /// inert as the value before it: true unless that key is spelled
+    /// like a token, whatever the letters and digits.
+    #[test]
+    fn values_of_one_class_key_are_inert_alike_unless_spelled_like_a_token() {
+        let mut seed = 3u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        let starts: [&[u8]; 6] = [b"eyJ", b"Bearer ", b"bEaReR ", b"eyj", b"{\"", b"ab"];
+        let alphabet = b"09azAZXJey %&=+/-_.{}[]\"";
+        let (mut checked, mut spelled) = (0, 0);
+        for _ in 0..20_000 {
+            let mut v = starts[next() % starts.len()].to_vec();
+            let len = next() % (decode::INERT_BELOW - v.len());
+            v.extend((0..len).map(|_| alphabet[next() % alphabet.len()]));
+            // Another value of the same class key: each letter or digit
+            // replaced by one of its class.
+            let w: Vec<u8> = v
+                .iter()
+                .map(|&b| match b {
+                    b'0'..=b'9' => b'0' + (next() % 10) as u8,
+                    b'X' => b'X',
+                    b'A'..=b'Z' => b"ABCDEFGHIJKLMNOPQRSTUVWYZ"[next() % 25],
+                    b'a'..=b'z' => b'a' + (next() % 26) as u8,
+                    other => other,
+                })
+                .collect();
+            let key: Vec<u8> = v
+                .iter()
+                .map(|&b| stats::CLASS_KEY[usize::from(b)])
+                .collect();
+            assert!(stats::same_class_key(&w, &key));
+            let inert = |x: &[u8]| decode::Shape::of(x).inert(x);
+            if spelled_like_a_token(&key) {
+                spelled += 1;
+            } else {
+                checked += 1;
+                assert_eq!(inert(&v), inert(&w), "{v:?} {w:?}");
+            }
+        }
+        assert!(checked > 5000 && spelled > 5000, "{checked} {spelled}");
+        // The spelled keys are those of real tokens.
+        for token in [&b"eyJhbGciOiJIUzI1NiJ9"[..], b"Bearer abc", b"BEARER x"] {
+            let key: Vec<u8> = token
+                .iter()
+                .map(|&b| stats::CLASS_KEY[usize::from(b)])
+                .collect();
+            assert!(spelled_like_a_token(&key), "{token:?}");
+        }
     }
 
     #[test]

@@ -73,6 +73,102 @@ pub const CLASS_KEY: [u8; 256] = {
     t
 };
 
+/// True when `key` is the class key of `value` ([`CLASS_KEY`] of each
+/// byte), without writing it: a field's last shape is checked this way
+/// before its key is built and looked up. SSE2 on x86-64, 16 bytes per
+/// step (a value's tail by an overlapping last step); byte by byte
+/// elsewhere.
+#[inline]
+pub fn same_class_key(value: &[u8], key: &[u8]) -> bool {
+    if value.len() != key.len() {
+        return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: SSE2 is part of the x86-64 baseline (see `classify`).
+        unsafe { same_class_key_sse2(value, key) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        same_class_key_bytes(value, key)
+    }
+}
+
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn same_class_key_bytes(value: &[u8], key: &[u8]) -> bool {
+    value.len() == key.len()
+        && value
+            .iter()
+            .zip(key)
+            .all(|(&b, &k)| CLASS_KEY[usize::from(b)] == k)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn same_class_key_sse2(value: &[u8], key: &[u8]) -> bool {
+    use std::arch::x86_64::{
+        __m128i, _mm_and_si128, _mm_andnot_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8,
+        _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let n = value.len();
+    let within = |v: __m128i, lo: u8, hi: u8| {
+        _mm_and_si128(
+            _mm_cmpgt_epi8(v, _mm_set1_epi8(lo as i8 - 1)),
+            _mm_cmplt_epi8(v, _mm_set1_epi8(hi as i8 + 1)),
+        )
+    };
+    let select = |m: __m128i, class: u8, v: __m128i| {
+        _mm_or_si128(
+            _mm_and_si128(m, _mm_set1_epi8(class as i8)),
+            _mm_andnot_si128(m, v),
+        )
+    };
+    // The class of each byte: digits `0`, capitals but `X` `A`, small
+    // letters `a`, the rest themselves.
+    let same = |v: __m128i, k: __m128i| {
+        let digit = within(v, b'0', b'9');
+        let x = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'X' as i8));
+        let upper = _mm_andnot_si128(x, within(v, b'A', b'Z'));
+        let lower = within(v, b'a', b'z');
+        let c = select(lower, b'a', select(upper, b'A', select(digit, b'0', v)));
+        _mm_movemask_epi8(_mm_cmpeq_epi8(c, k)) == 0xFFFF
+    };
+    if n < 16 {
+        // Zero padding is its own class in both.
+        let (mut v, mut k) = ([0u8; 16], [0u8; 16]);
+        v[..n].copy_from_slice(value);
+        k[..n].copy_from_slice(key);
+        // SAFETY: both arrays are 16 bytes.
+        let (v, k) = unsafe {
+            (
+                _mm_loadu_si128(v.as_ptr().cast()),
+                _mm_loadu_si128(k.as_ptr().cast()),
+            )
+        };
+        return same(v, k);
+    }
+    let mut i = 0;
+    loop {
+        // The last step overlaps the one before when `n` is not a
+        // multiple of 16.
+        let at = i.min(n - 16);
+        // SAFETY: `at + 16 <= n`, the length of both slices.
+        let (v, k) = unsafe {
+            (
+                _mm_loadu_si128(value.as_ptr().add(at).cast()),
+                _mm_loadu_si128(key.as_ptr().add(at).cast()),
+            )
+        };
+        if !same(v, k) {
+            return false;
+        }
+        if at + 16 == n {
+            return true;
+        }
+        i += 16;
+    }
+}
+
 const LOW: u64 = 0x0101_0101_0101_0101;
 
 /// Gathers bit `plane` of eight class bytes into eight bits (byte j → bit j).
@@ -532,6 +628,38 @@ mod tests {
                 "{:?}",
                 String::from_utf8_lossy(&v)
             );
+        }
+    }
+
+    #[test]
+    fn a_class_key_is_recognised_exactly() {
+        let mut seed = 5u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        let alphabet = b"09AZXWaz@.:-/ \x00\x80\xff{\"";
+        for len in 0..=80 {
+            for _ in 0..40 {
+                let value: Vec<u8> = (0..len)
+                    .map(|_| alphabet[next() % alphabet.len()])
+                    .collect();
+                let key: Vec<u8> = value.iter().map(|&b| CLASS_KEY[usize::from(b)]).collect();
+                assert!(same_class_key(&value, &key), "{value:?}");
+                assert!(same_class_key_bytes(&value, &key));
+                // One byte of another class anywhere is seen.
+                if len > 0 {
+                    let mut other = value.clone();
+                    let at = next() % len;
+                    other[at] = alphabet[next() % alphabet.len()];
+                    let expect = CLASS_KEY[usize::from(other[at])] == key[at];
+                    assert_eq!(same_class_key(&other, &key), expect, "{other:?}");
+                    assert_eq!(same_class_key_bytes(&other, &key), expect);
+                }
+                assert!(!same_class_key(&value, &key[..len.saturating_sub(1)]) || len == 0);
+            }
         }
     }
 
