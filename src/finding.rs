@@ -70,7 +70,7 @@ pub struct Fingerprinter {
     key: [u8; 32],
     /// Keys of this run's own prints, when the fingerprint key is random
     /// (see [`Fingerprinter::print`]).
-    run: Option<std::hash::RandomState>,
+    run: Option<foldhash::quality::RandomState>,
 }
 
 impl std::fmt::Debug for Fingerprinter {
@@ -101,7 +101,7 @@ impl Fingerprinter {
         let mut secret = [0u8; 32];
         getrandom::fill(&mut secret)?;
         Ok(Fingerprinter {
-            run: Some(std::hash::RandomState::new()),
+            run: Some(foldhash::quality::RandomState::default()),
             ..Self::with_key(&secret)
         })
     }
@@ -146,11 +146,13 @@ impl Fingerprinter {
     /// The print the report counts distinct values of a row by. Under a
     /// pinned key, [`Fingerprinter::prefix`]: reports list those prints
     /// and later scans compare them. Under a random key no print leaves
-    /// the run, so it is a SipHash-1-3 of the same normalised bytes under
-    /// random keys of this run, which tells the same values apart (up to
-    /// 64-bit collisions) at a fraction of a BLAKE3 hash: callgrind, 8 MB
-    /// of dense records (60,000 findings, `--format json`), 600.3M
-    /// instructions with BLAKE3 prints, 575.6M with these.
+    /// the run, so it is a keyed 64-bit hash of the same normalised bytes
+    /// under a random seed of this run (foldhash's quality hasher), which
+    /// tells the same values apart (up to 64-bit collisions) at a
+    /// fraction of a BLAKE3 hash: callgrind, 8 MB of dense records (60,000
+    /// findings, `--format json`), 600.3M instructions with BLAKE3 prints,
+    /// 575.6M with SipHash-1-3 (session 6), 493.7M -> 481.0M from
+    /// SipHash-1-3 to foldhash (session 9).
     pub fn print(
         &self,
         detector: &str,
