@@ -94,6 +94,9 @@ pub struct ExpectedKey<'a> {
 #[derive(Debug)]
 pub struct FieldTable {
     fields: Vec<Field>,
+    /// A parameter's or column's label, built here to be looked up (one
+    /// allocation per header of every HAR entry, before).
+    label: Vec<u8>,
 }
 
 impl Default for FieldTable {
@@ -108,6 +111,7 @@ impl Default for FieldTable {
                 cursor: 0,
                 element: None,
             }],
+            label: Vec::new(),
         }
     }
 }
@@ -166,11 +170,16 @@ impl FieldTable {
                 }),
             },
             Segment::Element => p.element,
-            Segment::Column(i) => p
-                .children
-                .get(column_label(i).as_bytes())
-                .map(|&(id, _)| id),
-            Segment::Param(name) => p.children.get(&param_label(name)[..]).map(|&(id, _)| id),
+            Segment::Column(i) => {
+                self.label.clear();
+                write_column_label(i, &mut self.label);
+                p.children.get(&self.label[..]).map(|&(id, _)| id)
+            }
+            Segment::Param(name) => {
+                self.label.clear();
+                write_param_label(name, &mut self.label);
+                p.children.get(&self.label[..]).map(|&(id, _)| id)
+            }
             Segment::Document => p.children.get(DOCUMENT).map(|&(id, _)| id),
         };
         if let Some(id) = found {
@@ -275,13 +284,25 @@ const DOCUMENT: &[u8] = b"\0$";
 
 fn param_label(name: &[u8]) -> Box<[u8]> {
     let mut l = Vec::with_capacity(name.len() + 2);
-    l.extend_from_slice(b"\0[");
-    l.extend_from_slice(name);
+    write_param_label(name, &mut l);
     l.into()
+}
+
+/// Appends the key a parameter's field is found by among its siblings.
+fn write_param_label(name: &[u8], out: &mut Vec<u8>) {
+    out.extend_from_slice(b"\0[");
+    out.extend_from_slice(name);
 }
 
 fn column_label(i: usize) -> String {
     format!("[{i}]")
+}
+
+/// Appends [`column_label`] of `i`.
+fn write_column_label(i: usize, out: &mut Vec<u8>) {
+    out.push(b'[');
+    out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
+    out.push(b']');
 }
 
 /// Appends an object key to a path: `.key` for plain identifiers,
@@ -317,6 +338,23 @@ mod tests {
         push_key(&mut p, b"First Name");
         push_key(&mut p, b"it's");
         assert_eq!(p, b"$.user['First Name']['it\\'s']");
+    }
+
+    #[test]
+    fn labels_built_in_place_are_the_labels_children_are_kept_by() {
+        let mut out = Vec::new();
+        for i in [0, 7, 10, 99, 12345, usize::MAX] {
+            out.clear();
+            write_column_label(i, &mut out);
+            assert_eq!(out, column_label(i).as_bytes());
+        }
+        let mut t = FieldTable::default();
+        let a = t.child(FieldTable::ROOT, Segment::Param(b"email"));
+        let c = t.child(FieldTable::ROOT, Segment::Column(3));
+        assert_eq!(t.child(FieldTable::ROOT, Segment::Param(b"email")), a);
+        assert_eq!(t.child(FieldTable::ROOT, Segment::Column(3)), c);
+        assert_ne!(t.child(FieldTable::ROOT, Segment::Param(b"mail")), a);
+        assert_ne!(t.child(FieldTable::ROOT, Segment::Column(30)), c);
     }
 
     #[test]
