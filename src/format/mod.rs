@@ -198,8 +198,7 @@ impl RawSpan<'_> {
         match *self {
             RawSpan::Verbatim { start: s } => (s + start, end - start),
             RawSpan::JsonEscaped { start: s, raw } => {
-                let a = json::decoded_to_raw(raw, start);
-                let b = json::decoded_to_raw(raw, end);
+                let (a, b) = json::decoded_span_to_raw(raw, start, end);
                 (s + a, b - a)
             }
             RawSpan::Delimited {
