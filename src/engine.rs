@@ -2186,11 +2186,21 @@ impl UnitScanner<'_, '_> {
         let catalogue = &self.shared.catalogue;
         let ctx = slot_context(&self.contexts, &self.shared.free, i);
         let b = value.bytes;
-        if !catalogue.gates_by_shape(ctx) || !decode::Shape::of(b).inert(b) {
+        if !catalogue.gates_by_shape(ctx) {
             return false;
         }
-        let Some(key) = catalogue.gate_key(b) else {
-            return false;
+        // A hex id (inert) is keyed at a glance.
+        let key = match catalogue.hex_gate_key(b) {
+            Some(key) => key,
+            None => {
+                if !decode::Shape::of(b).inert(b) {
+                    return false;
+                }
+                let Some(key) = catalogue.gate_key(b) else {
+                    return false;
+                };
+                key
+            }
         };
         let memo = &mut self.memos[i].keyed;
         let (gates, settled) = match memo.find(&key) {

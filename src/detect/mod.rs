@@ -1215,6 +1215,21 @@ impl Catalogue {
         })
     }
 
+    /// The [`GateKey`] of a value [`ValueStats::of_hex_id`] reads (a UUID,
+    /// a hex id or digest; always inert, see
+    /// [`crate::format::decode::Shape::inert`]), at a fraction of
+    /// [`Catalogue::gate_key`]'s work; `None` for any other value, or like
+    /// it. Letters and digits have no mark, so only a `-` can have one.
+    #[inline]
+    pub fn hex_gate_key(&self, value: &[u8]) -> Option<GateKey> {
+        let table = self.words.marks.as_deref()?;
+        let (stats, dashed) = ValueStats::of_hex_id(value)?;
+        Some(GateKey {
+            stats,
+            marks: if dashed { table[usize::from(b'-')] } else { 0 },
+        })
+    }
+
     /// The gates of any value of `key`: those [`Catalogue::gates`] gives
     /// it without a class key (a value in a field of digests aside; see
     /// [`Catalogue::gates_by_shape`]).
@@ -1660,6 +1675,42 @@ mod tests {
             checked += 1;
         });
         assert!(checked > 1000, "{checked}");
+    }
+
+    #[test]
+    fn a_hex_id_is_keyed_like_any_value_and_is_inert() {
+        let cat = Catalogue::builtin().unwrap();
+        let mut seed = 21u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        let alphabet = b"0123456789abcdef-0123456789";
+        let mut checked = 0;
+        for len in 0..=64 {
+            for _ in 0..50 {
+                let v: Vec<u8> = (0..len)
+                    .map(|_| alphabet[next() % alphabet.len()])
+                    .collect();
+                let key = cat.hex_gate_key(&v).expect("a hex id");
+                assert_eq!(
+                    Some(key),
+                    cat.gate_key(&v),
+                    "{:?}",
+                    String::from_utf8_lossy(&v)
+                );
+                if len < crate::format::decode::INERT_BELOW {
+                    assert!(crate::format::decode::Shape::of(&v).inert(&v));
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 3000);
+        for v in [&b"3F2B8C1E-9D4A"[..], b"9d4a.4c6b", b"ab cd", &[b'a'; 65]] {
+            assert_eq!(cat.hex_gate_key(v), None);
+        }
     }
 
     #[test]

@@ -357,6 +357,114 @@ impl ValueStats {
     }
 }
 
+impl ValueStats {
+    /// The statistics of a value of at most 64 bytes made only of digits,
+    /// the small letters `a` to `f` and `-` (a UUID, a hex id or digest),
+    /// and whether it holds a `-`; `None` for any other value. Equal to
+    /// [`ValueStats::of`] on those values: none holds a capital, `@`, `.`,
+    /// `:` or mask character, so only the two digit statistics are left,
+    /// read off two bit planes (digits, dashes) made with SSE2.
+    ///
+    /// Such ids are the commonest values that are not PII, and each is
+    /// new: callgrind, 100,000 UUIDs in NDJSON took 282.6M instructions
+    /// with their statistics, punctuation and shape read by the general
+    /// path, 237.6M this way (8 MB of events, two UUIDs a record: 342.2M
+    /// -> 326.1M).
+    #[inline]
+    pub fn of_hex_id(value: &[u8]) -> Option<(Self, bool)> {
+        if value.len() > 64 {
+            return None;
+        }
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE2 is part of the x86-64 baseline (see `classify`).
+        let planes = unsafe { hex_planes_sse2(value) };
+        #[cfg(not(target_arch = "x86_64"))]
+        let planes = hex_planes_bytes(value);
+        let (digit, dash) = planes?;
+        let (digit_run, streak) = match digit {
+            0 => (0, 0),
+            d if dash == 0 => {
+                let n = longest_run(d);
+                (n, n)
+            }
+            d => (max_marked(d | dash, d), longest_run(d)),
+        };
+        let stats = ValueStats {
+            digit_run,
+            streak,
+            ..ValueStats::default()
+        };
+        Some((stats, dash != 0))
+    }
+}
+
+/// The digit and dash planes of a value of at most 64 bytes of digits,
+/// `a`-`f` and `-`; `None` when any other byte occurs.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn hex_planes_bytes(value: &[u8]) -> Option<(u64, u64)> {
+    let (mut digit, mut dash) = (0u64, 0u64);
+    for (i, &b) in value.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => digit |= 1 << i,
+            b'-' => dash |= 1 << i,
+            b'a'..=b'f' => {}
+            _ => return None,
+        }
+    }
+    Some((digit, dash))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn hex_planes_sse2(value: &[u8]) -> Option<(u64, u64)> {
+    use std::arch::x86_64::{
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let n = value.len();
+    let within = |v: __m128i, lo: u8, hi: u8| {
+        _mm_and_si128(
+            _mm_cmpgt_epi8(v, _mm_set1_epi8(lo as i8 - 1)),
+            _mm_cmplt_epi8(v, _mm_set1_epi8(hi as i8 + 1)),
+        )
+    };
+    // The digit, dash and other-byte bits of 16 bytes.
+    let planes = |v: __m128i| {
+        let digit = within(v, b'0', b'9');
+        let dash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8));
+        let ok = _mm_or_si128(_mm_or_si128(digit, dash), within(v, b'a', b'f'));
+        (
+            _mm_movemask_epi8(digit) as u32 as u64,
+            _mm_movemask_epi8(dash) as u32 as u64,
+            !(_mm_movemask_epi8(ok) as u32) & 0xFFFF,
+        )
+    };
+    if n < 16 {
+        let mut padded = [b'a'; 16];
+        padded[..n].copy_from_slice(value);
+        // SAFETY: the array is 16 bytes.
+        let (digit, dash, bad) = planes(unsafe { _mm_loadu_si128(padded.as_ptr().cast()) });
+        return (bad == 0).then_some((digit, dash));
+    }
+    let (mut digit, mut dash) = (0u64, 0u64);
+    let mut at = 0;
+    while at < n {
+        // A last partial step reads the 16 bytes ending at `n` and keeps
+        // the bits of the bytes from `at` on.
+        let from = at.min(n - 16);
+        // SAFETY: `from + 16 <= n`, the length of `value`.
+        let (d, m, bad) = planes(unsafe { _mm_loadu_si128(value.as_ptr().add(from).cast()) });
+        let skip = at - from;
+        if bad >> skip != 0 {
+            return None;
+        }
+        digit |= (d >> skip) << at;
+        dash |= (m >> skip) << at;
+        at += 16;
+    }
+    Some((digit, dash))
+}
+
 /// The `colon` statistic from the count of `:`: each `::` adds five more.
 fn colon_score(value: &[u8], colons: u32) -> u32 {
     if colons < 2 {
@@ -661,6 +769,63 @@ mod tests {
                 assert!(!same_class_key(&value, &key[..len.saturating_sub(1)]) || len == 0);
             }
         }
+    }
+
+    #[test]
+    fn hex_ids_have_the_statistics_of_any_value() {
+        let mut seed = 13u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        let hex = b"0123456789abcdef-";
+        let (mut hexes, mut others) = (0, 0);
+        for len in 0..=70 {
+            for _ in 0..60 {
+                // Digits and dashes in runs, so digit runs cross dashes.
+                let mut v: Vec<u8> = (0..len)
+                    .map(|_| match next() % 4 {
+                        0 | 1 => b'0' + (next() % 10) as u8,
+                        2 => hex[next() % hex.len()],
+                        _ => b'-',
+                    })
+                    .collect();
+                if len > 0 && next() % 3 == 0 {
+                    // One byte of another kind anywhere.
+                    let other = b"gAF:.@ X*#+/\x80";
+                    v[next() % len] = other[next() % other.len()];
+                }
+                match ValueStats::of_hex_id(&v) {
+                    Some((stats, dashed)) => {
+                        hexes += 1;
+                        assert!(len <= 64);
+                        assert_eq!(
+                            stats,
+                            ValueStats::of(&v),
+                            "{:?}",
+                            String::from_utf8_lossy(&v)
+                        );
+                        assert_eq!(dashed, v.contains(&b'-'));
+                    }
+                    None => {
+                        others += 1;
+                        assert!(
+                            len > 64 || v.iter().any(|b| !hex.contains(b)),
+                            "{:?}",
+                            String::from_utf8_lossy(&v)
+                        );
+                    }
+                }
+                #[cfg(target_arch = "x86_64")]
+                if len <= 64 {
+                    // SAFETY: SSE2 is part of the x86-64 baseline.
+                    assert_eq!(unsafe { hex_planes_sse2(&v) }, hex_planes_bytes(&v));
+                }
+            }
+        }
+        assert!(hexes > 1000 && others > 500, "{hexes} {others}");
     }
 
     #[test]
