@@ -487,7 +487,30 @@ fn longest_run(mut bits: u64) -> u32 {
 }
 
 /// The most `marked` bits inside one run of `runs` bits.
+///
+/// A bit count per run: with the `popcnt` instruction where the processor
+/// has it (checked once and cached by std), which the x86-64 baseline
+/// this is built for lacks (its bit count is a dozen instructions).
+/// Callgrind, 100,000 UUIDs: 237.6M -> 227.0M instructions; 8 MB of
+/// events 326.1M -> 322.5M.
+#[inline]
 fn max_marked(runs: u64, marked: u64) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("popcnt") {
+        // SAFETY: the processor has `popcnt`, checked just above.
+        return unsafe { max_marked_popcnt(runs, marked) };
+    }
+    max_marked_any(runs, marked)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "popcnt")]
+fn max_marked_popcnt(runs: u64, marked: u64) -> u32 {
+    max_marked_any(runs, marked)
+}
+
+#[inline(always)]
+fn max_marked_any(runs: u64, marked: u64) -> u32 {
     let mut rest = runs;
     let mut max = 0;
     while rest != 0 {
@@ -768,6 +791,32 @@ mod tests {
                 }
                 assert!(!same_class_key(&value, &key[..len.saturating_sub(1)]) || len == 0);
             }
+        }
+    }
+
+    #[test]
+    fn runs_are_counted_alike_with_and_without_popcnt() {
+        let mut seed = 17u64;
+        for _ in 0..20_000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let runs = seed ^ (seed << 7);
+            let marked = runs & (seed.rotate_left(13) | seed >> 3);
+            let want = {
+                let (mut max, mut n) = (0, 0);
+                for i in 0..64 {
+                    if runs >> i & 1 == 1 {
+                        n += (marked >> i & 1) as u32;
+                        max = u32::max(max, n);
+                    } else {
+                        n = 0;
+                    }
+                }
+                max
+            };
+            assert_eq!(max_marked_any(runs, marked), want);
+            assert_eq!(max_marked(runs, marked), want);
         }
     }
 
