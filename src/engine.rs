@@ -2786,13 +2786,7 @@ mod tests {
     /// like a token, whatever the letters and digits.
     #[test]
     fn values_of_one_class_key_are_inert_alike_unless_spelled_like_a_token() {
-        let mut seed = 3u64;
-        let mut next = move || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize
-        };
+        let mut next = crate::test_numbers(3);
         let starts: [&[u8]; 6] = [b"eyJ", b"Bearer ", b"bEaReR ", b"eyj", b"{\"", b"ab"];
         let alphabet = b"09azAZXJey %&=+/-_.{}[]\"";
         let (mut checked, mut spelled) = (0, 0);

@@ -22,3 +22,22 @@ pub use engine::{BytesScan, Progress, ScanConfig, ScanError, scan, scan_bytes};
 pub use finding::Finding;
 pub use report::Report;
 pub mod policy;
+
+/// A deterministic generator for tests (a 64-bit linear congruential
+/// generator): each call gives its next state.
+#[cfg(test)]
+pub(crate) fn test_rng(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        seed
+    }
+}
+
+/// [`test_rng`]'s high bits as numbers to index and pick with.
+#[cfg(test)]
+pub(crate) fn test_numbers(seed: u64) -> impl FnMut() -> usize {
+    let mut rng = test_rng(seed);
+    move || (rng() >> 33) as usize
+}

@@ -1680,13 +1680,7 @@ mod tests {
     #[test]
     fn a_hex_id_is_keyed_like_any_value_and_is_inert() {
         let cat = Catalogue::builtin().unwrap();
-        let mut seed = 21u64;
-        let mut next = || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize
-        };
+        let mut next = crate::test_numbers(21);
         let alphabet = b"0123456789abcdef-0123456789";
         let mut checked = 0;
         for len in 0..=64 {

@@ -107,16 +107,10 @@ fn same_class_key_bytes(value: &[u8], key: &[u8]) -> bool {
 #[target_feature(enable = "sse2")]
 fn same_class_key_sse2(value: &[u8], key: &[u8]) -> bool {
     use std::arch::x86_64::{
-        __m128i, _mm_and_si128, _mm_andnot_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8,
-        _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        __m128i, _mm_and_si128, _mm_andnot_si128, _mm_cmpeq_epi8, _mm_loadu_si128,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
     let n = value.len();
-    let within = |v: __m128i, lo: u8, hi: u8| {
-        _mm_and_si128(
-            _mm_cmpgt_epi8(v, _mm_set1_epi8(lo as i8 - 1)),
-            _mm_cmplt_epi8(v, _mm_set1_epi8(hi as i8 + 1)),
-        )
-    };
     let select = |m: __m128i, class: u8, v: __m128i| {
         _mm_or_si128(
             _mm_and_si128(m, _mm_set1_epi8(class as i8)),
@@ -418,16 +412,9 @@ fn hex_planes_bytes(value: &[u8]) -> Option<(u64, u64)> {
 #[target_feature(enable = "sse2")]
 fn hex_planes_sse2(value: &[u8]) -> Option<(u64, u64)> {
     use std::arch::x86_64::{
-        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
-        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
     let n = value.len();
-    let within = |v: __m128i, lo: u8, hi: u8| {
-        _mm_and_si128(
-            _mm_cmpgt_epi8(v, _mm_set1_epi8(lo as i8 - 1)),
-            _mm_cmplt_epi8(v, _mm_set1_epi8(hi as i8 + 1)),
-        )
-    };
     // The digit, dash and other-byte bits of 16 bytes.
     let planes = |v: __m128i| {
         let digit = within(v, b'0', b'9');
@@ -537,6 +524,18 @@ struct Block {
     counts: [u32; 6],
 }
 
+/// The lanes of `v` holding a byte in `lo..=hi` (ASCII bounds), all ones.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn within(v: std::arch::x86_64::__m128i, lo: u8, hi: u8) -> std::arch::x86_64::__m128i {
+    use std::arch::x86_64::{_mm_and_si128, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_set1_epi8};
+    _mm_and_si128(
+        _mm_cmpgt_epi8(v, _mm_set1_epi8(lo as i8 - 1)),
+        _mm_cmplt_epi8(v, _mm_set1_epi8(hi as i8 + 1)),
+    )
+}
+
 /// Classifies a block with SSE2, which every x86-64 processor has: 16
 /// bytes per compare, `movemask` for the bit planes, byte-lane sums for the
 /// counts.
@@ -551,20 +550,14 @@ fn classify(block: &[u8]) -> Block {
 #[target_feature(enable = "sse2")]
 fn classify_sse2(block: &[u8]) -> Block {
     use std::arch::x86_64::{
-        __m128i, _mm_add_epi64, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8,
-        _mm_cvtsi128_si64, _mm_movemask_epi8, _mm_or_si128, _mm_sad_epu8, _mm_set_epi64x,
-        _mm_set1_epi8, _mm_setzero_si128, _mm_sub_epi8, _mm_unpackhi_epi64,
+        __m128i, _mm_add_epi64, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_movemask_epi8, _mm_or_si128,
+        _mm_sad_epu8, _mm_set_epi64x, _mm_set1_epi8, _mm_setzero_si128, _mm_sub_epi8,
+        _mm_unpackhi_epi64,
     };
     let mut padded = [0u8; 64];
     padded[..block.len()].copy_from_slice(block);
     let (halves, _) = padded.as_chunks::<8>();
     let eq = |v: __m128i, b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
-    let within = |v: __m128i, lo: u8, hi: u8| {
-        _mm_and_si128(
-            _mm_cmpgt_epi8(v, _mm_set1_epi8(lo as i8 - 1)),
-            _mm_cmplt_epi8(v, _mm_set1_epi8(hi as i8 + 1)),
-        )
-    };
     let mut acc = [_mm_setzero_si128(); 6];
     let mut out = Block::default();
     // Blocks are at most 64 bytes: the zero padding matches no class.
@@ -744,14 +737,11 @@ mod tests {
             b"(212) 555-0142",
             b"zz",
         ];
-        let mut seed = 7u64;
+        let mut next = crate::test_numbers(7);
         for len in 0..400 {
             let mut v = Vec::new();
             while v.len() < len {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                v.extend_from_slice(pieces[(seed >> 33) as usize % pieces.len()]);
+                v.extend_from_slice(pieces[next() % pieces.len()]);
             }
             assert_eq!(
                 ValueStats::of(&v),
@@ -764,13 +754,7 @@ mod tests {
 
     #[test]
     fn a_class_key_is_recognised_exactly() {
-        let mut seed = 5u64;
-        let mut next = || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize
-        };
+        let mut next = crate::test_numbers(5);
         let alphabet = b"09AZXWaz@.:-/ \x00\x80\xff{\"";
         for len in 0..=80 {
             for _ in 0..40 {
@@ -796,11 +780,9 @@ mod tests {
 
     #[test]
     fn runs_are_counted_alike_with_and_without_popcnt() {
-        let mut seed = 17u64;
+        let mut rng = crate::test_rng(17);
         for _ in 0..20_000 {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            let seed = rng();
             let runs = seed ^ (seed << 7);
             let marked = runs & (seed.rotate_left(13) | seed >> 3);
             let want = {
@@ -822,13 +804,7 @@ mod tests {
 
     #[test]
     fn hex_ids_have_the_statistics_of_any_value() {
-        let mut seed = 13u64;
-        let mut next = || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize
-        };
+        let mut next = crate::test_numbers(13);
         let hex = b"0123456789abcdef-";
         let (mut hexes, mut others) = (0, 0);
         for len in 0..=70 {
@@ -841,7 +817,7 @@ mod tests {
                         _ => b'-',
                     })
                     .collect();
-                if len > 0 && next() % 3 == 0 {
+                if len > 0 && next().is_multiple_of(3) {
                     // One byte of another kind anywhere.
                     let other = b"gAF:.@ X*#+/\x80";
                     v[next() % len] = other[next() % other.len()];
@@ -879,15 +855,12 @@ mod tests {
 
     #[test]
     fn both_block_classifiers_agree() {
-        let mut seed = 11u64;
+        let mut next = crate::test_numbers(11);
         for len in 0..=64 {
             let block: Vec<u8> = (0..len)
                 .map(|_| {
-                    seed = seed
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
                     let alphabet = b"09AZX@.:*#- ()+az\x80\xff";
-                    alphabet[(seed >> 33) as usize % alphabet.len()]
+                    alphabet[next() % alphabet.len()]
                 })
                 .collect();
             let (a, b) = (classify(&block), classify_words(&block));

@@ -452,6 +452,21 @@ fn quote_or_backslash_16(block: &[u8]) -> Option<usize> {
     (bits != 0).then(|| bits.trailing_zeros() as usize)
 }
 
+/// One bit per backslash among 16 bytes (bit `i` for `block[i]`), with one
+/// SSE2 compare.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn backslashes_16(block: &[u8]) -> u32 {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
+    assert!(block.len() >= 16);
+    // SAFETY: SSE2 is part of the x86-64 baseline; the load reads the
+    // first 16 bytes of `block`, which has them.
+    unsafe {
+        let v = _mm_loadu_si128(block.as_ptr().cast());
+        _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8))) as u32
+    }
+}
+
 /// Whether the first `n` (at most 16) bytes of `block` and `q` agree, with
 /// one SSE2 compare.
 #[cfg(target_arch = "x86_64")]
@@ -652,9 +667,6 @@ pub fn unescape(raw: &[u8], out: &mut Vec<u8>) {
 
 #[cfg(target_arch = "x86_64")]
 fn unescape_sse2(raw: &[u8], out: &mut Vec<u8>) {
-    use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8, _mm_storeu_si128,
-    };
     out.clear();
     // An escape never decodes to more bytes than it takes (at most 3 for
     // 6, 4 for 12), so the write position `w` never passes the read
@@ -663,13 +675,11 @@ fn unescape_sse2(raw: &[u8], out: &mut Vec<u8>) {
     let dst = out.as_mut_ptr();
     let (mut i, mut w) = (0, 0);
     while i + 16 <= raw.len() {
-        // SAFETY: `i + 16 <= raw.len()` bounds the load; the store writes
-        // 16 bytes at `w <= i`, below `raw.len() + 16`, the capacity.
-        let backslashes = unsafe {
-            let v = _mm_loadu_si128(raw.as_ptr().add(i).cast());
-            _mm_storeu_si128(dst.add(w).cast(), v);
-            _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8))) as u32
-        };
+        let block = &raw[i..i + 16];
+        // SAFETY: 16 bytes written at `w <= i`, below `raw.len() + 16`,
+        // the capacity; `block` is another allocation.
+        unsafe { std::ptr::copy_nonoverlapping(block.as_ptr(), dst.add(w), 16) };
+        let backslashes = backslashes_16(block);
         if backslashes == 0 {
             i += 16;
             w += 16;
@@ -750,14 +760,7 @@ fn advance_to(raw: &[u8], at: (usize, usize), decoded: usize) -> (usize, usize) 
     while r < raw.len() && d < decoded {
         #[cfg(target_arch = "x86_64")]
         if r + 16 <= raw.len() && d + 16 <= decoded {
-            use std::arch::x86_64::{
-                _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
-            };
-            // SAFETY: `r + 16 <= raw.len()` bounds the load.
-            let backslashes = unsafe {
-                let v = _mm_loadu_si128(raw.as_ptr().add(r).cast());
-                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8))) as u32
-            };
+            let backslashes = backslashes_16(&raw[r..r + 16]);
             if backslashes == 0 {
                 r += 16;
                 d += 16;
@@ -827,16 +830,13 @@ mod tests {
             b"\xc3\xa9",
             b"\"",
         ];
-        let mut seed = 9u64;
+        let mut next = crate::test_numbers(9);
         let (mut fast, mut slow) = (Vec::new(), Vec::new());
         for len in 0..300 {
             for _ in 0..8 {
                 let mut raw = Vec::new();
                 while raw.len() < len {
-                    seed = seed
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    raw.extend_from_slice(pieces[(seed >> 33) as usize % pieces.len()]);
+                    raw.extend_from_slice(pieces[next() % pieces.len()]);
                 }
                 // A lone backslash at the very end, too.
                 for raw in [&raw[..], &[&raw[..], b"\\"].concat()[..]] {
@@ -845,7 +845,7 @@ mod tests {
                     assert_eq!(fast, slow, "{:?}", String::from_utf8_lossy(raw));
                     // Every decoded offset and span maps back alike.
                     let n = fast.len();
-                    let step = 1 + (seed >> 40) as usize % 5;
+                    let step = 1 + next() % 5;
                     for a in (0..=n + 1).step_by(step) {
                         let want = decoded_to_raw_bytes(raw, a);
                         assert_eq!(decoded_to_raw(raw, a), want);
