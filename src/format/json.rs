@@ -26,6 +26,10 @@
 use super::path::{ExpectedKey, FieldId, FieldTable, Segment};
 use super::{Layers, Problem, RawSpan, Value, ValueSink};
 
+mod shapes;
+
+use shapes::{Delivered, Kind, Shapes, Token};
+
 /// Deeper levels than this share the field path of this level.
 pub const MAX_PATH_DEPTH: usize = 64;
 
@@ -35,6 +39,13 @@ pub struct JsonScratch {
     stack: Vec<Frame>,
     decoded: Vec<u8>,
     key_decoded: Vec<u8>,
+    /// Record shapes of the lines read by [`record`].
+    shapes: Shapes,
+    /// Whether the walk notes its scalars in `tokens` (to learn a shape).
+    learning: bool,
+    tokens: Vec<Token>,
+    /// Where the walk's top-level value ended.
+    value_end: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -44,6 +55,14 @@ struct Frame {
     field: FieldId,
     /// The field of the element or member being read.
     current: FieldId,
+}
+
+#[cfg(test)]
+impl JsonScratch {
+    /// Lines delivered by their shape rather than walked.
+    pub(crate) fn shaped_lines(&self) -> usize {
+        self.shapes.delivered
+    }
 }
 
 /// Extracts every scalar of one JSON value in `data` (which may carry
@@ -57,6 +76,38 @@ pub fn extract<S: ValueSink>(
     sink: &mut S,
 ) -> Result<(), Problem> {
     walk(data, 0, FieldTable::ROOT, fields, scratch, sink, true)
+}
+
+/// Extracts the record at `data[base..]` (a line of NDJSON, which may
+/// carry trailing whitespace), as [`walk`] does with root fields, but
+/// delivering a line of a known shape without walking it (see
+/// [`shapes`]).
+pub(crate) fn record<S: ValueSink>(
+    data: &[u8],
+    base: usize,
+    fields: &mut FieldTable,
+    scratch: &mut JsonScratch,
+    sink: &mut S,
+) -> Result<(), Problem> {
+    let base = if data[base..].starts_with(b"\xEF\xBB\xBF") {
+        base + 3
+    } else {
+        base
+    };
+    let learn = match Shapes::deliver(data, base, fields, scratch, sink) {
+        Delivered::Yes => return Ok(()),
+        Delivered::No { learn } => learn,
+    };
+    scratch.learning = learn;
+    scratch.tokens.clear();
+    let walked = walk(data, base, FieldTable::ROOT, fields, scratch, sink, false);
+    scratch.learning = false;
+    if learn && walked.is_ok() {
+        let tokens = std::mem::take(&mut scratch.tokens);
+        scratch.shapes.learn(data, base, &tokens, scratch.value_end);
+        scratch.tokens = tokens;
+    }
+    walked
 }
 
 /// Like [`extract`] for one value at `data[base..]` whose offsets are
@@ -119,6 +170,14 @@ pub(crate) fn walk<S: ValueSink>(
             }
             b'"' => {
                 let (start, end, escaped) = t.string()?;
+                if scratch.learning {
+                    scratch.tokens.push(Token {
+                        start,
+                        end,
+                        field: here,
+                        kind: if escaped { Kind::Escaped } else { Kind::String },
+                    });
+                }
                 emit_string(
                     data,
                     start,
@@ -135,6 +194,14 @@ pub(crate) fn walk<S: ValueSink>(
             b'n' => t.literal(b"null")?,
             b'-' | b'0'..=b'9' => {
                 let (start, end) = t.number()?;
+                if scratch.learning {
+                    scratch.tokens.push(Token {
+                        start,
+                        end,
+                        field: here,
+                        kind: Kind::Number,
+                    });
+                }
                 sink.value(
                     fields,
                     &Value {
@@ -153,6 +220,7 @@ pub(crate) fn walk<S: ValueSink>(
         // Climb until a container has a next element.
         loop {
             let Some(&frame) = scratch.stack.last() else {
+                scratch.value_end = t.pos;
                 return t.finish();
             };
             if frame.object {

@@ -24,22 +24,7 @@ pub fn extract<S: ValueSink>(
             .position(|b| !b.is_ascii_whitespace());
         if let Some(first) = first {
             sink.line(start, end, newlines);
-            let line_start = start + first;
-            // A BOM on the first line of a file is not part of the record.
-            let skip = if line[line_start..].starts_with(b"\xEF\xBB\xBF") {
-                3
-            } else {
-                0
-            };
-            if let Err(p) = json::walk(
-                line,
-                line_start + skip,
-                FieldTable::ROOT,
-                fields,
-                scratch,
-                sink,
-                false,
-            ) {
+            if let Err(p) = json::record(line, start + first, fields, scratch, sink) {
                 sink.problem(Problem {
                     offset: p.offset,
                     message: p.message,
@@ -101,5 +86,167 @@ mod tests {
         );
         assert!(c.problems.is_empty(), "{:?}", c.problems);
         assert_eq!(c.values.len(), 2);
+    }
+
+    /// The reference: every line walked, no shapes.
+    fn walked(data: &[u8]) -> Collect {
+        let mut c = Collect::default();
+        let mut fields = FieldTable::default();
+        let mut scratch = JsonScratch::default();
+        let mut start = 0;
+        while start < data.len() {
+            let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+            if let Some(first) = data[start..end]
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+            {
+                let mut base = start + first;
+                if data[base..end].starts_with(b"\xEF\xBB\xBF") {
+                    base += 3;
+                }
+                if let Err(p) = json::walk(
+                    &data[..end],
+                    base,
+                    FieldTable::ROOT,
+                    &mut fields,
+                    &mut scratch,
+                    &mut c,
+                    false,
+                ) {
+                    c.problems.push(p);
+                }
+            }
+            start = end + 1;
+        }
+        c
+    }
+
+    /// Lines of a few shapes, with values of every kind and, now and
+    /// then, a line broken or changed in one place.
+    fn generated_lines(seed: u64, n: usize) -> Vec<u8> {
+        let mut next = crate::test_numbers(seed);
+        let strings = [
+            "a@example.com",
+            "",
+            "with \\\"quotes\\\" inside",
+            "caf\\u00e9 \\\\ end",
+            "2026-07-08T09:08:45Z",
+            "a long string of words that runs past sixteen bytes",
+        ];
+        let numbers = [
+            "0",
+            "7",
+            "-12",
+            "3.25",
+            "1e9",
+            "-0.5E-3",
+            "4111111111111111",
+        ];
+        let shapes: [&[&str]; 4] = [
+            &[
+                "{\"id\":",
+                "N",
+                ",\"email\":\"",
+                "S",
+                "\",\"user\":{\"ip\":\"",
+                "S",
+                "\"},\"n\":",
+                "N",
+                "}",
+            ],
+            &[
+                "{\"a\":[",
+                "N",
+                ",",
+                "N",
+                "],\"b\":{\"c\":{\"d\":\"",
+                "S",
+                "\"}},\"t\":true,\"z\":null}",
+            ],
+            &["[\"", "S", "\",", "N", "]"],
+            &["{ \"spaced\" : \"", "S", "\" , \"k\\u0041y\": ", "N", " }"],
+        ];
+        let mut out = Vec::new();
+        for line in 0..n {
+            let mut text = String::new();
+            if next().is_multiple_of(40) {
+                // A shape of its own: a key never seen before.
+                text = format!("{{\"k{line}\":{}}}", next() % 1000);
+            } else {
+                for part in shapes[next() % shapes.len()] {
+                    match *part {
+                        "S" => text.push_str(strings[next() % strings.len()]),
+                        "N" if next().is_multiple_of(10) => text.push_str("\"not a number\""),
+                        "N" => text.push_str(numbers[next() % numbers.len()]),
+                        p => text.push_str(p),
+                    }
+                }
+            }
+            if next().is_multiple_of(12) && !text.is_empty() {
+                let at = next() % text.len();
+                if text.is_char_boundary(at) {
+                    match next() % 5 {
+                        0 => text.truncate(at),
+                        1 => text.insert(at, '"'),
+                        2 => text.insert(at, ' '),
+                        3 => text.push_str(" x"),
+                        _ => text.insert_str(at, "01"),
+                    }
+                }
+            }
+            if next().is_multiple_of(16) {
+                text.push('\r');
+            }
+            out.extend_from_slice(text.as_bytes());
+            out.push(b'\n');
+        }
+        out
+    }
+
+    #[test]
+    fn lines_of_a_kept_shape_give_what_the_walk_gives() {
+        for seed in 0..20 {
+            let data = generated_lines(seed, 400);
+            let mut c = Collect::default();
+            let mut scratch = JsonScratch::default();
+            extract(&data, &mut FieldTable::default(), &mut scratch, &mut c);
+            assert!(scratch.shaped_lines() > 100, "{}", scratch.shaped_lines());
+            let w = walked(&data);
+            assert_eq!(c.values, w.values, "seed {seed}");
+            assert_eq!(c.spans, w.spans, "seed {seed}");
+            assert_eq!(c.records, w.records, "seed {seed}");
+            let problems = |c: &Collect| {
+                c.problems
+                    .iter()
+                    .map(|p| (p.offset, p.message.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(problems(&c), problems(&w), "seed {seed}");
+            assert!(!w.problems.is_empty() && w.values.len() > 1000);
+        }
+    }
+
+    #[test]
+    fn a_stream_whose_lines_never_repeat_a_shape_is_still_read_whole() {
+        // Past a window of lines that match no shape, shapes rest for a
+        // while, then are tried again.
+        let mut data = Vec::new();
+        for i in 0..300 {
+            data.extend_from_slice(format!("{{\"k{i}\":\"v{i}\"}}\n").as_bytes());
+        }
+        for i in 0..5000 {
+            data.extend_from_slice(
+                format!("{{\"id\":{i},\"e\":\"x{i}@example.com\"}}\n").as_bytes(),
+            );
+        }
+        let mut c = Collect::default();
+        let mut scratch = JsonScratch::default();
+        extract(&data, &mut FieldTable::default(), &mut scratch, &mut c);
+        let w = walked(&data);
+        assert_eq!(c.values, w.values);
+        assert_eq!(c.spans, w.spans);
+        assert_eq!(c.values.len(), 300 + 10_000);
+        // Tried again after the rest, the one shape of the rest is matched.
+        assert!(scratch.shaped_lines() > 700, "{}", scratch.shaped_lines());
     }
 }

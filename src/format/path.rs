@@ -8,6 +8,8 @@
 //! path string is built only the first time a field is seen. The
 //! detector's field context is then computed once per field.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rustc_hash::FxHashMap;
 
 /// Index of an interned field path in a [`FieldTable`].
@@ -97,6 +99,10 @@ pub struct FieldTable {
     /// A parameter's or column's label, built here to be looked up (one
     /// allocation per header of every HAR entry, before).
     label: Vec<u8>,
+    /// Unique among the tables of a run: what holds field ids apart from
+    /// the table (the JSON reader's record shapes) tells by it whether
+    /// they are still this table's.
+    id: u64,
 }
 
 impl Default for FieldTable {
@@ -112,13 +118,21 @@ impl Default for FieldTable {
                 element: None,
             }],
             label: Vec::new(),
+            id: NEXT_TABLE.fetch_add(1, Ordering::Relaxed),
         }
     }
 }
 
+static NEXT_TABLE: AtomicU64 = AtomicU64::new(1);
+
 impl FieldTable {
     /// The root field `$`.
     pub const ROOT: FieldId = FieldId(0);
+
+    /// This table's identity: no other table of the run has it.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
 
     /// Says that a new object of field `parent` starts: its first key is
     /// expected to be the first key seen in earlier objects.

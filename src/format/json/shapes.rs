@@ -1,0 +1,272 @@
+//! Record shapes: the lines of an NDJSON stream mostly repeat a few
+//! shapes, and two records of one shape differ only inside their scalars.
+//! The bytes between one scalar and the next (`","ts":"`, `},"ua":"`) are
+//! the same, and so are the fields they lead to.
+//!
+//! After the walk has read a line, its shape is kept: for each scalar, the
+//! bytes before it and its field. A later line is first matched against
+//! the shapes kept: each gap is compared in place (one 16-byte compare for
+//! gaps of up to 16 bytes), each string's end found as the walk finds it,
+//! each number read by the walk's grammar, and what follows the last
+//! scalar must be the shape's tail and then whitespace. A line that
+//! matches is valid JSON whose scalars have exactly the fields the walk
+//! would give them, so its values go to the sink without walking keys,
+//! objects and arrays; any other line is walked (and its shape learned).
+//! A match is complete before anything is delivered, so a line that
+//! breaks off late costs its partial match and a walk, never a value twice.
+//!
+//! Where shapes hardly repeat (records of ever new keys, arrays of varying
+//! length), a stream that matched under a quarter of 256 lines is walked
+//! without trying shapes for the next 4,096.
+//!
+//! Callgrind, 8 MB of generated events, whole scan: see `engine`'s module
+//! documentation for the figures.
+
+use super::{JsonScratch, Tokenizer, emit_string};
+use crate::format::path::{FieldId, FieldTable};
+use crate::format::{Layers, RawSpan, Value, ValueSink};
+
+/// Shapes kept per reader, most recently matched first.
+const MAX_SHAPES: usize = 8;
+/// A line of more scalars than this is not kept as a shape.
+const MAX_STEPS: usize = 512;
+/// Lines per tally of matches.
+const WINDOW: u32 = 256;
+/// Lines walked without trying shapes after a window of few matches.
+const COOLDOWN: u32 = 4096;
+
+/// One scalar of a record: its body's bounds (a string's without its
+/// quotes) and its field.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Token {
+    pub start: usize,
+    pub end: usize,
+    pub field: FieldId,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Number,
+    String,
+    /// A string with a backslash in its body.
+    Escaped,
+}
+
+/// The shapes of one reader, for the field ids of one [`FieldTable`].
+#[derive(Debug, Default)]
+pub(super) struct Shapes {
+    table: u64,
+    kept: Vec<Shape>,
+    /// The scalars of the line being matched.
+    found: Vec<Token>,
+    lines: u32,
+    hits: u32,
+    cooldown: u32,
+    /// Lines delivered by shape, for tests.
+    #[cfg(test)]
+    pub delivered: usize,
+}
+
+#[derive(Debug)]
+struct Shape {
+    steps: Vec<Step>,
+    /// Gaps longer than 16 bytes, then the tail.
+    long: Vec<u8>,
+    /// Where the tail starts in `long`.
+    tail: usize,
+}
+
+#[derive(Debug)]
+struct Step {
+    /// The gap before the scalar, zero-padded, when it fits.
+    gap: [u8; 16],
+    len: usize,
+    /// Where the gap starts in the shape's `long` bytes, when it does not fit.
+    long: usize,
+    field: FieldId,
+    number: bool,
+}
+
+impl Shape {
+    /// Learns the shape of the value at `data[base..end]` from its scalars.
+    fn learn(data: &[u8], base: usize, tokens: &[Token], end: usize) -> Shape {
+        let mut steps = Vec::with_capacity(tokens.len());
+        let mut long = Vec::new();
+        let mut prev = base;
+        for t in tokens {
+            let gap = &data[prev..t.start];
+            let mut padded = [0u8; 16];
+            let at = long.len();
+            if gap.len() <= 16 {
+                padded[..gap.len()].copy_from_slice(gap);
+            } else {
+                long.extend_from_slice(gap);
+            }
+            steps.push(Step {
+                gap: padded,
+                len: gap.len(),
+                long: at,
+                field: t.field,
+                number: t.kind == Kind::Number,
+            });
+            prev = t.end;
+        }
+        let tail = long.len();
+        long.extend_from_slice(&data[prev..end]);
+        Shape { steps, long, tail }
+    }
+
+    /// Whether the value at `data[base..]` has this shape (and only
+    /// whitespace after it); its scalars are left in `found`.
+    fn matches(&self, data: &[u8], base: usize, found: &mut Vec<Token>) -> bool {
+        found.clear();
+        let mut t = Tokenizer { data, pos: base };
+        for step in &self.steps {
+            if !self.gap_at(data, t.pos, step) {
+                return false;
+            }
+            t.pos += step.len;
+            if step.number {
+                if !matches!(data.get(t.pos), Some(b'-' | b'0'..=b'9')) {
+                    return false;
+                }
+                let Ok((start, end)) = t.number() else {
+                    return false;
+                };
+                found.push(Token {
+                    start,
+                    end,
+                    field: step.field,
+                    kind: Kind::Number,
+                });
+            } else {
+                // The gap ended with the string's opening quote.
+                t.pos -= 1;
+                let Ok((start, end, escaped)) = t.string() else {
+                    return false;
+                };
+                // The next gap starts with the closing quote.
+                t.pos = end;
+                found.push(Token {
+                    start,
+                    end,
+                    field: step.field,
+                    kind: if escaped { Kind::Escaped } else { Kind::String },
+                });
+            }
+        }
+        let tail = &self.long[self.tail..];
+        data[t.pos..].starts_with(tail)
+            && data[t.pos + tail.len()..]
+                .iter()
+                .all(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+    }
+
+    #[inline]
+    fn gap_at(&self, data: &[u8], pos: usize, step: &Step) -> bool {
+        if step.len > 16 {
+            return data[pos..].starts_with(&self.long[step.long..step.long + step.len]);
+        }
+        #[cfg(target_arch = "x86_64")]
+        if let Some(block) = data.get(pos..pos + 16) {
+            return super::same_16(block, &step.gap, step.len);
+        }
+        data[pos..].starts_with(&step.gap[..step.len])
+    }
+}
+
+impl Shapes {
+    /// Delivers the value at `data[base..]` (a record) if it has a kept
+    /// shape: returns whether it did. Otherwise says whether the walk
+    /// should note the line's scalars to learn its shape.
+    pub(super) fn deliver<S: ValueSink>(
+        data: &[u8],
+        base: usize,
+        fields: &mut FieldTable,
+        scratch: &mut JsonScratch,
+        sink: &mut S,
+    ) -> Delivered {
+        let shapes = &mut scratch.shapes;
+        if shapes.table != fields.id() {
+            *shapes = Shapes {
+                table: fields.id(),
+                ..Shapes::default()
+            };
+        }
+        if shapes.cooldown > 0 {
+            shapes.cooldown -= 1;
+            return Delivered::No { learn: false };
+        }
+        let mut found = std::mem::take(&mut shapes.found);
+        let hit = shapes
+            .kept
+            .iter()
+            .position(|s| s.matches(data, base, &mut found));
+        shapes.tally(hit.is_some());
+        let Some(i) = hit else {
+            shapes.found = found;
+            return Delivered::No { learn: true };
+        };
+        shapes.kept[..=i].rotate_right(1);
+        #[cfg(test)]
+        {
+            shapes.delivered += 1;
+        }
+        sink.record();
+        for t in &found {
+            match t.kind {
+                Kind::Number => sink.value(
+                    fields,
+                    &Value {
+                        field: Some(t.field),
+                        bytes: &data[t.start..t.end],
+                        raw: RawSpan::Verbatim { start: t.start },
+                        layers: Layers::NONE,
+                    },
+                ),
+                Kind::String | Kind::Escaped => emit_string(
+                    data,
+                    t.start,
+                    t.end - t.start,
+                    t.kind == Kind::Escaped,
+                    t.field,
+                    fields,
+                    scratch,
+                    sink,
+                ),
+            }
+        }
+        scratch.shapes.found = found;
+        Delivered::Yes
+    }
+
+    /// Keeps the shape of the value the walk just read at `data[base..end]`.
+    pub(super) fn learn(&mut self, data: &[u8], base: usize, tokens: &[Token], end: usize) {
+        if tokens.len() > MAX_STEPS {
+            return;
+        }
+        if self.kept.len() == MAX_SHAPES {
+            self.kept.pop();
+        }
+        self.kept.insert(0, Shape::learn(data, base, tokens, end));
+    }
+
+    fn tally(&mut self, hit: bool) {
+        self.lines += 1;
+        self.hits += u32::from(hit);
+        if self.lines == WINDOW {
+            if self.hits * 4 < self.lines {
+                self.cooldown = COOLDOWN;
+            }
+            self.lines = 0;
+            self.hits = 0;
+        }
+    }
+}
+
+/// What [`Shapes::deliver`] did.
+pub(super) enum Delivered {
+    Yes,
+    No { learn: bool },
+}
