@@ -46,6 +46,9 @@ pub struct JsonScratch {
     tokens: Vec<Token>,
     /// Where the walk's top-level value ended.
     value_end: usize,
+    /// The array element whose shape is being learned: the depth of its
+    /// array's frame, where it starts and its field.
+    element: Option<(usize, usize, FieldId)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -59,9 +62,16 @@ struct Frame {
 
 #[cfg(test)]
 impl JsonScratch {
-    /// Lines delivered by their shape rather than walked.
+    /// Lines and elements delivered by their shape rather than walked.
     pub(crate) fn shaped_lines(&self) -> usize {
         self.shapes.delivered
+    }
+
+    /// A scratch that walks every value, never matching shapes.
+    pub(crate) fn without_shapes() -> JsonScratch {
+        let mut s = JsonScratch::default();
+        s.shapes.off = true;
+        s
     }
 }
 
@@ -94,8 +104,8 @@ pub(crate) fn record<S: ValueSink>(
     } else {
         base
     };
-    let learn = match Shapes::deliver(data, base, fields, scratch, sink) {
-        Delivered::Yes => return Ok(()),
+    let learn = match Shapes::deliver(data, base, FieldTable::ROOT, fields, scratch, sink) {
+        Delivered::Yes { .. } => return Ok(()),
         Delivered::No { learn } => learn,
     };
     scratch.learning = learn;
@@ -104,7 +114,9 @@ pub(crate) fn record<S: ValueSink>(
     scratch.learning = false;
     if learn && walked.is_ok() {
         let tokens = std::mem::take(&mut scratch.tokens);
-        scratch.shapes.learn(data, base, &tokens, scratch.value_end);
+        scratch
+            .shapes
+            .learn(data, base, FieldTable::ROOT, &tokens, scratch.value_end);
         scratch.tokens = tokens;
     }
     walked
@@ -130,6 +142,10 @@ pub(crate) fn walk<S: ValueSink>(
     };
     let mut t = Tokenizer { data, pos: base };
     scratch.stack.clear();
+    // An element left half learned by a walk that broke off.
+    if scratch.element.take().is_some() {
+        scratch.learning = false;
+    }
     let mut next = t.peek()?;
     if !(next == b'[' && top_records) {
         sink.record();
@@ -164,8 +180,10 @@ pub(crate) fn walk<S: ValueSink>(
                     if top_records && scratch.stack.len() == 1 {
                         sink.record();
                     }
-                    next = t.peek()?;
-                    descended = true;
+                    if !shaped_element(&mut t, current, fields, scratch, sink) {
+                        next = t.peek()?;
+                        descended = true;
+                    }
                 }
             }
             b'"' => {
@@ -223,6 +241,16 @@ pub(crate) fn walk<S: ValueSink>(
                 scratch.value_end = t.pos;
                 return t.finish();
             };
+            if let Some((depth, start, field)) = scratch.element
+                && depth == scratch.stack.len()
+            {
+                // The element being learned was read whole.
+                scratch.element = None;
+                scratch.learning = false;
+                let tokens = std::mem::take(&mut scratch.tokens);
+                scratch.shapes.learn(data, start, field, &tokens, t.pos);
+                scratch.tokens = tokens;
+            }
             if frame.object {
                 let expected = expected(fields, scratch, frame.field);
                 if let Some(key) = t.object_next(expected)? {
@@ -237,10 +265,50 @@ pub(crate) fn walk<S: ValueSink>(
                 if top_records && scratch.stack.len() == 1 {
                     sink.record();
                 }
+                if shaped_element(&mut t, frame.current, fields, scratch, sink) {
+                    continue;
+                }
                 next = t.peek()?;
                 break;
             }
             scratch.stack.pop();
+        }
+    }
+}
+
+/// At an element of field `field` of an array (whose frame is on top of
+/// the stack): an object element of a kept shape is delivered, leaving
+/// `t` after it, and true returned. Otherwise the walk is set to learn
+/// the element's shape, unless it is learning one already (a record's,
+/// an outer element's) or the element is no object (arrays of scalars
+/// cost little to walk).
+#[inline]
+fn shaped_element<S: ValueSink>(
+    t: &mut Tokenizer<'_>,
+    field: FieldId,
+    fields: &mut FieldTable,
+    scratch: &mut JsonScratch,
+    sink: &mut S,
+) -> bool {
+    if scratch.learning {
+        return false;
+    }
+    t.skip_ws();
+    if t.data.get(t.pos) != Some(&b'{') {
+        return false;
+    }
+    match Shapes::deliver(t.data, t.pos, field, fields, scratch, sink) {
+        Delivered::Yes { end } => {
+            t.pos = end;
+            true
+        }
+        Delivered::No { learn } => {
+            if learn {
+                scratch.learning = true;
+                scratch.tokens.clear();
+                scratch.element = Some((scratch.stack.len(), t.pos, field));
+            }
+            false
         }
     }
 }
@@ -639,6 +707,7 @@ fn element(fields: &mut FieldTable, scratch: &JsonScratch, parent: FieldId) -> F
 }
 
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn emit_string<S: ValueSink>(
     data: &[u8],
     start: usize,
@@ -879,6 +948,114 @@ mod tests {
     use super::*;
     use crate::format::FieldTable;
     use crate::format::tests_support::Collect;
+
+    /// A document of records: an array of objects of a few shapes (at the
+    /// top or under a key, pretty or not, with nested arrays of objects),
+    /// values of every kind, and now and then one place broken.
+    fn generated_document(seed: u64) -> Vec<u8> {
+        let mut next = crate::test_numbers(seed);
+        let strings = [
+            "a@example.com",
+            "",
+            "say \\\"hi\\\"",
+            "caf\\u00e9",
+            "a phrase longer than sixteen bytes",
+        ];
+        let numbers = ["0", "-12", "3.25", "1e9", "4111111111111111"];
+        let pretty = next().is_multiple_of(2);
+        let (nl, ind) = if pretty { ("\n", "  ") } else { ("", "") };
+        let mut out = String::new();
+        let top = next().is_multiple_of(2);
+        out.push_str(&if top {
+            format!("[{nl}")
+        } else {
+            format!("{{{nl}{ind}\"exported_at\": \"2026-11-01\",{nl}{ind}\"records\": [{nl}")
+        });
+        let records = 50 + next() % 100;
+        for r in 0..records {
+            let mut rec = format!(
+                "{ind}{ind}{{{nl}{ind}{ind}{ind}\"id\": {}",
+                numbers[next() % numbers.len()]
+            );
+            let s = |next: &mut dyn FnMut() -> usize| strings[next() % strings.len()];
+            rec.push_str(&format!(
+                ",{nl}{ind}{ind}{ind}\"name\": \"{}\"",
+                s(&mut next)
+            ));
+            if next().is_multiple_of(4) {
+                rec.push_str(&format!(
+                    ",{nl}{ind}{ind}{ind}\"email\": \"{}\"",
+                    s(&mut next)
+                ));
+            }
+            let items = next() % 3;
+            rec.push_str(&format!(",{nl}{ind}{ind}{ind}\"items\": ["));
+            for i in 0..items {
+                if i > 0 {
+                    rec.push(',');
+                }
+                rec.push_str(&format!(
+                    "{{ \"sku\": \"{}\", \"qty\": {} }}",
+                    s(&mut next),
+                    numbers[next() % numbers.len()]
+                ));
+            }
+            rec.push_str(&format!(
+                "],{nl}{ind}{ind}{ind}\"ok\": {}{nl}{ind}{ind}}}",
+                ["true", "null", "\"yes\""][next() % 3]
+            ));
+            if next().is_multiple_of(400) {
+                let at = next() % rec.len();
+                if rec.is_char_boundary(at) {
+                    match next() % 4 {
+                        0 => rec.insert(at, '"'),
+                        1 => rec.insert(at, ' '),
+                        2 => rec.insert_str(at, "01"),
+                        _ => rec.insert(at, '}'),
+                    }
+                }
+            }
+            out.push_str(&rec);
+            if r + 1 < records {
+                out.push(',');
+            }
+            out.push_str(nl);
+        }
+        out.push_str(if top { "]\n" } else { "  ]\n}\n" });
+        out.into_bytes()
+    }
+
+    #[test]
+    fn elements_of_a_kept_shape_give_what_the_walk_gives() {
+        let mut shaped = 0;
+        let mut broken = 0;
+        for seed in 0..60 {
+            let data = generated_document(seed);
+            let read = |mut scratch: JsonScratch| {
+                let mut c = Collect::default();
+                let mut fields = FieldTable::default();
+                if let Err(p) = extract(&data, &mut fields, &mut scratch, &mut c) {
+                    c.problems.push(p);
+                }
+                (c, scratch.shaped_lines())
+            };
+            let (c, n) = read(JsonScratch::default());
+            let (w, _) = read(JsonScratch::without_shapes());
+            shaped += n;
+            broken += usize::from(!w.problems.is_empty());
+            assert_eq!(c.values, w.values, "seed {seed}");
+            assert_eq!(c.spans, w.spans, "seed {seed}");
+            assert_eq!(c.records, w.records, "seed {seed}");
+            let problems = |c: &Collect| {
+                c.problems
+                    .iter()
+                    .map(|p| (p.offset, p.message.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(problems(&c), problems(&w), "seed {seed}");
+        }
+        assert!(shaped > 2000 && broken >= 3, "{shaped} {broken}");
+    }
 
     #[test]
     fn unescaping_by_blocks_agrees_with_the_byte_version() {

@@ -27,7 +27,7 @@ use crate::format::path::{FieldId, FieldTable};
 use crate::format::{Layers, RawSpan, Value, ValueSink};
 
 /// Shapes kept per reader, most recently matched first.
-const MAX_SHAPES: usize = 8;
+const MAX_SHAPES: usize = 16;
 /// A line of more scalars than this is not kept as a shape.
 const MAX_STEPS: usize = 512;
 /// Lines per tally of matches.
@@ -63,13 +63,19 @@ pub(super) struct Shapes {
     lines: u32,
     hits: u32,
     cooldown: u32,
-    /// Lines delivered by shape, for tests.
+    /// Values delivered by shape, for tests.
     #[cfg(test)]
     pub delivered: usize,
+    /// Tests read with shapes off, to compare.
+    #[cfg(test)]
+    pub off: bool,
 }
 
 #[derive(Debug)]
 struct Shape {
+    /// The field of the values of this shape: the root for lines, an
+    /// array's element field for its elements.
+    field: FieldId,
     steps: Vec<Step>,
     /// Gaps longer than 16 bytes, then the tail.
     long: Vec<u8>,
@@ -90,7 +96,7 @@ struct Step {
 
 impl Shape {
     /// Learns the shape of the value at `data[base..end]` from its scalars.
-    fn learn(data: &[u8], base: usize, tokens: &[Token], end: usize) -> Shape {
+    fn learn(data: &[u8], base: usize, field: FieldId, tokens: &[Token], end: usize) -> Shape {
         let mut steps = Vec::with_capacity(tokens.len());
         let mut long = Vec::new();
         let mut prev = base;
@@ -114,25 +120,37 @@ impl Shape {
         }
         let tail = long.len();
         long.extend_from_slice(&data[prev..end]);
-        Shape { steps, long, tail }
+        Shape {
+            field,
+            steps,
+            long,
+            tail,
+        }
     }
 
-    /// Whether the value at `data[base..]` has this shape (and only
-    /// whitespace after it); its scalars are left in `found`.
-    fn matches(&self, data: &[u8], base: usize, found: &mut Vec<Token>) -> bool {
+    /// Whether the value at `data[base..]` has this shape (and, when it
+    /// is a whole line, only whitespace after it): where it ends. Its
+    /// scalars are left in `found`.
+    fn matches(
+        &self,
+        data: &[u8],
+        base: usize,
+        whole: bool,
+        found: &mut Vec<Token>,
+    ) -> Option<usize> {
         found.clear();
         let mut t = Tokenizer { data, pos: base };
         for step in &self.steps {
             if !self.gap_at(data, t.pos, step) {
-                return false;
+                return None;
             }
             t.pos += step.len;
             if step.number {
                 if !matches!(data.get(t.pos), Some(b'-' | b'0'..=b'9')) {
-                    return false;
+                    return None;
                 }
                 let Ok((start, end)) = t.number() else {
-                    return false;
+                    return None;
                 };
                 found.push(Token {
                     start,
@@ -144,7 +162,7 @@ impl Shape {
                 // The gap ended with the string's opening quote.
                 t.pos -= 1;
                 let Ok((start, end, escaped)) = t.string() else {
-                    return false;
+                    return None;
                 };
                 // The next gap starts with the closing quote.
                 t.pos = end;
@@ -157,10 +175,16 @@ impl Shape {
             }
         }
         let tail = &self.long[self.tail..];
-        data[t.pos..].starts_with(tail)
-            && data[t.pos + tail.len()..]
+        if !data[t.pos..].starts_with(tail) {
+            return None;
+        }
+        let end = t.pos + tail.len();
+        let rest_blank = || {
+            data[end..]
                 .iter()
                 .all(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+        };
+        (!whole || rest_blank()).then_some(end)
     }
 
     #[inline]
@@ -177,12 +201,15 @@ impl Shape {
 }
 
 impl Shapes {
-    /// Delivers the value at `data[base..]` (a record) if it has a kept
-    /// shape: returns whether it did. Otherwise says whether the walk
-    /// should note the line's scalars to learn its shape.
+    /// Delivers the value of field `field` at `data[base..]` if it has a
+    /// kept shape: a whole line (a record) when `field` is the root, else
+    /// an array's element (whose start as a record, if it is one, the
+    /// caller told the sink). Otherwise says whether the walk should note
+    /// the value's scalars to learn its shape.
     pub(super) fn deliver<S: ValueSink>(
         data: &[u8],
         base: usize,
+        field: FieldId,
         fields: &mut FieldTable,
         scratch: &mut JsonScratch,
         sink: &mut S,
@@ -191,20 +218,29 @@ impl Shapes {
         if shapes.table != fields.id() {
             *shapes = Shapes {
                 table: fields.id(),
+                #[cfg(test)]
+                off: shapes.off,
                 ..Shapes::default()
             };
+        }
+        #[cfg(test)]
+        if shapes.off {
+            return Delivered::No { learn: false };
         }
         if shapes.cooldown > 0 {
             shapes.cooldown -= 1;
             return Delivered::No { learn: false };
         }
+        let line = field == FieldTable::ROOT;
         let mut found = std::mem::take(&mut shapes.found);
-        let hit = shapes
-            .kept
-            .iter()
-            .position(|s| s.matches(data, base, &mut found));
+        let hit = shapes.kept.iter().enumerate().find_map(|(i, s)| {
+            if s.field != field {
+                return None;
+            }
+            Some((i, s.matches(data, base, line, &mut found)?))
+        });
         shapes.tally(hit.is_some());
-        let Some(i) = hit else {
+        let Some((i, end)) = hit else {
             shapes.found = found;
             return Delivered::No { learn: true };
         };
@@ -213,7 +249,9 @@ impl Shapes {
         {
             shapes.delivered += 1;
         }
-        sink.record();
+        if line {
+            sink.record();
+        }
         for t in &found {
             match t.kind {
                 Kind::Number => sink.value(
@@ -238,18 +276,26 @@ impl Shapes {
             }
         }
         scratch.shapes.found = found;
-        Delivered::Yes
+        Delivered::Yes { end }
     }
 
     /// Keeps the shape of the value the walk just read at `data[base..end]`.
-    pub(super) fn learn(&mut self, data: &[u8], base: usize, tokens: &[Token], end: usize) {
+    pub(super) fn learn(
+        &mut self,
+        data: &[u8],
+        base: usize,
+        field: FieldId,
+        tokens: &[Token],
+        end: usize,
+    ) {
         if tokens.len() > MAX_STEPS {
             return;
         }
         if self.kept.len() == MAX_SHAPES {
             self.kept.pop();
         }
-        self.kept.insert(0, Shape::learn(data, base, tokens, end));
+        self.kept
+            .insert(0, Shape::learn(data, base, field, tokens, end));
     }
 
     fn tally(&mut self, hit: bool) {
@@ -267,6 +313,11 @@ impl Shapes {
 
 /// What [`Shapes::deliver`] did.
 pub(super) enum Delivered {
-    Yes,
-    No { learn: bool },
+    /// Delivered; the value ends at `end`.
+    Yes {
+        end: usize,
+    },
+    No {
+        learn: bool,
+    },
 }
