@@ -16,8 +16,9 @@
 //! breaks off late costs its partial match and a walk, never a value twice.
 //!
 //! Where shapes hardly repeat (records of ever new keys, arrays of varying
-//! length), a stream that matched under a quarter of 256 lines is walked
-//! without trying shapes for the next 4,096.
+//! length), a stream that matched under a quarter of 64 values is walked
+//! without trying shapes for the next 16,384, twice as many after each
+//! such window in a row (up to about a million).
 //!
 //! Callgrind, 8 MB of generated events, whole scan: see `engine`'s module
 //! documentation for the figures.
@@ -30,10 +31,12 @@ use crate::format::{Layers, RawSpan, Value, ValueSink};
 const MAX_SHAPES: usize = 16;
 /// A line of more scalars than this is not kept as a shape.
 const MAX_STEPS: usize = 512;
-/// Lines per tally of matches.
-const WINDOW: u32 = 256;
-/// Lines walked without trying shapes after a window of few matches.
-const COOLDOWN: u32 = 4096;
+/// Values (lines, elements) per tally of matches.
+const WINDOW: u32 = 64;
+/// Values walked without trying shapes after a window of few matches; it
+/// doubles with each such window in a row, up to [`MAX_COOLDOWN`].
+const COOLDOWN: u32 = 16 * 1024;
+const MAX_COOLDOWN: u32 = 1 << 20;
 
 /// One scalar of a record: its body's bounds (a string's without its
 /// quotes) and its field.
@@ -63,6 +66,8 @@ pub(super) struct Shapes {
     lines: u32,
     hits: u32,
     cooldown: u32,
+    /// The next cooldown (zero: [`COOLDOWN`]).
+    backoff: u32,
     /// Values delivered by shape, for tests.
     #[cfg(test)]
     pub delivered: usize,
@@ -129,28 +134,33 @@ impl Shape {
     }
 
     /// Whether the value at `data[base..]` has this shape (and, when it
-    /// is a whole line, only whitespace after it): where it ends. Its
-    /// scalars are left in `found`.
+    /// is a whole line, only whitespace after it): `Ok` with where it ends,
+    /// or `Err` with the step that failed (the number of steps for the
+    /// tail). The match starts at step `from`, the scalars of the steps
+    /// before it being the first in `found` (as a shape with the same
+    /// first steps left them); `found` is left with the scalars matched.
     fn matches(
         &self,
         data: &[u8],
         base: usize,
         whole: bool,
+        from: usize,
         found: &mut Vec<Token>,
-    ) -> Option<usize> {
-        found.clear();
-        let mut t = Tokenizer { data, pos: base };
-        for step in &self.steps {
+    ) -> Result<usize, usize> {
+        found.truncate(from);
+        let pos = from.checked_sub(1).map_or(base, |k| found[k].end);
+        let mut t = Tokenizer { data, pos };
+        for (k, step) in self.steps.iter().enumerate().skip(from) {
             if !self.gap_at(data, t.pos, step) {
-                return None;
+                return Err(k);
             }
             t.pos += step.len;
             if step.number {
                 if !matches!(data.get(t.pos), Some(b'-' | b'0'..=b'9')) {
-                    return None;
+                    return Err(k);
                 }
                 let Ok((start, end)) = t.number() else {
-                    return None;
+                    return Err(k);
                 };
                 found.push(Token {
                     start,
@@ -162,7 +172,7 @@ impl Shape {
                 // The gap ended with the string's opening quote.
                 t.pos -= 1;
                 let Ok((start, end, escaped)) = t.string() else {
-                    return None;
+                    return Err(k);
                 };
                 // The next gap starts with the closing quote.
                 t.pos = end;
@@ -175,8 +185,9 @@ impl Shape {
             }
         }
         let tail = &self.long[self.tail..];
+        let failed = Err(self.steps.len());
         if !data[t.pos..].starts_with(tail) {
-            return None;
+            return failed;
         }
         let end = t.pos + tail.len();
         let rest_blank = || {
@@ -184,7 +195,34 @@ impl Shape {
                 .iter()
                 .all(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
         };
-        (!whole || rest_blank()).then_some(end)
+        if whole && !rest_blank() {
+            return failed;
+        }
+        Ok(end)
+    }
+
+    /// How many first steps (up to `limit`) this shape and `other` share:
+    /// the same gap before a scalar of the same kind and field.
+    fn common_steps(&self, other: &Shape, limit: usize) -> usize {
+        self.steps
+            .iter()
+            .zip(&other.steps)
+            .take(limit)
+            .take_while(|(a, b)| {
+                a.len == b.len
+                    && a.field == b.field
+                    && a.number == b.number
+                    && self.gap(a) == other.gap(b)
+            })
+            .count()
+    }
+
+    fn gap<'s>(&'s self, step: &'s Step) -> &'s [u8] {
+        if step.len > 16 {
+            &self.long[step.long..step.long + step.len]
+        } else {
+            &step.gap[..step.len]
+        }
     }
 
     #[inline]
@@ -233,12 +271,34 @@ impl Shapes {
         }
         let line = field == FieldTable::ROOT;
         let mut found = std::mem::take(&mut shapes.found);
-        let hit = shapes.kept.iter().enumerate().find_map(|(i, s)| {
+        found.clear();
+        // Shapes of one stream share first steps: a shape is matched from
+        // where it parts from the last one tried, and skipped when it
+        // shares that one's failed step.
+        let mut failed: Option<(&Shape, usize)> = None;
+        let mut hit = None;
+        for (i, s) in shapes.kept.iter().enumerate() {
             if s.field != field {
-                return None;
+                continue;
             }
-            Some((i, s.matches(data, base, line, &mut found)?))
-        });
+            let from = match failed {
+                Some((last, k)) => {
+                    let common = last.common_steps(s, k + 1);
+                    if common > k {
+                        continue;
+                    }
+                    common
+                }
+                None => 0,
+            };
+            match s.matches(data, base, line, from, &mut found) {
+                Ok(end) => {
+                    hit = Some((i, end));
+                    break;
+                }
+                Err(k) => failed = Some((s, k)),
+            }
+        }
         shapes.tally(hit.is_some());
         let Some((i, end)) = hit else {
             shapes.found = found;
@@ -303,7 +363,10 @@ impl Shapes {
         self.hits += u32::from(hit);
         if self.lines == WINDOW {
             if self.hits * 4 < self.lines {
-                self.cooldown = COOLDOWN;
+                self.cooldown = self.backoff.max(COOLDOWN);
+                self.backoff = (self.cooldown * 2).min(MAX_COOLDOWN);
+            } else {
+                self.backoff = 0;
             }
             self.lines = 0;
             self.hits = 0;
