@@ -351,6 +351,15 @@ fn har(r: &mut Rng, pii_per_byte: f64, want: u64, out: &mut String) {
     out.push_str("\n]}}\n");
 }
 
+const USAGE: &str = "usage: gen_corpus [--size 1GiB] [--out target/corpus] [--seed 1] \
+[--pii-per-kb 0.5] [--formats mixed|ndjson|har|csv]";
+
+/// Says what is wrong with the command line, and how to use it.
+fn fail(message: &str) -> ! {
+    eprintln!("gen_corpus: {message}\n{USAGE}");
+    std::process::exit(2);
+}
+
 fn main() -> std::io::Result<()> {
     let mut size = 1u64 << 30;
     let mut out = PathBuf::from("target/corpus");
@@ -359,22 +368,26 @@ fn main() -> std::io::Result<()> {
     let mut formats = "mixed".to_string();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        let mut val = || args.next().expect("flag needs a value");
+        if a == "-h" || a == "--help" {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        let Some(v) = args.next() else {
+            fail(&format!("{a} needs a value"));
+        };
         match a.as_str() {
-            "--size" => size = parse_size(&val()),
-            "--out" => out = PathBuf::from(val()),
-            "--seed" => seed = val().parse().expect("numeric seed"),
-            "--pii-per-kb" => density = val().parse::<f64>().expect("number") / 1024.0,
-            "--formats" => formats = val(),
-            other => panic!(
-                "unknown flag {other}; use --size, --out, --seed, --pii-per-kb, --formats mixed|ndjson|har|csv"
-            ),
+            "--size" => size = parse_size(&v).unwrap_or_else(|e| fail(&e)),
+            "--out" => out = PathBuf::from(v),
+            "--seed" => seed = v.parse().unwrap_or_else(|_| fail("--seed takes a number")),
+            "--pii-per-kb" => match v.parse::<f64>() {
+                Ok(d) if d >= 0.0 => density = d / 1024.0,
+                _ => fail("--pii-per-kb takes a number of PII values per KiB"),
+            },
+            "--formats" if ["mixed", "ndjson", "har", "csv"].contains(&v.as_str()) => formats = v,
+            "--formats" => fail("--formats is mixed, ndjson, har or csv"),
+            other => fail(&format!("unknown flag {other}")),
         }
     }
-    assert!(
-        ["mixed", "ndjson", "har", "csv"].contains(&formats.as_str()),
-        "--formats is mixed, ndjson, har or csv"
-    );
     let mut r = Rng(seed);
     let vendors = ["acme-crm", "paystream", "tracklytics", "mailbird"];
     let file_target: u64 = 32 << 20;

@@ -176,7 +176,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(a) = args.next() {
         let mut val = || args.next().expect("flag needs a value");
         match a.as_str() {
-            "--size" => size = parse_size(&val()),
+            "--size" => size = parse_size(&val())?,
             "--out" => out = PathBuf::from(val()),
             "--ndjson" => ndjson = Some(PathBuf::from(val())),
             "--seed" => seed = val().parse()?,

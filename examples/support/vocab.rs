@@ -22,19 +22,20 @@ pub const AGENTS: &[&str] = &[
 ];
 
 /// Parses `1GiB`, `512MiB`, `64KiB` or plain bytes.
-pub fn parse_size(s: &str) -> u64 {
-    let s = s.to_ascii_lowercase();
-    let (n, mult) = if let Some(n) = s.strip_suffix("gib") {
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let lower = s.to_ascii_lowercase();
+    let (n, mult) = if let Some(n) = lower.strip_suffix("gib") {
         (n, 1u64 << 30)
-    } else if let Some(n) = s.strip_suffix("mib") {
+    } else if let Some(n) = lower.strip_suffix("mib") {
         (n, 1 << 20)
-    } else if let Some(n) = s.strip_suffix("kib") {
+    } else if let Some(n) = lower.strip_suffix("kib") {
         (n, 1 << 10)
     } else {
-        (s.as_str(), 1)
+        (lower.as_str(), 1)
     };
     n.trim()
         .parse::<u64>()
-        .expect("size like 1GiB, 512MiB or bytes")
-        * mult
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("size {s:?}: give one like 1GiB, 512MiB, 64KiB or a byte count"))
 }

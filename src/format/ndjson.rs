@@ -247,6 +247,10 @@ mod tests {
         assert_eq!(c.spans, w.spans);
         assert_eq!(c.values.len(), 300 + 60_000);
         // Tried again after the rest, the one shape of the rest is matched.
-        assert!(scratch.shaped_lines() > 10_000, "{}", scratch.shaped_lines());
+        assert!(
+            scratch.shaped_lines() > 10_000,
+            "{}",
+            scratch.shaped_lines()
+        );
     }
 }
