@@ -31,7 +31,7 @@
 //!
 //! Callgrind, whole scan, 1 thread, 8 MB each: generated events 323.8M ->
 //! 276.5M instructions, a pretty-printed export 303.7M -> 256.7M; the walk
-//! and tokenizer on the events fell from about 108M to about 63M. Dense
+//! and tokenizer on the events fell from about 108M to about 65M. Dense
 //! records (every line its own shape) 465.5M -> 468.5M.
 
 use super::{JsonScratch, Tokenizer, emit_string};
