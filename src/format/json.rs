@@ -1048,16 +1048,7 @@ mod tests {
             let (w, _) = read(JsonScratch::without_shapes());
             shaped += n;
             broken += usize::from(!w.problems.is_empty());
-            assert_eq!(c.values, w.values, "seed {seed}");
-            assert_eq!(c.spans, w.spans, "seed {seed}");
-            assert_eq!(c.records, w.records, "seed {seed}");
-            let problems = |c: &Collect| {
-                c.problems
-                    .iter()
-                    .map(|p| (p.offset, p.message.clone()))
-                    .collect::<Vec<_>>()
-            };
-            assert_eq!(problems(&c), problems(&w), "seed {seed}");
+            c.assert_same(&w, &format!("seed {seed}"));
         }
         assert!(shaped > 2000 && broken >= 3, "{shaped} {broken}");
     }

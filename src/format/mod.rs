@@ -402,6 +402,21 @@ pub(crate) mod tests_support {
         pub fn keys(&self) -> Vec<&str> {
             self.field_keys.iter().map(String::as_str).collect()
         }
+
+        /// Asserts that two readings gave the same values, spans, records
+        /// and problems (offsets and messages).
+        pub fn assert_same(&self, other: &Collect, what: &str) {
+            assert_eq!(self.values, other.values, "{what}");
+            assert_eq!(self.spans, other.spans, "{what}");
+            assert_eq!(self.records, other.records, "{what}");
+            let problems = |c: &Collect| {
+                c.problems
+                    .iter()
+                    .map(|p| (p.offset, p.message.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(problems(self), problems(other), "{what}");
+        }
     }
 
     impl ValueSink for Collect {

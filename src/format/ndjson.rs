@@ -212,16 +212,7 @@ mod tests {
             extract(&data, &mut FieldTable::default(), &mut scratch, &mut c);
             assert!(scratch.shaped_lines() > 100, "{}", scratch.shaped_lines());
             let w = walked(&data);
-            assert_eq!(c.values, w.values, "seed {seed}");
-            assert_eq!(c.spans, w.spans, "seed {seed}");
-            assert_eq!(c.records, w.records, "seed {seed}");
-            let problems = |c: &Collect| {
-                c.problems
-                    .iter()
-                    .map(|p| (p.offset, p.message.clone()))
-                    .collect::<Vec<_>>()
-            };
-            assert_eq!(problems(&c), problems(&w), "seed {seed}");
+            c.assert_same(&w, &format!("seed {seed}"));
             assert!(!w.problems.is_empty() && w.values.len() > 1000);
         }
     }
