@@ -1635,7 +1635,7 @@ struct UnitScanner<'a, 'c> {
     /// Distinct (vendor, endpoint) pairs of capture exchanges, and their
     /// index.
     origins: Vec<(Arc<str>, Arc<str>)>,
-    origin_index: rustc_hash::FxHashMap<(Arc<str>, String), u32>,
+    origin_index: rustc_hash::FxHashMap<Arc<str>, rustc_hash::FxHashMap<String, u32>>,
     /// Values seen per (origin, field slot) of capture exchanges.
     origin_counts: rustc_hash::FxHashMap<(u32, usize), u64>,
     /// Findings kept per (origin, field slot, detector).
@@ -2056,14 +2056,15 @@ impl ValueSink for UnitScanner<'_, '_> {
                     v
                 }
             };
-            let key = (vendor, o.endpoint.to_string());
-            let index = match self.origin_index.get(&key) {
+            // Looked up by the borrowed endpoint: no allocation per entry.
+            let endpoints = self.origin_index.entry(Arc::clone(&vendor)).or_default();
+            let index = match endpoints.get(o.endpoint) {
                 Some(&i) => i,
                 None => {
                     let i = self.origins.len() as u32;
                     self.origins
-                        .push((Arc::clone(&key.0), Arc::from(o.endpoint)));
-                    self.origin_index.insert(key, i);
+                        .push((Arc::clone(&vendor), Arc::from(o.endpoint)));
+                    endpoints.insert(o.endpoint.to_string(), i);
                     i
                 }
             };

@@ -188,6 +188,19 @@ impl<'a> Str<'a> {
         }
     }
 
+    /// The decoded string: the raw body when it has no escapes, else
+    /// decoded into `buf`.
+    fn decode_in<'s>(&self, buf: &'s mut Vec<u8>) -> &'s [u8]
+    where
+        'a: 's,
+    {
+        if memchr::memchr(b'\\', self.raw).is_none() {
+            return self.raw;
+        }
+        json::unescape(self.raw, buf);
+        buf
+    }
+
     /// The decoded string (borrowed when it has no escapes).
     fn decode(&self) -> Cow<'a, [u8]> {
         if memchr::memchr(b'\\', self.raw).is_none() {
@@ -225,11 +238,21 @@ struct Walker<'d, 'x, S: ValueSink> {
     ids: Ids,
     /// The pairs of the entry being read, reused.
     pair_buf: Vec<Pair<'d>>,
+    /// Buffers reused across entries: the request host and endpoint, a
+    /// decoded path segment, a decoded body, a parameter name.
+    host: String,
+    endpoint: String,
+    segment: Vec<u8>,
+    body_buf: Vec<u8>,
+    name_buf: Vec<u8>,
 }
 
-/// Lower-case ASCII.
-fn lower(v: &[u8]) -> String {
-    String::from_utf8_lossy(v).to_ascii_lowercase()
+/// Lower-case ASCII (borrowed when it already is).
+fn lower(v: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(v) {
+        Ok(s) if !s.bytes().any(|b| b.is_ascii_uppercase()) => Cow::Borrowed(s),
+        _ => Cow::Owned(String::from_utf8_lossy(v).to_ascii_lowercase()),
+    }
 }
 
 impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
@@ -247,6 +270,11 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
             sink,
             ids,
             pair_buf: Vec::new(),
+            host: String::new(),
+            endpoint: String::new(),
+            segment: Vec::new(),
+            body_buf: Vec::new(),
+            name_buf: Vec::new(),
         }
     }
 
@@ -282,21 +310,34 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
     }
 
     fn entry(&mut self, index: usize, entry: &Entry<'_>, pairs: &[Pair<'_>]) {
-        let (host, endpoint) = match &entry.request {
+        // Host and endpoint are built in buffers kept across entries.
+        let mut host = std::mem::take(&mut self.host);
+        let mut endpoint = std::mem::take(&mut self.endpoint);
+        host.clear();
+        endpoint.clear();
+        match &entry.request {
             Some(r) => {
-                let method = r
-                    .method
-                    .map_or_else(|| "GET".into(), |s| lower(&s.decode()).to_ascii_uppercase());
+                match r.method {
+                    Some(m) => {
+                        endpoint.push_str(&String::from_utf8_lossy(&m.decode()));
+                        endpoint.make_ascii_uppercase();
+                    }
+                    None => endpoint.push_str("GET"),
+                }
+                endpoint.push(' ');
                 let url = r.url.map(|s| s.decode()).unwrap_or_default();
                 let parts = Url::parse(&url);
-                let host =
-                    String::from_utf8_lossy(&url[parts.host.0..parts.host.1]).to_ascii_lowercase();
-                let template = template(&url[parts.path.0..parts.path.1]);
-                let endpoint = format!("{method} {host}{template}");
-                (host, endpoint)
+                host.push_str(&String::from_utf8_lossy(&url[parts.host.0..parts.host.1]));
+                host.make_ascii_lowercase();
+                endpoint.push_str(&host);
+                template_into(
+                    &url[parts.path.0..parts.path.1],
+                    &mut endpoint,
+                    &mut self.segment,
+                );
             }
-            None => (String::new(), "unknown".to_string()),
-        };
+            None => endpoint.push_str("unknown"),
+        }
         if let Some(r) = &entry.request {
             self.sink.origin(Some(&Origin {
                 host: &host,
@@ -313,6 +354,8 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
             }));
             self.response(index, r, pairs);
         }
+        self.host = host;
+        self.endpoint = endpoint;
     }
 
     fn child(&mut self, parent: FieldId, key: &[u8]) -> FieldId {
@@ -415,12 +458,11 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
                 }
             } else if let Some(text) = post.text {
                 // The multipart boundary is case-sensitive: keep the case.
-                let mime = post
-                    .mime_type
-                    .map(|m| String::from_utf8_lossy(&m.decode()).into_owned())
-                    .unwrap_or_default();
+                let mime = post.mime_type.map(|m| m.decode());
+                let mime = mime.as_deref().map(String::from_utf8_lossy);
                 let tf = self.child(post_field, b"text");
-                let bytes = text.decode();
+                let mut buf = std::mem::take(&mut self.body_buf);
+                let bytes = text.decode_in(&mut buf);
                 if bytes.len() > self.options.max_body {
                     self.sink.skipped(SKIPPED_LARGE);
                 } else {
@@ -428,12 +470,13 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
                         index,
                         "request",
                         tf,
-                        &bytes,
+                        bytes,
                         &text.span(),
-                        &mime,
+                        mime.as_deref().unwrap_or(""),
                         Layers::NONE,
                     );
                 }
+                self.body_buf = buf;
             }
         }
     }
@@ -452,10 +495,8 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
         };
         let content_field = self.child(base, b"content");
         let tf = self.child(content_field, b"text");
-        let mime = content
-            .mime_type
-            .map(|m| lower(&m.decode()))
-            .unwrap_or_default();
+        let mime = content.mime_type.map(|m| m.decode());
+        let mime = mime.as_deref().map(lower).unwrap_or_default();
         if text.raw.len() > self.options.max_body {
             self.sink.skipped(SKIPPED_LARGE);
             return;
@@ -467,19 +508,22 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
         let base64 = content
             .encoding
             .is_some_and(|e| lower(&e.decode()) == "base64");
-        let bytes = text.decode();
         if !base64 {
+            let mut buf = std::mem::take(&mut self.body_buf);
+            let bytes = text.decode_in(&mut buf);
             self.body(
                 index,
                 "response",
                 tf,
-                &bytes,
+                bytes,
                 &text.span(),
                 &mime,
                 Layers::NONE,
             );
+            self.body_buf = buf;
             return;
         }
+        let bytes = text.decode();
         let compact: Vec<u8> = bytes
             .iter()
             .copied()
@@ -600,8 +644,10 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
         let (Some(name), Some(value)) = (p.name, p.value) else {
             return;
         };
-        let name = percent(&name.decode());
-        let f = self.fields.child(parent, Segment::Param(&name));
+        let mut buf = std::mem::take(&mut self.name_buf);
+        decode::percent_decode(&name.decode(), true, &mut buf);
+        let f = self.fields.child(parent, Segment::Param(&buf));
+        self.name_buf = buf;
         self.emit(f, value);
     }
 
@@ -620,7 +666,7 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
         if bytes.trim_ascii().is_empty() {
             return;
         }
-        let lower_mime = mime.to_ascii_lowercase();
+        let lower_mime = lower(mime.as_bytes());
         if lower_mime.contains("json") {
             // Walked without checking it first (a pass of its own, a
             // tenth of a HAR scan): a body that breaks is read as JSON up
@@ -783,14 +829,22 @@ impl Url {
 
 /// The path with id-like segments replaced by `{id}`: numbers, UUIDs,
 /// emails and other values with digits (`cus_9f8e7d6c`, dates, hashes).
+#[cfg(test)]
 fn template(path: &[u8]) -> String {
     let mut out = String::new();
+    template_into(path, &mut out, &mut Vec::new());
+    out
+}
+
+/// Appends the template of `path` (see [`template`]) to `out`;
+/// `decoded` is scratch.
+fn template_into(path: &[u8], out: &mut String, decoded: &mut Vec<u8>) {
+    let before = out.len();
     for seg in path.split(|&b| b == b'/').filter(|s| !s.is_empty()) {
         out.push('/');
-        let mut decoded = Vec::new();
-        decode::percent_decode(seg, false, &mut decoded);
+        decode::percent_decode(seg, false, decoded);
         // A file name's extension (`inter.woff2`) says nothing of an id.
-        let stem = match memchr::memrchr(b'.', &decoded) {
+        let stem = match memchr::memrchr(b'.', decoded) {
             Some(i)
                 if i > 0
                     && decoded.len() - i <= 6
@@ -807,13 +861,12 @@ fn template(path: &[u8]) -> String {
         if id_like {
             out.push_str("{id}");
         } else {
-            out.push_str(&String::from_utf8_lossy(&decoded));
+            out.push_str(&String::from_utf8_lossy(decoded));
         }
     }
-    if out.is_empty() {
+    if out.len() == before {
         out.push('/');
     }
-    out
 }
 
 /// The `boundary` parameter of a multipart content type.
