@@ -47,6 +47,16 @@ fn corpus() -> tempfile::TempDir {
         .unwrap();
     }
     std::fs::write(root.join("bulk/events.ndjson"), nd).unwrap();
+    // A JSON export read whole, which the planner takes ahead of its
+    // place in path order on two threads.
+    let records: Vec<String> = (0..1500u32)
+        .map(|i| format!(r#"{{"id":{i},"contact":{{"email":"export{i}@example.com"}}}}"#))
+        .collect();
+    std::fs::write(
+        root.join("bulk/export.json"),
+        format!("{{\"records\": [\n{}\n]}}\n", records.join(",\n")),
+    )
+    .unwrap();
     std::fs::write(root.join("bulk/users.csv"), csv).unwrap();
     std::fs::write(root.join("bulk/app.log"), log).unwrap();
     dir
@@ -97,6 +107,28 @@ fn output_is_identical_for_one_and_two_threads() {
         assert!(!one.is_empty());
         assert_eq!(one, two, "{format} differs between 1 and 2 threads");
     }
+}
+
+#[test]
+fn findings_stream_in_path_order_whatever_is_scanned_first() {
+    let dir = corpus();
+    let out = run(
+        dir.path(),
+        "jsonl",
+        &["--chunk-size", "4096", "--threads", "2"],
+    );
+    let files: Vec<String> = out
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["file"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert!(files.iter().any(|f| f.ends_with("bulk/export.json")));
+    assert!(
+        files.windows(2).all(|w| w[0] <= w[1]),
+        "findings out of path order"
+    );
 }
 
 #[test]
