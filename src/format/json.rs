@@ -453,7 +453,9 @@ impl<'a> Tokenizer<'a> {
     }
 
     /// At `-` or a digit: consumes a number (RFC 8259 grammar) and returns
-    /// its bounds.
+    /// its bounds. Always inlined (callgrind, 8 MB events: 266.1M as a
+    /// call, 260.4M inlined; dense 462.8M -> 457.6M).
+    #[inline(always)]
     pub(crate) fn number(&mut self) -> Result<(usize, usize), Problem> {
         let start = self.pos;
         let digits = |t: &mut Self| {
