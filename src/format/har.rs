@@ -1,19 +1,19 @@
 //! HAR 1.2 captures of API traffic: which of our endpoints send which
 //! personal data to which vendor, and what comes back.
 //!
-//! The capture is read in one pass by [`read`], on the JSON extractor's
-//! tokenizer: every string keeps its place in the file, entries are
-//! scanned as they come, and only the members the walker uses are taken
-//! from an entry (the rest is skipped without being decoded). An entry of
-//! the wrong shape is reported and skipped, the rest still scanned; a
-//! capture that breaks (truncated, invalid JSON) yields every entry
-//! before the break and reports where it broke. A capture split across
-//! threads is first sliced into entries by the same reader, skipping
-//! each entry whole.
+//! The capture is read in one pass by the `read` module, on the JSON
+//! extractor's tokenizer: every string keeps its place in the file,
+//! entries are scanned as they come, and only the members the walker uses
+//! are taken from an entry (the rest is skipped without being decoded).
+//! An entry of the wrong shape is reported and skipped, the rest still
+//! scanned; a capture that breaks (truncated, invalid JSON) yields every
+//! entry before the break and reports where it broke. A capture split
+//! across threads is first sliced into entries by the same reader,
+//! skipping each entry whole.
 //!
 //! The entries were first read with `serde_json` into borrowed
 //! `RawValue`s. Callgrind, 8 MB generated capture, one thread: 543.0M
-//! instructions for the whole scan with it, 457.8M with [`read`] (the
+//! instructions for the whole scan with it, 457.8M with `read` (the
 //! reading itself from about 177M to about 61M: `serde_json` checked
 //! every string for UTF-8 and control characters and stopped at every
 //! escape of the JSON bodies held in strings).

@@ -11,8 +11,8 @@
 //! validates neither UTF-8 nor escape sequences, and accepts raw control
 //! characters inside strings (vendor data is read, not certified). It is
 //! tested against `serde_json` on generated documents (tests/properties.rs).
-//! [`Tokenizer::skip_value`] consumes a value without delivering it (the
-//! HAR reader's unused members, [`is_one_value`]).
+//! `Tokenizer::skip_value` consumes a value without delivering it (the
+//! HAR reader's unused members, `is_one_value`).
 //!
 //! The walk is iterative (an explicit stack), so nesting depth never grows
 //! the call stack; paths stop growing past [`MAX_PATH_DEPTH`] levels.
