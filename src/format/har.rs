@@ -119,7 +119,7 @@ pub fn extract<S: ValueSink>(
             offset: e.offset(),
             message: format!(
                 "{} after {done} HAR entries; the rest was not scanned",
-                e.describe()
+                e.describe(data.len())
             ),
         });
     }
@@ -165,7 +165,7 @@ pub fn extract_entries<S: ValueSink>(
                 message: format!(
                     "HAR entry {}: {}; the entry was skipped",
                     first + k,
-                    e.describe()
+                    e.describe(data.len())
                 ),
             });
         }

@@ -91,12 +91,11 @@ impl From<Problem> for Fail {
 }
 
 impl Fail {
-    /// Describes the failure without quoting content.
-    pub(super) fn describe(&self) -> &'static str {
+    /// Describes the failure in a capture of `len` bytes without quoting
+    /// content: a syntax error at the end of the input is a truncation.
+    pub(super) fn describe(&self, len: usize) -> &'static str {
         match self {
-            Fail::Syntax(p) if p.message.contains("unexpected end of input") => {
-                "the capture ends early (truncated)"
-            }
+            Fail::Syntax(p) if p.offset >= len => "the capture ends early (truncated)",
             Fail::Syntax(_) => "invalid JSON",
             Fail::Shape(_) => "unexpected HAR structure",
         }
@@ -557,62 +556,58 @@ mod tests {
         encoding: ORaw<'a>,
     }
 
-    /// Every string field of an entry with its offset and raw body, in
-    /// one order for both readers.
     type Flat = Vec<(String, Option<(usize, Vec<u8>)>)>;
 
-    fn old_str(data: &str, v: ORaw<'_>) -> Option<(usize, Vec<u8>)> {
-        let text = v?.get();
-        let at = text.as_ptr() as usize - data.as_ptr() as usize;
-        text.strip_prefix('"')
-            .map(|t| (at + 1, t.as_bytes()[..t.len() - 1].to_vec()))
-    }
-
-    fn new_str(v: Raw<'_>) -> Option<(usize, Vec<u8>)> {
-        v.map(|s| (s.start, s.raw.to_vec()))
-    }
-
-    fn flat_old(data: &str, e: &OEntry<'_>) -> Flat {
-        let mut out = Flat::new();
-        let mut put = |k: String, v: ORaw<'_>| out.push((k, old_str(data, v)));
-        let pairs = |put: &mut dyn FnMut(String, ORaw<'_>), what: &str, ps: &[OPair<'_>]| {
-            for (i, p) in ps.iter().enumerate() {
-                put(format!("{what}[{i}].name"), p.name);
-                put(format!("{what}[{i}].value"), p.value);
-                put(format!("{what}[{i}].fileName"), p.file_name);
-            }
+    /// The oracle's entry in the reader's types, its pairs appended to
+    /// `all`: a raw value counts only when it is a string.
+    fn converted<'a>(data: &'a str, e: &OEntry<'a>, all: &mut Vec<Pair<'a>>) -> Entry<'a> {
+        let string = |v: ORaw<'a>| {
+            let text = v?.get();
+            let body = text.strip_prefix('"')?;
+            Some(Str {
+                start: text.as_ptr() as usize - data.as_ptr() as usize + 1,
+                raw: &body.as_bytes()[..body.len() - 1],
+            })
         };
-        if let Some(r) = &e.request {
-            put("request".into(), None);
-            put("request.method".into(), r.method);
-            put("request.url".into(), r.url);
-            pairs(&mut put, "request.headers", &r.headers);
-            pairs(&mut put, "request.queryString", &r.query_string);
-            pairs(&mut put, "request.cookies", &r.cookies);
-            if let Some(p) = &r.post_data {
-                put("postData".into(), None);
-                put("postData.mimeType".into(), p.mime_type);
-                put("postData.text".into(), p.text);
-                pairs(&mut put, "postData.params", &p.params);
-            }
+        let mut pairs = |ps: &[OPair<'a>]| {
+            let start = all.len();
+            all.extend(ps.iter().map(|p| Pair {
+                name: string(p.name),
+                value: string(p.value),
+                file_name: string(p.file_name),
+            }));
+            start..all.len()
+        };
+        Entry {
+            request: e.request.as_ref().map(|r| Request {
+                method: string(r.method),
+                url: string(r.url),
+                headers: pairs(&r.headers),
+                query_string: pairs(&r.query_string),
+                cookies: pairs(&r.cookies),
+                post_data: r.post_data.as_ref().map(|p| PostData {
+                    mime_type: string(p.mime_type),
+                    text: string(p.text),
+                    params: pairs(&p.params),
+                }),
+            }),
+            response: e.response.as_ref().map(|r| Response {
+                headers: pairs(&r.headers),
+                cookies: pairs(&r.cookies),
+                content: r.content.as_ref().map(|c| Content {
+                    mime_type: string(c.mime_type),
+                    text: string(c.text),
+                    encoding: string(c.encoding),
+                }),
+            }),
         }
-        if let Some(r) = &e.response {
-            put("response".into(), None);
-            pairs(&mut put, "response.headers", &r.headers);
-            pairs(&mut put, "response.cookies", &r.cookies);
-            if let Some(c) = &r.content {
-                put("content".into(), None);
-                put("content.mimeType".into(), c.mime_type);
-                put("content.text".into(), c.text);
-                put("content.encoding".into(), c.encoding);
-            }
-        }
-        out
     }
 
-    fn flat_new(e: &Entry<'_>, all: &[Pair<'_>]) -> Flat {
+    /// Every string field of an entry with its offset and raw body, pairs
+    /// resolved (the two readers append pairs in different orders).
+    fn flat(e: &Entry<'_>, all: &[Pair<'_>]) -> Flat {
         let mut out = Flat::new();
-        let mut put = |k: String, v: Raw<'_>| out.push((k, new_str(v)));
+        let mut put = |k: String, v: Raw<'_>| out.push((k, v.map(|s| (s.start, s.raw.to_vec()))));
         let pairs = |put: &mut dyn FnMut(String, Raw<'_>), what: &str, ps: &Pairs| {
             for (i, p) in all[ps.clone()].iter().enumerate() {
                 put(format!("{what}[{i}].name"), p.name);
@@ -863,7 +858,9 @@ mod tests {
                 // into one by a broken byte) are read here, by design.
                 (Err(o), _) if o.to_string().contains("control character") => lenient += 1,
                 (Ok(o), Ok(n)) => {
-                    assert_eq!(flat_old(&text, &o), flat_new(&n, &pairs), "{text}");
+                    let mut old_pairs = Vec::new();
+                    let o = converted(&text, &o, &mut old_pairs);
+                    assert_eq!(flat(&o, &old_pairs), flat(&n, &pairs), "{text}");
                     same_ok += 1;
                 }
                 (Err(o), Err(n)) => {
