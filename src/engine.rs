@@ -607,6 +607,11 @@ enum Source {
         bytes: Arc<Bytes<'static>>,
         part: HarPart,
     },
+    /// A piece of a large JSON document loaded by the planner.
+    JsonPiece {
+        bytes: Arc<Bytes<'static>>,
+        piece: JsonPiece,
+    },
     /// Some row groups of a large Parquet file opened by the planner.
     Parquet {
         file: Arc<format::parquet::File>,
@@ -628,6 +633,7 @@ struct ParquetGroups {
 #[derive(Clone, Copy)]
 enum Part<'p> {
     Har(&'p HarPart),
+    Json(&'p JsonPiece),
     Parquet {
         file: &'p format::parquet::File,
         groups: &'p ParquetGroups,
@@ -662,6 +668,28 @@ impl HarPart {
     }
 }
 
+/// A piece of a JSON document cut at its record array's elements (see
+/// [`jsonfmt::Splitter`]), accounting for `bytes` of the file, which has
+/// `newlines_before` newlines before them.
+struct JsonPiece {
+    keys: Arc<[(usize, usize)]>,
+    piece: jsonfmt::Piece,
+    bytes: std::ops::Range<usize>,
+    newlines_before: u64,
+}
+
+/// A large JSON document being cut into pieces by the planner.
+struct JsonSplit {
+    file: usize,
+    bytes: Arc<Bytes<'static>>,
+    splitter: jsonfmt::Splitter,
+    keys: Arc<[(usize, usize)]>,
+    index: usize,
+    /// Newlines before `counted`.
+    newlines: u64,
+    counted: usize,
+}
+
 struct Unit {
     file: usize,
     index: usize,
@@ -687,6 +715,7 @@ struct Planner<'a> {
     chunk_size: usize,
     mmap: bool,
     stream: Option<Stream>,
+    json: Option<JsonSplit>,
 }
 
 /// A large line-oriented file read chunk by chunk (without mmap), so memory
@@ -742,6 +771,7 @@ impl<'a> Planner<'a> {
             chunk_size,
             mmap: config.load.mmap_threshold.is_some(),
             stream: None,
+            json: None,
         }
     }
 
@@ -847,6 +877,7 @@ impl<'a> Planner<'a> {
         let small = |p: &Self| {
             p.pending.is_empty()
                 && p.stream.is_none()
+                && p.json.is_none()
                 && p.upcoming().is_some_and(|c| c.size < SMALL)
         };
         if !small(self) {
@@ -880,6 +911,9 @@ impl<'a> Planner<'a> {
         }
         if self.stream.is_some() {
             return self.next_streamed();
+        }
+        if self.json.is_some() {
+            return self.next_json_piece();
         }
         let place = self.next;
         let file = *self.order.get(place)?;
@@ -936,6 +970,24 @@ impl<'a> Planner<'a> {
             self.plan_har(file, &bytes, spans);
             return self.pending.pop_front();
         }
+        // A JSON document more than a thread's share of what is left is
+        // cut at its records (as a HAR capture is), when it has an array
+        // of them large enough.
+        if format == Format::Json
+            && c.size.saturating_mul(self.threads as u64) > self.left[place]
+            && let Some(splitter) = jsonfmt::Splitter::find(&bytes, self.chunk_size)
+        {
+            self.json = Some(JsonSplit {
+                file,
+                keys: splitter.keys().into(),
+                bytes,
+                splitter,
+                index: 0,
+                newlines: 0,
+                counted: 0,
+            });
+            return self.next_json_piece();
+        }
         if format == Format::Parquet {
             let shared = bytes::Bytes::from_owner(SharedFile(Arc::clone(&bytes)));
             // A file that does not open is scanned whole, which reports why.
@@ -985,6 +1037,38 @@ impl<'a> Planner<'a> {
 }
 
 impl Planner<'_> {
+    /// The next piece of the JSON document being cut.
+    fn next_json_piece(&mut self) -> Option<Unit> {
+        let split = self.json.as_mut()?;
+        let Some((piece, bytes)) = split.splitter.next_piece(&split.bytes) else {
+            self.json = None;
+            return self.next_unit();
+        };
+        let seg = &split.bytes[split.counted..bytes.start];
+        split.newlines += memchr::memchr_iter(b'\n', seg).count() as u64;
+        split.counted = bytes.start;
+        let last = matches!(piece, jsonfmt::Piece::Last { .. });
+        let unit = Unit {
+            file: split.file,
+            index: split.index,
+            last,
+            source: Source::JsonPiece {
+                bytes: Arc::clone(&split.bytes),
+                piece: JsonPiece {
+                    keys: Arc::clone(&split.keys),
+                    piece,
+                    bytes,
+                    newlines_before: split.newlines,
+                },
+            },
+        };
+        split.index += 1;
+        if last {
+            self.json = None;
+        }
+        Some(unit)
+    }
+
     /// Cuts a Parquet file into runs of row groups of about `chunk_size`
     /// compressed bytes of the columns read.
     fn plan_parquet(&mut self, file: usize, parquet: format::parquet::File) {
@@ -1123,6 +1207,9 @@ struct UnitResult {
     records_sampled: u64,
     values: u64,
     bytes: u64,
+    /// A piece of a JSON document walked on past its own bytes to the
+    /// document's end (see [`jsonfmt::walk_piece`]).
+    ends_document: bool,
 }
 
 impl UnitResult {
@@ -1142,6 +1229,7 @@ impl UnitResult {
             records_sampled: 0,
             values: 0,
             bytes: 0,
+            ends_document: false,
         }
     }
 }
@@ -1196,6 +1284,20 @@ fn process(
                 groups,
                 first_row: *first_row,
             }),
+            unit.index == 0,
+            0,
+            info,
+            shared,
+            json,
+            matches,
+            text,
+            fields,
+        ),
+        Source::JsonPiece { bytes, piece } => scan_slice(
+            bytes,
+            Format::Json,
+            None,
+            Some(Part::Json(piece)),
             unit.index == 0,
             0,
             info,
@@ -1377,6 +1479,50 @@ fn scan_slice(
             &mut scanner,
         );
         return finish_unit(scanner, matches, text, cache, fields);
+    }
+    if let Some(Part::Json(piece)) = part {
+        let pos = piece.bytes.start;
+        scanner.cursor = LineCursor {
+            pos,
+            newlines: piece.newlines_before,
+            line_start: memchr::memrchr(b'\n', &data[..pos]).map_or(0, |i| i + 1),
+            line_end: pos,
+        };
+        scanner.result.bytes = piece.bytes.len() as u64;
+        // Records are numbered as in a walk of the whole document (for
+        // `--sample`): the elements of a top-level array are its records;
+        // a document that is an object is one record, which a piece of
+        // its array lies inside.
+        match piece.piece {
+            jsonfmt::Piece::Head { .. } => {}
+            jsonfmt::Piece::Run { before, .. } | jsonfmt::Piece::Last { before, .. } => {
+                if piece.keys.is_empty() {
+                    scanner.local_records = before;
+                } else if let Some(sample) = &shared.sample {
+                    scanner.local_records = 1;
+                    let key = crate::discover::mix(info.key, scanner.record_base) ^ 1;
+                    scanner.sampled = sample.keeps(key);
+                }
+            }
+        }
+        let walked = jsonfmt::walk_piece(
+            data,
+            &piece.keys,
+            piece.piece,
+            &mut fields,
+            json,
+            &mut scanner,
+        );
+        if let Err(p) = &walked {
+            scanner.problem(Problem {
+                offset: p.offset,
+                message: format!("{}; the rest of the document was not scanned", p.message),
+            });
+        }
+        let stopped = matches!(walked, Ok(true));
+        let mut result = finish_unit(scanner, matches, text, cache, fields);
+        result.ends_document = !stopped && !matches!(piece.piece, jsonfmt::Piece::Last { .. });
+        return result;
     }
     match format {
         // Archives were handled above.
@@ -2702,6 +2848,9 @@ fn masked(m: &Match, d: &crate::detect::Detector, matched: &[u8]) -> String {
 struct FileState {
     /// The file's last unit was emitted.
     done: bool,
+    /// A unit read the file on to its end: the units after it are not
+    /// emitted.
+    rest_read: bool,
     lines: u64,
     format: Option<Format>,
     outcome: Option<Outcome>,
@@ -2737,6 +2886,17 @@ fn emit(
     } = dest;
     let state = &mut states[unit.file];
     let candidate = &candidates[unit.file];
+    if state.rest_read {
+        // An earlier piece of this document read on to its end (the
+        // document is broken where its pieces were cut), finding what
+        // this one found: only its bytes count.
+        let outcome = std::mem::replace(&mut result.outcome, Outcome::Scanned(Format::Json));
+        result = UnitResult {
+            bytes: result.bytes,
+            ..UnitResult::empty(outcome)
+        };
+    }
+    state.rest_read |= result.ends_document;
     let base = state.lines;
     for f in &mut result.findings {
         f.line += base;
@@ -2793,6 +2953,7 @@ fn emit(
     let unit_bytes = match &unit.source {
         Source::Chunk { start, end, .. } => (end - start) as u64,
         Source::HarEntries { part, .. } => part.bytes(),
+        Source::JsonPiece { piece, .. } => piece.bytes.len() as u64,
         _ => candidate.size,
     };
     progress.bytes_done.fetch_add(unit_bytes, Ordering::Relaxed);

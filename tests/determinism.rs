@@ -265,3 +265,58 @@ fn a_capture_read_in_parts_on_two_threads_finds_what_it_finds_whole() {
     assert!(whole.lines().count() > 10);
     assert_eq!(whole, parts);
 }
+
+#[test]
+fn a_json_document_read_in_pieces_on_two_threads_finds_what_it_finds_whole() {
+    // Alone in its scan, a large document is cut at its records: the
+    // elements of a top-level array, or of an array inside its objects
+    // with members before and after it. One is broken late in its array.
+    let records = |from: u32, n: u32| -> Vec<String> {
+        (from..from + n)
+            .map(|i| {
+                format!(
+                    r#"{{"id":{i},"contact":{{"email":"export{i}@example.com","phone":"+1 202-555-01{:02}"}},"tags":["a","b"],"note":"ssn 512-44-{:04}"}}"#,
+                    i % 100,
+                    1000 + i
+                )
+            })
+            .collect()
+    };
+    let docs = [
+        (
+            "top.json",
+            format!("[\n{}\n]\n", records(0, 1200).join(",\n")),
+        ),
+        (
+            "wrapped.json",
+            format!(
+                "{{\"exported_by\": \"admin@example.org\", \"data\": {{\"page\": 1, \"users\": [\n{}\n], \"next\": null}}, \"contact\": \"ops@example.com\"}}\n",
+                records(0, 1200).join(",\n")
+            ),
+        ),
+        (
+            "broken.json",
+            format!(
+                "{{\"records\": [\n{},\n{{\"id\": 1 \"email\": \"late@example.com\"}},\n{}\n]}}\n",
+                records(0, 900).join(",\n"),
+                records(900, 300).join(",\n")
+            ),
+        ),
+    ];
+    for (name, body) in docs {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(name), body).unwrap();
+        for format in ["jsonl", "json"] {
+            for extra in [&[][..], &["--sample", "0.3"][..]] {
+                let args = |threads, chunk| {
+                    [&["--threads", threads, "--chunk-size", chunk][..], extra].concat()
+                };
+                let whole = run(dir.path(), format, &args("1", "1GiB"));
+                let pieces = run(dir.path(), format, &args("2", "4096"));
+                // A wrapped document is one record, sampled or not.
+                assert!(whole.len() > 1000 || !extra.is_empty(), "{name}: {whole}");
+                assert_eq!(whole, pieces, "{name}, {format}, {extra:?}");
+            }
+        }
+    }
+}

@@ -34,8 +34,10 @@ use super::path::{ExpectedKey, FieldId, FieldTable, Segment};
 use super::{Layers, Problem, RawSpan, Value, ValueSink};
 
 mod shapes;
+mod split;
 
 use shapes::{Delivered, Kind, Shapes, Token};
+pub(crate) use split::{Piece, Splitter};
 
 /// Deeper levels than this share the field path of this level.
 pub const MAX_PATH_DEPTH: usize = 64;
@@ -153,100 +155,237 @@ pub(crate) fn walk<S: ValueSink>(
     if scratch.element.take().is_some() {
         scratch.learning = false;
     }
-    let mut next = t.peek()?;
+    let next = t.peek()?;
     if !(next == b'[' && top_records) {
         sink.record();
     }
+    let whole = Bounds {
+        stop_at: usize::MAX,
+        run_end: usize::MAX,
+        run_depth: 0,
+    };
+    walk_from(
+        &mut t,
+        Some(next),
+        root,
+        fields,
+        scratch,
+        sink,
+        top_records,
+        whole,
+    )
+    .map(|_| ())
+}
+
+/// Walks a piece of a document cut by a [`Splitter`] (whose keys lead to
+/// its record array): delivers what a walk of the whole document
+/// delivers from the piece, with the same fields and records; the
+/// caller counts the records before the piece. True when the walk
+/// stopped where the piece ends; false when it read on to the end of the
+/// document (the last piece; or a piece of a broken document the cutter
+/// misjudged, which found what a whole walk finds from its start: the
+/// later pieces are not to be used).
+pub(crate) fn walk_piece<S: ValueSink>(
+    data: &[u8],
+    keys: &[(usize, usize)],
+    piece: Piece,
+    fields: &mut FieldTable,
+    scratch: &mut JsonScratch,
+    sink: &mut S,
+) -> Result<bool, Problem> {
+    scratch.stack.clear();
+    if scratch.element.take().is_some() {
+        scratch.learning = false;
+    }
+    let root = FieldTable::ROOT;
+    let (start, run_end) = match piece {
+        Piece::Head { stop_at } => {
+            let bom = if data.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
+            let mut t = Tokenizer { data, pos: bom };
+            let next = t.peek()?;
+            // The document is an object: one record.
+            sink.record();
+            let bounds = Bounds {
+                stop_at,
+                run_end: usize::MAX,
+                run_depth: 0,
+            };
+            return walk_from(
+                &mut t,
+                Some(next),
+                root,
+                fields,
+                scratch,
+                sink,
+                true,
+                bounds,
+            );
+        }
+        Piece::Run { start, end, .. } => (start, end),
+        Piece::Last { start, .. } => (start, usize::MAX),
+    };
+    // The containers around the elements, as the whole walk has them.
+    let mut here = root;
+    for &(s, e) in keys {
+        let current = fields.child(here, Segment::Key(&data[s..e]));
+        scratch.stack.push(Frame {
+            object: true,
+            field: here,
+            current,
+        });
+        here = current;
+    }
+    let current = element(fields, scratch, here);
+    scratch.stack.push(Frame {
+        object: false,
+        field: here,
+        current,
+    });
+    if keys.is_empty() {
+        sink.record();
+    }
+    let mut t = Tokenizer { data, pos: start };
+    let next = if shaped_element(&mut t, current, fields, scratch, sink) {
+        None
+    } else {
+        Some(t.peek()?)
+    };
+    let bounds = Bounds {
+        stop_at: usize::MAX,
+        run_end,
+        run_depth: keys.len() + 1,
+    };
+    walk_from(&mut t, next, root, fields, scratch, sink, true, bounds)
+}
+
+/// Where a walk of part of a document stops (see [`walk_piece`]).
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    /// The offset of an array the walk stops at, before its `[`.
+    stop_at: usize,
+    /// Where the elements of the array of the frame at depth `run_depth`
+    /// stop being read.
+    run_end: usize,
+    run_depth: usize,
+}
+
+/// The walk's loop, from `t`: at a value when `next` is its first byte,
+/// else (`None`) after one, with `scratch.stack` holding the containers
+/// around it. Returns false at the end of the document (checking that
+/// only whitespace follows), true at one of `bounds`. A run that does not
+/// end exactly at its bound is read on to the end of the document.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn walk_from<S: ValueSink>(
+    t: &mut Tokenizer<'_>,
+    mut next: Option<u8>,
+    root: FieldId,
+    fields: &mut FieldTable,
+    scratch: &mut JsonScratch,
+    sink: &mut S,
+    top_records: bool,
+    mut bounds: Bounds,
+) -> Result<bool, Problem> {
+    let data = t.data;
     loop {
-        let here = scratch.stack.last().map_or(root, |f| f.current);
-        // Descend into containers or emit a scalar.
-        let mut descended = false;
-        match next {
-            b'{' => {
-                fields.start_object(here);
-                let expected = expected(fields, scratch, here);
-                if let Some(key) = t.object_first(expected)? {
-                    let current = member(fields, scratch, here, data, key);
-                    scratch.stack.push(Frame {
-                        object: true,
-                        field: here,
-                        current,
-                    });
-                    next = t.peek()?;
-                    descended = true;
-                }
-            }
-            b'[' => {
-                if t.array_first()? {
-                    let current = element(fields, scratch, here);
-                    scratch.stack.push(Frame {
-                        object: false,
-                        field: here,
-                        current,
-                    });
-                    if top_records && scratch.stack.len() == 1 {
-                        sink.record();
-                    }
-                    if !shaped_element(&mut t, current, fields, scratch, sink) {
-                        next = t.peek()?;
+        if let Some(first) = next {
+            let here = scratch.stack.last().map_or(root, |f| f.current);
+            // Descend into containers or emit a scalar.
+            let mut descended = false;
+            match first {
+                b'{' => {
+                    fields.start_object(here);
+                    let expected = expected(fields, scratch, here);
+                    if let Some(key) = t.object_first(expected)? {
+                        let current = member(fields, scratch, here, data, key);
+                        scratch.stack.push(Frame {
+                            object: true,
+                            field: here,
+                            current,
+                        });
+                        next = Some(t.peek()?);
                         descended = true;
                     }
                 }
-            }
-            b'"' => {
-                let (start, end, escaped) = t.string()?;
-                if scratch.learning {
-                    scratch.tokens.push(Token {
-                        start,
-                        end,
-                        field: here,
-                        kind: if escaped { Kind::Escaped } else { Kind::String },
-                    });
+                b'[' => {
+                    if t.pos == bounds.stop_at {
+                        return Ok(true);
+                    }
+                    if t.array_first()? {
+                        let current = element(fields, scratch, here);
+                        scratch.stack.push(Frame {
+                            object: false,
+                            field: here,
+                            current,
+                        });
+                        if top_records && scratch.stack.len() == 1 {
+                            sink.record();
+                        }
+                        if !shaped_element(t, current, fields, scratch, sink) {
+                            next = Some(t.peek()?);
+                            descended = true;
+                        }
+                    }
                 }
-                emit_string(
-                    data,
-                    start,
-                    end - start,
-                    escaped,
-                    here,
-                    fields,
-                    scratch,
-                    sink,
-                );
-            }
-            b't' => t.literal(b"true")?,
-            b'f' => t.literal(b"false")?,
-            b'n' => t.literal(b"null")?,
-            b'-' | b'0'..=b'9' => {
-                let (start, end) = t.number()?;
-                if scratch.learning {
-                    scratch.tokens.push(Token {
+                b'"' => {
+                    let (start, end, escaped) = t.string()?;
+                    if scratch.learning {
+                        scratch.tokens.push(Token {
+                            start,
+                            end,
+                            field: here,
+                            kind: if escaped { Kind::Escaped } else { Kind::String },
+                        });
+                    }
+                    emit_string(
+                        data,
                         start,
-                        end,
-                        field: here,
-                        kind: Kind::Number,
-                    });
+                        end - start,
+                        escaped,
+                        here,
+                        fields,
+                        scratch,
+                        sink,
+                    );
                 }
-                sink.value(
-                    fields,
-                    &Value {
-                        field: Some(here),
-                        bytes: &data[start..end],
-                        raw: RawSpan::Verbatim { start },
-                        layers: Layers::NONE,
-                    },
-                );
+                b't' => t.literal(b"true")?,
+                b'f' => t.literal(b"false")?,
+                b'n' => t.literal(b"null")?,
+                b'-' | b'0'..=b'9' => {
+                    let (start, end) = t.number()?;
+                    if scratch.learning {
+                        scratch.tokens.push(Token {
+                            start,
+                            end,
+                            field: here,
+                            kind: Kind::Number,
+                        });
+                    }
+                    sink.value(
+                        fields,
+                        &Value {
+                            field: Some(here),
+                            bytes: &data[start..end],
+                            raw: RawSpan::Verbatim { start },
+                            layers: Layers::NONE,
+                        },
+                    );
+                }
+                _ => return Err(t.error("expected a value")),
             }
-            _ => return Err(t.error("expected a value")),
-        }
-        if descended {
-            continue;
+            if descended {
+                continue;
+            }
         }
         // Climb until a container has a next element.
         loop {
             let Some(&frame) = scratch.stack.last() else {
                 scratch.value_end = t.pos;
-                return t.finish();
+                return t.finish().map(|()| false);
             };
             if let Some((depth, start, field)) = scratch.element
                 && depth == scratch.stack.len()
@@ -265,18 +404,26 @@ pub(crate) fn walk<S: ValueSink>(
                     if let Some(top) = scratch.stack.last_mut() {
                         top.current = current;
                     }
-                    next = t.peek()?;
+                    next = Some(t.peek()?);
                     break;
                 }
-            } else if t.array_next()? {
-                if top_records && scratch.stack.len() == 1 {
-                    sink.record();
+            } else {
+                if t.pos >= bounds.run_end && scratch.stack.len() == bounds.run_depth {
+                    if t.pos == bounds.run_end {
+                        return Ok(true);
+                    }
+                    bounds.run_end = usize::MAX;
                 }
-                if shaped_element(&mut t, frame.current, fields, scratch, sink) {
-                    continue;
+                if t.array_next()? {
+                    if top_records && scratch.stack.len() == 1 {
+                        sink.record();
+                    }
+                    if shaped_element(t, frame.current, fields, scratch, sink) {
+                        continue;
+                    }
+                    next = Some(t.peek()?);
+                    break;
                 }
-                next = t.peek()?;
-                break;
             }
             scratch.stack.pop();
         }
@@ -1112,6 +1259,8 @@ mod tests {
             "say \\\"hi\\\"",
             "caf\\u00e9",
             "a phrase longer than sixteen bytes",
+            "commas, [brackets] and {braces}",
+            "a backslash at the end \\\\",
         ];
         let numbers = ["0", "-12", "3.25", "1e9", "4111111111111111"];
         let pretty = next().is_multiple_of(2);
@@ -1198,6 +1347,136 @@ mod tests {
             c.assert_same(&w, &format!("seed {seed}"));
         }
         assert!(shaped > 2000 && broken >= 3, "{shaped} {broken}");
+    }
+
+    /// Walks `data` piece by piece as the engine does (pieces alternating
+    /// between two workers' tables and scratches; none used after one
+    /// that read on to the document's end), or `None` when it is not cut.
+    /// Also says how many pieces read on to the end before the last.
+    fn read_in_pieces(data: &[u8], chunk: usize) -> Option<(Collect, usize, usize)> {
+        let mut splitter = Splitter::find(data, chunk)?;
+        let mut c = Collect::default();
+        let mut workers = [
+            (FieldTable::default(), JsonScratch::default()),
+            (FieldTable::default(), JsonScratch::default()),
+        ];
+        let (mut pieces, mut covered, mut read_on) = (0, 0, 0);
+        let mut rest_read = false;
+        while let Some((piece, bytes)) = splitter.next_piece(data) {
+            assert_eq!(bytes.start, covered, "pieces cover the document in order");
+            covered = bytes.end;
+            let (fields, scratch) = &mut workers[pieces % 2];
+            let mut one = Collect::default();
+            let walked = walk_piece(data, splitter.keys(), piece, fields, scratch, &mut one);
+            if let Err(p) = &walked {
+                one.problems.push(p.clone());
+            }
+            pieces += 1;
+            if rest_read {
+                continue;
+            }
+            if !matches!(walked, Ok(true)) && !matches!(piece, Piece::Last { .. }) {
+                rest_read = true;
+                read_on += 1;
+            }
+            c.values.extend(one.values);
+            c.field_keys.extend(one.field_keys);
+            c.spans.extend(one.spans);
+            c.records += one.records;
+            c.problems.extend(one.problems);
+        }
+        assert_eq!(covered, data.len());
+        Some((c, pieces, read_on))
+    }
+
+    #[test]
+    fn a_document_read_in_pieces_gives_what_the_whole_walk_gives() {
+        let (mut cut, mut broken, mut read_on) = (0, 0, 0);
+        for seed in 0..80 {
+            let doc = generated_document(seed);
+            let mut docs = vec![doc.clone()];
+            if doc.starts_with(b"[") {
+                // The array deeper, with members before and after it.
+                let inner = String::from_utf8_lossy(doc.trim_ascii_end()).into_owned();
+                docs.push(
+                    format!(
+                        "\u{feff}{{\"a\": 1, \"meta\": {{\"n\": [1, 2], \"x\": {{}}}}, \"e\": [], \
+                         \"outer\": {{\"k\": \"v\", \"items\": {inner}, \"after\": [3]}}, \
+                         \"tail\": \"z@example.com\"}}\n"
+                    )
+                    .into_bytes(),
+                );
+            }
+            for data in &docs {
+                let mut whole = Collect::default();
+                if let Err(p) = extract(
+                    data,
+                    &mut FieldTable::default(),
+                    &mut JsonScratch::default(),
+                    &mut whole,
+                ) {
+                    whole.problems.push(p);
+                }
+                for chunk in [1, 200, 1500, 6000] {
+                    let Some((c, pieces, misjudged)) = read_in_pieces(data, chunk) else {
+                        continue;
+                    };
+                    read_on += misjudged;
+                    // Well-formed documents are cut where their elements end.
+                    assert!(misjudged == 0 || !whole.problems.is_empty(), "seed {seed}");
+                    c.assert_same(&whole, &format!("seed {seed}, chunk {chunk}"));
+                    assert_eq!(c.field_keys, whole.field_keys, "seed {seed}");
+                    cut += usize::from(pieces > 2);
+                    broken += usize::from(!whole.problems.is_empty());
+                }
+            }
+        }
+        assert!(
+            cut > 300 && broken >= 3 && read_on > 0,
+            "{cut} {broken} {read_on}"
+        );
+    }
+
+    #[test]
+    fn documents_without_a_large_record_array_are_not_cut() {
+        for doc in [
+            &b"{\"a\": [1, 2, 3], \"b\": \"x\"}"[..],
+            b"[1, 2, 3]",
+            b"[[1, 2, 3], {\"a\": 4}]",
+            b"\"just a string\"",
+            b"{\"a\": [1, 2, 3 \"b\": 1}",
+            b"{\"a\": {\"b\": 1}, \"c\": [1,",
+            b"",
+        ] {
+            assert!(Splitter::find(doc, 64).is_none(), "{doc:?}");
+        }
+        // Small arrays before the large one are passed over; a key with an
+        // escape is not followed.
+        let doc = b"{\"s\": [1], \"k\\u0041\": [10, 20, 30, 40], \"big\": [100, 200, 300, 400]}";
+        let mut s = Splitter::find(doc, 4).expect("the array under big");
+        assert_eq!(s.keys().len(), 1);
+        let (k0, k1) = s.keys()[0];
+        assert_eq!(&doc[k0..k1], b"big");
+        let pieces: Vec<Piece> = std::iter::from_fn(|| s.next_piece(doc).map(|p| p.0)).collect();
+        assert!(matches!(pieces[0], Piece::Head { .. }), "{pieces:?}");
+        assert!(
+            matches!(pieces.last(), Some(Piece::Last { .. })),
+            "{pieces:?}"
+        );
+        assert_eq!(
+            pieces[1..],
+            [
+                Piece::Run {
+                    start: 48,
+                    end: 56,
+                    before: 0
+                },
+                Piece::Last {
+                    start: 58,
+                    before: 2
+                }
+            ]
+        );
     }
 
     #[test]
