@@ -16,12 +16,14 @@
 # ceiling: NDJSON, HAR captures and CSV exports of the same events, 10,000
 # small files next to the same bytes in one file, and a dense corpus
 # (about one PII value per 100 bytes) with the aggregated report
-# (`--format json`), where per-finding work dominates.
+# (`--format json`), where per-finding work dominates; and one large
+# pretty-printed JSON export alone, on 2 threads and on 1 (a single big
+# document must keep every thread busy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ -n "${QUICK:-}" ]; then
-  : "${SIZE:=16MiB}" "${HAR_SIZE:=8MiB}" "${DENSE_SIZE:=8MiB}" "${SMALL_FILES:=1000}" "${RUNS:=1}"
+  : "${SIZE:=16MiB}" "${HAR_SIZE:=8MiB}" "${DENSE_SIZE:=8MiB}" "${SMALL_FILES:=1000}" "${JSON_SIZE:=16MiB}" "${RUNS:=1}"
   : "${CORPUS:=target/bench-quick/corpus}"
   PREFIX=target/bench-quick/corpus
 else
@@ -210,4 +212,27 @@ if [ "$DENSE_SIZE" != "0" ]; then
   fi
   row "sandsift scan --format json, 2 threads" target/release/sandsift scan "$dir" --threads 2 --format json -q --fail-on never
   row "sandsift scan --format json, 1 thread" target/release/sandsift scan "$dir" --threads 1 --format json -q --fail-on never
+fi
+
+# One large JSON export alone in its folder: the document is cut at its
+# records so that both threads read it. JSON_SIZE=0 skips it.
+JSON_SIZE=${JSON_SIZE:-512MiB}
+if [ "$JSON_SIZE" != "0" ]; then
+  dir="$PREFIX-json"
+  corpus json "$JSON_SIZE" "$dir" --formats json
+  bytes=$(find "$dir" -type f ! -name '.generated-*' -printf '%s
+' | awk '{s+=$1} END {printf "%.0f\n", s}')
+  printf '\none JSON document: %s, %d bytes\n' "$dir" "$bytes"
+  ceiling=""
+  if command -v rg > /dev/null; then
+    row "rg -c literal (read ceiling; one file)" rg -c -j2 "$LITERAL" "$dir"
+  fi
+  one="" two=""
+  for _ in $(seq "$RUNS"); do
+    two=$(least "$(once target/release/sandsift scan "$dir" --threads 2 --format jsonl -q --fail-on never)" "$two")
+    one=$(least "$(once target/release/sandsift scan "$dir" --threads 1 --format jsonl -q --fail-on never)" "$one")
+  done
+  show "sandsift scan, 2 threads" "$two"
+  show "sandsift scan, 1 thread" "$one"
+  printf '2 threads: %.2fx one thread\n' "$(awk -v a="$one" -v b="$two" 'BEGIN {print a / b}')"
 fi

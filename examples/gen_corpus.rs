@@ -4,7 +4,8 @@
 //! traffic (`har`: JSON request and response bodies, query strings,
 //! cookies, bearer tokens, base64 image bodies), or only CSV exports of the
 //! same events (`csv`: one column per field, PII columns mostly empty),
-//! spread over vendor folders,
+//! spread over vendor folders, or one pretty-printed JSON export of the
+//! whole size (`json`: `{"exported_at": ..., "records": [...]}`),
 //! with about one PII value per 2 KB (configurable) among realistic
 //! non-PII values (ids, timestamps, prices, URLs, user agents, text).
 //! Deterministic for a seed. Every PII value is synthetic (example.com
@@ -352,7 +353,7 @@ fn har(r: &mut Rng, pii_per_byte: f64, want: u64, out: &mut String) {
 }
 
 const USAGE: &str = "usage: gen_corpus [--size 1GiB] [--out target/corpus] [--seed 1] \
-[--pii-per-kb 0.5] [--formats mixed|ndjson|har|csv]";
+[--pii-per-kb 0.5] [--formats mixed|ndjson|har|csv|json]";
 
 /// Says what is wrong with the command line, and how to use it.
 fn fail(message: &str) -> ! {
@@ -383,14 +384,16 @@ fn main() -> std::io::Result<()> {
                 Ok(d) if d >= 0.0 => density = d / 1024.0,
                 _ => fail("--pii-per-kb takes a number of PII values per KiB"),
             },
-            "--formats" if ["mixed", "ndjson", "har", "csv"].contains(&v.as_str()) => formats = v,
-            "--formats" => fail("--formats is mixed, ndjson, har or csv"),
+            "--formats" if ["mixed", "ndjson", "har", "csv", "json"].contains(&v.as_str()) => {
+                formats = v
+            }
+            "--formats" => fail("--formats is mixed, ndjson, har, csv or json"),
             other => fail(&format!("unknown flag {other}")),
         }
     }
     let mut r = Rng(seed);
     let vendors = ["acme-crm", "paystream", "tracklytics", "mailbird"];
-    let file_target: u64 = 32 << 20;
+    let file_target: u64 = if formats == "json" { size } else { 32 << 20 };
     let mut written = 0u64;
     let mut n = 0;
     let mut buf = String::with_capacity(file_target as usize + (1 << 20));
@@ -400,7 +403,7 @@ fn main() -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
         let want = file_target.min(size - written);
         buf.clear();
-        let pretty = formats == "mixed" && n % 5 == 4;
+        let pretty = (formats == "mixed" && n % 5 == 4) || formats == "json";
         let name = if formats == "har" {
             har(&mut r, density, want, &mut buf);
             format!("capture-{n:04}.har")
@@ -426,6 +429,10 @@ fn main() -> std::io::Result<()> {
         f.write_all(buf.as_bytes())?;
         written += buf.len() as u64;
         n += 1;
+        if formats == "json" {
+            // One document, whatever its records came to.
+            break;
+        }
     }
     eprintln!("wrote {n} files, {written} bytes to {}", out.display());
     Ok(())
