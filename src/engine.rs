@@ -78,6 +78,15 @@
 //! when it is more than a thread's share of what is left to scan: the
 //! slicing is a parse of its own, and 32 MB captures among others cost a
 //! fifth more that way than read whole.
+//!
+//! A JSON document is cut into pieces at the elements of its record array
+//! (`jsonfmt::Splitter`) on the same condition. The planner cuts it one
+//! piece ahead of the workers, so the first pieces are scanned while the
+//! rest is still being cut; a piece of a broken document that its walk
+//! finds cut in the wrong place reads on to the document's end, and the
+//! pieces after it are dropped when results are emitted (`FileState::rest_read`).
+//! A 213 MB pretty-printed export alone: 2 threads 0.60 s against 1
+//! thread 1.04 s (1.73×), where it had been read by one thread.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
@@ -738,13 +747,18 @@ impl<'a> Planner<'a> {
         // threads waiting for it at the end of the scan (a 29 MB JSON
         // export last of a 1 GiB corpus: a twentieth of its time on two
         // threads): such files go first.
+        // A JSON document more than a thread's share of the whole scan is
+        // likely cut into pieces (see `next_unit`): it stays in path order,
+        // for only files read whole may be taken ahead (their results wait
+        // for their turn, one unit each, past the window).
+        let total: u64 = candidates.iter().map(|c| c.size).sum();
         let whole = |c: &Candidate| {
             c.size >= 2 * chunk_size as u64
                 && (load::is_gzip(&c.path)
-                    || matches!(
-                        Format::from_path(&c.path),
-                        Some(Format::Json | Format::Zip | Format::Excel)
-                    ))
+                    || match Format::from_path(&c.path) {
+                        Some(Format::Json) => c.size.saturating_mul(threads as u64) <= total,
+                        format => matches!(format, Some(Format::Zip | Format::Excel)),
+                    })
         };
         let mut order: Vec<usize> = (0..candidates.len())
             .filter(|&i| threads > 1 && whole(&candidates[i]))
@@ -974,6 +988,7 @@ impl<'a> Planner<'a> {
         // cut at its records (as a HAR capture is), when it has an array
         // of them large enough.
         if format == Format::Json
+            && place >= self.ahead
             && c.size.saturating_mul(self.threads as u64) > self.left[place]
             && let Some(splitter) = jsonfmt::Splitter::find(&bytes, self.chunk_size)
         {

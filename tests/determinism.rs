@@ -320,3 +320,49 @@ fn a_json_document_read_in_pieces_on_two_threads_finds_what_it_finds_whole() {
         }
     }
 }
+
+#[test]
+fn a_large_json_document_after_other_files_is_cut_in_its_turn() {
+    // The document is more than a thread's share of the scan and a file
+    // comes before it in path order: cut into many more pieces than the
+    // planner keeps in flight, it must be planned in its turn (taken
+    // ahead of that file, its pieces would wait for it forever).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("a-first")).unwrap();
+    std::fs::create_dir_all(dir.path().join("b-export")).unwrap();
+    std::fs::write(
+        dir.path().join("a-first/users.ndjson"),
+        "{\"email\":\"first@example.com\"}\n",
+    )
+    .unwrap();
+    let records: Vec<String> = (0..4000u32)
+        .map(|i| format!(r#"{{"id":{i},"email":"user{i}@example.com"}}"#))
+        .collect();
+    std::fs::write(
+        dir.path().join("b-export/export.json"),
+        format!("{{\"records\": [\n{}\n]}}\n", records.join(",\n")),
+    )
+    .unwrap();
+    let scan = |threads: &str| {
+        let out = sandsift()
+            .current_dir(dir.path())
+            .args([
+                "scan",
+                ".",
+                "-q",
+                "--fingerprint-key",
+                "k",
+                "--format",
+                "jsonl",
+            ])
+            .args(["--threads", threads, "--chunk-size", "4096"])
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert!(out.status.code().is_some(), "the scan did not finish");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let one = scan("1");
+    assert_eq!(one.lines().count(), 4001);
+    assert_eq!(one, scan("2"));
+}
