@@ -2919,9 +2919,12 @@ fn emit(
             report.add_baseline_known();
             continue;
         }
-        on_finding(f)?;
-        report.add_finding(f);
-        state.findings += 1;
+        // Past `--enough` for its row (counted over the whole scan, not
+        // per unit) a finding is neither counted nor streamed.
+        if report.add_finding(f) {
+            on_finding(f)?;
+            state.findings += 1;
+        }
     }
     for t in result.tallies.drain(..) {
         state.findings += t.tally.findings();

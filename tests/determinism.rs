@@ -307,7 +307,7 @@ fn a_json_document_read_in_pieces_on_two_threads_finds_what_it_finds_whole() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(name), body).unwrap();
         for format in ["jsonl", "json"] {
-            for extra in [&[][..], &["--sample", "0.3"][..]] {
+            for extra in [&[][..], &["--sample", "0.3"][..], &["--enough", "3"][..]] {
                 let args = |threads, chunk| {
                     [&["--threads", threads, "--chunk-size", chunk][..], extra].concat()
                 };

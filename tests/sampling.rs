@@ -280,6 +280,26 @@ fn enough_stops_counting_a_row_but_not_its_values() {
     assert_eq!(phone["count"], 2);
     assert!(phone.get("stopped").is_none());
     assert_eq!(one["summary"]["findings"], 27);
+    // The finding stream stops where the report stops counting, over the
+    // whole scan (not per chunk of the file).
+    for threads in ["1", "2"] {
+        let out = sandsift()
+            .arg("scan")
+            .arg(dir.path())
+            .args([
+                "--enough",
+                "25",
+                "--format",
+                "jsonl",
+                "--chunk-size",
+                "64KiB",
+            ])
+            .args(["--threads", threads])
+            .output()
+            .unwrap();
+        let lines = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(lines.lines().count(), 27, "{threads} threads");
+    }
     let bad = sandsift()
         .arg("scan")
         .arg(dir.path())

@@ -771,8 +771,9 @@ impl Report {
         self.building.enough = n;
     }
 
-    /// Adds one finding.
-    pub fn add_finding(&mut self, f: &Finding) {
+    /// Adds one finding; false, having only marked its row stopped, when
+    /// the row already counts `--enough` findings.
+    pub fn add_finding(&mut self, f: &Finding) -> bool {
         if let Some(n) = self.building.enough
             && let Some(row) = self.building.vendors.get_mut(&f.vendor).and_then(|v| {
                 v.rows.get_mut(&(
@@ -785,7 +786,7 @@ impl Report {
             && row.count >= n
         {
             row.stopped = true;
-            return;
+            return false;
         }
         self.summary.findings += 1;
         self.summary.status.add(f.status);
@@ -838,6 +839,7 @@ impl Report {
         if row.count == 1 || row.wants(f, keep) {
             row.consider(location(f), keep);
         }
+        true
     }
 
     /// Adds `n` values seen in `field` (`None`: free text) of a vendor's
