@@ -1482,7 +1482,9 @@ fn scan_slice(
             line_end: pos,
         };
         scanner.result.bytes = part.bytes();
-        scanner.record_base = part.range.start as u64;
+        // Entries are numbered as in a reading of the whole capture (for
+        // `--sample`).
+        scanner.local_records = part.range.start as u64;
         let har = shared.har;
         format::har::extract_entries(
             data,

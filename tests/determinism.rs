@@ -264,6 +264,23 @@ fn a_capture_read_in_parts_on_two_threads_finds_what_it_finds_whole() {
     );
     assert!(whole.lines().count() > 10);
     assert_eq!(whole, parts);
+    // Entries are sampled, and rows stop at `--enough`, as in a whole
+    // reading.
+    for extra in [
+        &["--sample", "0.5", "--seed", "3"][..],
+        &["--enough", "2"][..],
+    ] {
+        for format in ["jsonl", "json"] {
+            let args = |chunk| [&["--chunk-size", chunk, "--threads", "2"][..], extra].concat();
+            let whole = run(dir.path(), format, &args("1GiB"));
+            assert!(!whole.is_empty());
+            assert_eq!(
+                whole,
+                run(dir.path(), format, &args("4096")),
+                "{extra:?} {format}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -748,9 +748,10 @@ impl<S: ValueSink> ValueSink for Reached<S> {
         self.inner.value(fields, value);
     }
 
-    fn record(&mut self) {
-        self.inner.record();
-    }
+    /// A body is part of its entry's record (as an embedded document is
+    /// part of its value's): it neither counts as a record nor is
+    /// sampled apart from its entry.
+    fn record(&mut self) {}
 
     fn problem(&mut self, problem: Problem) {
         self.inner.problem(problem);
