@@ -1407,6 +1407,18 @@ mod tests {
                     .into_bytes(),
                 );
             }
+            // And with bytes that mislead the cutter put anywhere: a
+            // stray quote, backslash or bracket, or a cut-off end.
+            let mut next = crate::test_numbers(seed + 1000);
+            for doc in docs.clone() {
+                let mut bad = doc.clone();
+                for _ in 0..1 + next() % 3 {
+                    let at = next() % bad.len();
+                    bad.insert(at, b"\"\\[]{},"[next() % 7]);
+                }
+                docs.push(bad);
+                docs.push(doc[..doc.len() * (1 + next() % 9) / 10].to_vec());
+            }
             for data in &docs {
                 let mut whole = Collect::default();
                 if let Err(p) = extract(
