@@ -1840,7 +1840,8 @@ fn slot_context<'s>(
     contexts[i].as_ref().map_or(free, |c| &c.0)
 }
 
-/// Problems listed per unit; the rest are counted.
+/// Problems listed per file (the first ones, kept by each unit); the rest
+/// are counted.
 const PROBLEMS_LISTED: usize = 20;
 
 struct UnitScanner<'a, 'c> {
@@ -2868,6 +2869,8 @@ struct FileState {
     /// A unit read the file on to its end: the units after it are not
     /// emitted.
     rest_read: bool,
+    /// Problems of the file listed in the report.
+    problems_listed: usize,
     lines: u64,
     format: Option<Format>,
     outcome: Option<Outcome>,
@@ -2952,16 +2955,19 @@ fn emit(
     for (reason, n) in std::mem::take(&mut result.skipped_parts) {
         report.add_parts_skipped(reason, n);
     }
+    // A file's first problems are listed, however it was cut into units
+    // (so the report does not depend on the thread count or chunk size);
+    // the rest are counted.
+    let mut listed = 0u64;
     for mut p in result.problems {
-        p.line += base;
-        report.add_problem(p);
+        if state.problems_listed < PROBLEMS_LISTED {
+            p.line += base;
+            report.add_problem(p);
+            state.problems_listed += 1;
+            listed += 1;
+        }
     }
-    report.add_unlisted_problems(
-        result
-            .problems_total
-            .saturating_sub(PROBLEMS_LISTED as u64)
-            .min(result.problems_total),
-    );
+    report.add_unlisted_problems(result.problems_total.saturating_sub(listed));
     state.lines += result.newlines;
     state.records += result.records;
     state.values += result.values;

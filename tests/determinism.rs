@@ -383,3 +383,55 @@ fn a_large_json_document_after_other_files_is_cut_in_its_turn() {
     assert_eq!(one.lines().count(), 4001);
     assert_eq!(one, scan("2"));
 }
+
+#[test]
+fn a_file_lists_its_first_problems_however_it_is_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("events")).unwrap();
+    std::fs::create_dir_all(dir.path().join("captures")).unwrap();
+    // 60 malformed lines among 3,000, across many chunks.
+    let mut nd = String::new();
+    for i in 0..3000u32 {
+        if i % 50 == 7 {
+            writeln!(nd, r#"{{"id":{i},"email":"broken{i}@example.com""#).unwrap();
+        } else {
+            writeln!(nd, r#"{{"id":{i},"email":"user{i}@example.com"}}"#).unwrap();
+        }
+    }
+    std::fs::write(dir.path().join("events/events.ndjson"), nd).unwrap();
+    // A capture of 120 entries, 40 of them of the wrong shape.
+    let entries: Vec<String> = (0..120u32)
+        .map(|i| {
+            if i % 3 == 0 {
+                format!(r#"{{"startedDateTime": "2026-11-20T09:14:01Z", "request": {i}, "response": {{}}}}"#)
+            } else {
+                format!(
+                    r#"{{"startedDateTime": "2026-11-20T09:14:01Z", "request": {{"method": "GET", "url": "https://api.example.com/v1/users/{i}?email=u{i}%40example.com", "headers": [], "queryString": [], "cookies": []}}, "response": {{"status": 200, "headers": [], "cookies": [], "content": {{"mimeType": "application/json", "text": "{{\"email\": \"r{i}@example.com\"}}"}}}}}}"#
+                )
+            }
+        })
+        .collect();
+    std::fs::write(
+        dir.path().join("captures/api.har"),
+        format!(
+            "{{\"log\": {{\"version\": \"1.2\", \"entries\": [\n{}\n]}}}}\n",
+            entries.join(",\n")
+        ),
+    )
+    .unwrap();
+    let whole = run(
+        dir.path(),
+        "json",
+        &["--chunk-size", "1GiB", "--threads", "1"],
+    );
+    let cut = run(
+        dir.path(),
+        "json",
+        &["--chunk-size", "4096", "--threads", "2"],
+    );
+    assert_eq!(whole, cut);
+    let report: serde_json::Value = serde_json::from_str(&whole).unwrap();
+    assert_eq!(report["summary"]["problems"], 100);
+    let listed = report["problems"].as_array().unwrap();
+    assert_eq!(listed.len(), 40, "20 listed per file");
+}
