@@ -692,7 +692,6 @@ struct JsonSplit {
     file: usize,
     bytes: Arc<Bytes<'static>>,
     splitter: jsonfmt::Splitter,
-    keys: Arc<[(usize, usize)]>,
     index: usize,
     /// Newlines before `counted`.
     newlines: u64,
@@ -994,7 +993,6 @@ impl<'a> Planner<'a> {
         {
             self.json = Some(JsonSplit {
                 file,
-                keys: splitter.keys().into(),
                 bytes,
                 splitter,
                 index: 0,
@@ -1070,7 +1068,7 @@ impl Planner<'_> {
             source: Source::JsonPiece {
                 bytes: Arc::clone(&split.bytes),
                 piece: JsonPiece {
-                    keys: Arc::clone(&split.keys),
+                    keys: Arc::clone(split.splitter.keys()),
                     piece,
                     bytes,
                     newlines_before: split.newlines,
@@ -1308,34 +1306,27 @@ fn process(
             text,
             fields,
         ),
-        Source::JsonPiece { bytes, piece } => scan_slice(
-            bytes,
-            Format::Json,
-            None,
-            Some(Part::Json(piece)),
-            unit.index == 0,
-            0,
-            info,
-            shared,
-            json,
-            matches,
-            text,
-            fields,
-        ),
-        Source::HarEntries { bytes, part } => scan_slice(
-            bytes,
-            Format::Har,
-            None,
-            Some(Part::Har(part)),
-            unit.index == 0,
-            0,
-            info,
-            shared,
-            json,
-            matches,
-            text,
-            fields,
-        ),
+        Source::JsonPiece { bytes, .. } | Source::HarEntries { bytes, .. } => {
+            let (format, part) = match &unit.source {
+                Source::JsonPiece { piece, .. } => (Format::Json, Part::Json(piece)),
+                Source::HarEntries { part, .. } => (Format::Har, Part::Har(part)),
+                _ => unreachable!("matched above"),
+            };
+            scan_slice(
+                bytes,
+                format,
+                None,
+                Some(part),
+                unit.index == 0,
+                0,
+                info,
+                shared,
+                json,
+                matches,
+                text,
+                fields,
+            )
+        }
         Source::Chunk {
             bytes,
             start,

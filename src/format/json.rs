@@ -159,11 +159,6 @@ pub(crate) fn walk<S: ValueSink>(
     if !(next == b'[' && top_records) {
         sink.record();
     }
-    let whole = Bounds {
-        stop_at: usize::MAX,
-        run_end: usize::MAX,
-        run_depth: 0,
-    };
     walk_from(
         &mut t,
         Some(next),
@@ -172,7 +167,7 @@ pub(crate) fn walk<S: ValueSink>(
         scratch,
         sink,
         top_records,
-        whole,
+        Bounds::WHOLE,
     )
     .map(|_| ())
 }
@@ -211,8 +206,7 @@ pub(crate) fn walk_piece<S: ValueSink>(
             sink.record();
             let bounds = Bounds {
                 stop_at,
-                run_end: usize::MAX,
-                run_depth: 0,
+                ..Bounds::WHOLE
             };
             return walk_from(
                 &mut t,
@@ -255,9 +249,9 @@ pub(crate) fn walk_piece<S: ValueSink>(
         Some(t.peek()?)
     };
     let bounds = Bounds {
-        stop_at: usize::MAX,
         run_end,
         run_depth: keys.len() + 1,
+        ..Bounds::WHOLE
     };
     walk_from(&mut t, next, root, fields, scratch, sink, true, bounds)
 }
@@ -271,6 +265,15 @@ struct Bounds {
     /// stop being read.
     run_end: usize,
     run_depth: usize,
+}
+
+impl Bounds {
+    /// No bound: the walk reads to the document's end.
+    const WHOLE: Bounds = Bounds {
+        stop_at: usize::MAX,
+        run_end: usize::MAX,
+        run_depth: 0,
+    };
 }
 
 /// The walk's loop, from `t`: at a value when `next` is its first byte,

@@ -18,6 +18,8 @@
 //! reports. A document that breaks before its array fills a chunk is not
 //! cut at all.
 
+use std::sync::Arc;
+
 use super::Tokenizer;
 
 /// Objects deeper than this are not followed to find the record array.
@@ -50,7 +52,7 @@ pub struct Splitter {
     /// The raw bounds of the keys (none with escapes) of the members
     /// leading from the root object to the array; empty when the document
     /// is the array.
-    keys: Vec<(usize, usize)>,
+    keys: Arc<[(usize, usize)]>,
     /// The array's `[`.
     open: usize,
     /// The first run, found while deciding the array is large.
@@ -92,7 +94,7 @@ impl Splitter {
         let mut t = Tokenizer::new(data, bom);
         let found = |keys: Vec<(usize, usize)>, open, array| match array {
             Array::Large { first, count, next } => Some(Splitter {
-                keys,
+                keys: keys.into(),
                 open,
                 first: Some(first),
                 next,
@@ -162,7 +164,7 @@ impl Splitter {
 
     /// The raw bounds of the keys leading to the array (see
     /// [`super::walk_piece`]).
-    pub fn keys(&self) -> &[(usize, usize)] {
+    pub fn keys(&self) -> &Arc<[(usize, usize)]> {
         &self.keys
     }
 
