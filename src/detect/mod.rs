@@ -28,6 +28,7 @@
 pub mod hints;
 pub mod mask;
 pub mod schema;
+pub mod screen;
 pub mod stats;
 pub mod validate;
 
@@ -228,6 +229,8 @@ pub struct Detector {
     /// Context words (case-insensitive) and the unanchored field-only shape.
     context: Option<(AhoCorasick, LazyRegex)>,
     pattern: Option<Regex>,
+    /// A DFA of `pattern`, asked first whether it can match at all.
+    screen: Option<screen::Screen>,
     hinted: Option<LazyRegex>,
     masked: Option<Regex>,
 }
@@ -946,8 +949,12 @@ impl Catalogue {
             .hinted_pattern
             .as_ref()
             .map(|p| format!("^(?:{})$", p.trim_start_matches('^').trim_end_matches('$')));
+        let pattern = compile(file, &id, "pattern", &spec.pattern, spec.unicode)?;
         Ok(Detector {
-            pattern: compile(file, &id, "pattern", &spec.pattern, spec.unicode)?,
+            screen: pattern
+                .as_ref()
+                .map(|re| screen::Screen::new(re.as_str(), spec.unicode)),
+            pattern,
             hinted: match hinted_src {
                 Some(src) => {
                     check_syntax(file, &id, "hinted_pattern", &src, spec.unicode)?;
@@ -1398,6 +1405,7 @@ impl Catalogue {
         }
         if run.pattern
             && let Some(re) = &d.pattern
+            && d.screen.as_ref().is_none_or(|s| s.may_match(value))
         {
             for m in re.find_iter(value) {
                 if let Some(m) = confirm(i, d, value, m.start(), m.end(), MatchRule::Pattern, hint)
