@@ -143,7 +143,7 @@ mod tests {
                     .map(|_| alphabet[(rng() % alphabet.len() as u64) as usize])
                     .collect();
                 // Half the values hold an example, cut into noise.
-                if rng() % 2 == 0
+                if rng().is_multiple_of(2)
                     && let Some(e) = d.spec.examples.first()
                 {
                     let at = (rng() as usize) % (v.len() + 1);
