@@ -1953,7 +1953,8 @@ struct LastShape {
     found: (Gates, Option<Plan>),
     /// The key is spelled like `eyJ…` or `bearer …` (in any case), which
     /// a value of that key may or may not be, and a JWT or bearer token
-    /// is not inert: such a value is checked again.
+    /// is not inert; or it is long enough to hold a JWT in running text,
+    /// with capitals: such a value is checked again.
     spelled: bool,
 }
 
@@ -2009,6 +2010,13 @@ impl<K: std::hash::Hash + Eq> GateMemo<K> {
 fn spelled_like_a_token(key: &[u8]) -> bool {
     key.starts_with(b"aaA")
         || key.len() > 7 && key[6] == b' ' && key[..6].iter().all(|c| matches!(c, b'a' | b'A'))
+}
+
+/// True for a class key whose values [`decode::Shape::inert`] may tell
+/// apart (one spelled like a token; a long one with capitals, which may
+/// hold `eyJ`): a value of that key is checked again.
+fn checked_again(key: &[u8], shape: decode::Shape) -> bool {
+    spelled_like_a_token(key) || key.len() >= decode::INERT_BELOW && shape.upper()
 }
 
 /// Distinct values a field's memo holds between checks that it is hit at
@@ -2331,7 +2339,7 @@ impl UnitScanner<'_, '_> {
     /// detectors on it.
     fn scan_value(&mut self, fields: &mut FieldTable, value: &Value<'_>, slot: Option<usize>) {
         if let Some(i) = slot
-            && value.bytes.len() < decode::INERT_BELOW
+            && value.bytes.len() <= MEMO_VALUE
         {
             let memo = &self.memos[i];
             let done = if !memo.gates.off {
@@ -2408,7 +2416,7 @@ impl UnitScanner<'_, '_> {
             memo.last_key.extend_from_slice(&key);
             memo.last = Some(LastShape {
                 found: (gates, settled),
-                spelled: spelled_like_a_token(&key),
+                spelled: checked_again(&key, shape),
             });
         }
         self.text = key;
@@ -3032,18 +3040,29 @@ mod tests {
     }
 
     /// The last shape's shortcut takes a value of the same class key as
-    /// inert as the value before it: true unless that key is spelled
-    /// like a token, whatever the letters and digits.
+    /// inert as the value before it: true unless that key is checked
+    /// again (spelled like a token, or long with capitals), whatever the
+    /// letters and digits, short or long.
     #[test]
-    fn values_of_one_class_key_are_inert_alike_unless_spelled_like_a_token() {
+    fn values_of_one_class_key_are_inert_alike_unless_checked_again() {
         let mut next = crate::test_numbers(3);
-        let starts: [&[u8]; 6] = [b"eyJ", b"Bearer ", b"bEaReR ", b"eyj", b"{\"", b"ab"];
+        let starts: [&[u8]; 7] = [b"eyJ", b"Bearer ", b"bEaReR ", b"eyj", b"{\"", b"ab", b"a "];
         let alphabet = b"09azAZXJey %&=+/-_.{}[]\"";
-        let (mut checked, mut spelled) = (0, 0);
-        for _ in 0..20_000 {
+        let (mut checked, mut again, mut long) = (0, 0, 0);
+        for round in 0..40_000 {
             let mut v = starts[next() % starts.len()].to_vec();
-            let len = next() % (decode::INERT_BELOW - v.len());
+            let most = if round % 2 == 0 {
+                decode::INERT_BELOW
+            } else {
+                160
+            };
+            let len = next() % (most - v.len());
             v.extend((0..len).map(|_| alphabet[next() % alphabet.len()]));
+            // Some long values hold a JWT's start inside.
+            if v.len() > 20 && next() % 4 == 0 {
+                let at = next() % (v.len() - 3);
+                v[at..at + 3].copy_from_slice(b"eyJ");
+            }
             // Another value of the same class key: each letter or digit
             // replaced by one of its class.
             let w: Vec<u8> = v
@@ -3062,21 +3081,30 @@ mod tests {
                 .collect();
             assert!(stats::same_class_key(&w, &key));
             let inert = |x: &[u8]| decode::Shape::of(x).inert(x);
-            if spelled_like_a_token(&key) {
-                spelled += 1;
+            if checked_again(&key, decode::Shape::of(&v)) {
+                again += 1;
             } else {
                 checked += 1;
+                long += usize::from(v.len() >= decode::INERT_BELOW);
                 assert_eq!(inert(&v), inert(&w), "{v:?} {w:?}");
             }
         }
-        assert!(checked > 5000 && spelled > 5000, "{checked} {spelled}");
-        // The spelled keys are those of real tokens.
-        for token in [&b"eyJhbGciOiJIUzI1NiJ9"[..], b"Bearer abc", b"BEARER x"] {
+        assert!(
+            checked > 5000 && again > 5000 && long > 500,
+            "{checked} {again} {long}"
+        );
+        // The keys checked again include those of real tokens.
+        for token in [
+            &b"eyJhbGciOiJIUzI1NiJ9"[..],
+            b"Bearer abc",
+            b"BEARER x",
+            b"see the token eyJhbGciOiJIUzI1NiJ9.e30.sig in the log",
+        ] {
             let key: Vec<u8> = token
                 .iter()
                 .map(|&b| stats::CLASS_KEY[usize::from(b)])
                 .collect();
-            assert!(spelled_like_a_token(&key), "{token:?}");
+            assert!(checked_again(&key, decode::Shape::of(token)), "{token:?}");
         }
     }
 

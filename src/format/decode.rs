@@ -177,7 +177,8 @@ impl<S: ValueSink> ValueSink for Embedded<'_, '_, S> {
 }
 
 /// Values this long may hold a JWT inside running text, which the
-/// extractor looks for; [`Shape::inert`] is false from here on.
+/// extractor looks for: [`Shape::inert`] is false from here on for a
+/// value that holds `eyJ` (a value with no capital letter cannot).
 pub const INERT_BELOW: usize = 40;
 
 /// Which bytes a value holds, in one pass with a table: enough to rule
@@ -242,16 +243,21 @@ impl Shape {
         Shape(bits)
     }
 
-    /// True when no layer can be decoded from a value of this shape
-    /// shorter than [`INERT_BELOW`] bytes, whatever its letters and
-    /// digits: it is not JSON-like, not a JWT (nor `Bearer` one), not form
-    /// data, holds no `%`, and is not long base64: it is scanned as it is.
+    /// True when no layer can be decoded from `v`, of this shape: it is
+    /// not JSON-like, not a JWT (nor `Bearer` one), not form data, holds
+    /// no `%`, is not long base64, and when it is [`INERT_BELOW`] bytes
+    /// or more, holds no `eyJ` (a JWT in running text). Below that length,
+    /// or with no capital letter, the answer is the same for every value
+    /// of the same class key (see `crate::detect::stats::CLASS_KEY`)
+    /// unless the key is spelled like `eyJ` or `bearer ` at the start.
     #[inline]
     pub fn inert(self, v: &[u8]) -> bool {
         if v.len() < 4 {
             return true;
         }
-        let maybe_decoded = v.len() >= INERT_BELOW
+        let maybe_decoded = (v.len() >= INERT_BELOW
+            && self.0 & Shape::UPPER != 0
+            && memchr::memmem::find(v, b"eyJ").is_some())
             || looks_like_json(v)
             || v.starts_with(b"eyJ")
             || (v.len() > 7 && v[..7].eq_ignore_ascii_case(b"bearer "))
@@ -269,6 +275,11 @@ impl Shape {
     /// May be form data (`a=1&b=2`).
     pub fn form(self) -> bool {
         self.0 & (Shape::AMP | Shape::EQ) == Shape::AMP | Shape::EQ
+    }
+
+    /// Holds a capital letter.
+    pub fn upper(self) -> bool {
+        self.0 & Shape::UPPER != 0
     }
 
     /// May be base64 (one alphabet, both cases, nothing else).
