@@ -72,6 +72,9 @@ pub(super) enum Kind {
 pub(super) struct Shapes {
     table: u64,
     kept: Vec<Shape>,
+    /// How many first steps the shapes in two slots share (see
+    /// [`Shape::common_steps`]), worked out when a shape is learned.
+    common: [[u16; MAX_SHAPES]; MAX_SHAPES],
     /// The scalars of the line being matched.
     found: Vec<Token>,
     lines: u32,
@@ -92,6 +95,9 @@ struct Shape {
     /// The field of the values of this shape: the root for lines, an
     /// array's element field for its elements.
     field: FieldId,
+    /// Its row and column in [`Shapes::common`]; no two kept shapes
+    /// share one.
+    slot: usize,
     steps: Vec<Step>,
     /// Gaps longer than 16 bytes, then the tail.
     long: Vec<u8>,
@@ -112,7 +118,14 @@ struct Step {
 
 impl Shape {
     /// Learns the shape of the value at `data[base..end]` from its scalars.
-    fn learn(data: &[u8], base: usize, field: FieldId, tokens: &[Token], end: usize) -> Shape {
+    fn learn(
+        data: &[u8],
+        base: usize,
+        field: FieldId,
+        slot: usize,
+        tokens: &[Token],
+        end: usize,
+    ) -> Shape {
         let mut steps = Vec::with_capacity(tokens.len());
         let mut long = Vec::new();
         let mut prev = base;
@@ -138,6 +151,7 @@ impl Shape {
         long.extend_from_slice(&data[prev..end]);
         Shape {
             field,
+            slot,
             steps,
             long,
             tail,
@@ -212,13 +226,12 @@ impl Shape {
         Ok(end)
     }
 
-    /// How many first steps (up to `limit`) this shape and `other` share:
-    /// the same gap before a scalar of the same kind and field.
-    fn common_steps(&self, other: &Shape, limit: usize) -> usize {
+    /// How many first steps this shape and `other` share: the same gap
+    /// before a scalar of the same kind and field.
+    fn common_steps(&self, other: &Shape) -> usize {
         self.steps
             .iter()
             .zip(&other.steps)
-            .take(limit)
             .take_while(|(a, b)| {
                 a.len == b.len
                     && a.field == b.field
@@ -294,7 +307,7 @@ impl Shapes {
             }
             let from = match failed {
                 Some((last, k)) => {
-                    let common = last.common_steps(s, k + 1);
+                    let common = usize::from(shapes.common[last.slot][s.slot]).min(k + 1);
                     if common > k {
                         continue;
                     }
@@ -362,11 +375,19 @@ impl Shapes {
         if tokens.len() > MAX_STEPS {
             return;
         }
-        if self.kept.len() == MAX_SHAPES {
-            self.kept.pop();
+        // The new shape takes the slot of the one it evicts, or the next.
+        let slot = match self.kept.len() {
+            MAX_SHAPES => self.kept.pop().map_or(0, |s| s.slot),
+            n => n,
+        };
+        let shape = Shape::learn(data, base, field, slot, tokens, end);
+        for other in &self.kept {
+            // At most MAX_STEPS steps: the count fits.
+            let n = shape.common_steps(other) as u16;
+            self.common[slot][other.slot] = n;
+            self.common[other.slot][slot] = n;
         }
-        self.kept
-            .insert(0, Shape::learn(data, base, field, tokens, end));
+        self.kept.insert(0, shape);
     }
 
     fn tally(&mut self, hit: bool) {
