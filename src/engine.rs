@@ -3050,9 +3050,9 @@ mod tests {
         // Half the values have no capital letter.
         let alphabets: [&[u8]; 2] = [b"09azAZXJey %&=+/-_.{}[]\"", b"09azey %&=+/-_.{}[]\""];
         let (mut checked, mut again, mut long) = (0, 0, 0);
-        for round in 0..40_000 {
+        for round in 0..40_000u32 {
             let mut v = starts[next() % starts.len()].to_vec();
-            let most = if round % 2 == 0 {
+            let most = if round.is_multiple_of(2) {
                 decode::INERT_BELOW
             } else {
                 160
@@ -3061,7 +3061,7 @@ mod tests {
             let alphabet = alphabets[next() % 2];
             v.extend((0..len).map(|_| alphabet[next() % alphabet.len()]));
             // Some long values hold a JWT's start inside.
-            if v.len() > 20 && next() % 4 == 0 {
+            if v.len() > 20 && next().is_multiple_of(4) {
                 let at = next() % (v.len() - 3);
                 v[at..at + 3].copy_from_slice(b"eyJ");
             }
