@@ -15,7 +15,8 @@
 //! together: one automaton holds the literals and context words of the
 //! whole catalogue and is searched at most once per value (single bytes
 //! with `memchr`). Only then do the detector's exact regexes and its
-//! validator run.
+//! validator run, each free pattern behind a lazy DFA of itself that says
+//! first whether it can match the value at all ([`screen`]).
 //!
 //! Measured with callgrind (8 MB of generated events, whole scan): one
 //! literal automaton per detector, searched by each gated detector in
