@@ -40,6 +40,12 @@ use std::sync::{Mutex, OnceLock};
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::{Input, util::syntax};
 
+/// The most memory one screen's cache holds on one thread before it is
+/// cleared (its states are built again as values need them): the short
+/// patterns of the catalogue visit a few dozen states; the bound keeps a
+/// user's pattern from holding the default 2 MiB per thread.
+const CACHE_BYTES: usize = 512 << 10;
+
 /// Tells screens apart for the caches: never reused.
 static GENERATION: AtomicU64 = AtomicU64::new(1);
 
@@ -109,7 +115,12 @@ impl Screen {
             .get_or_init(|| {
                 DFA::builder()
                     .syntax(syntax::Config::new().unicode(self.unicode).utf8(false))
-                    .configure(DFA::config().unicode_word_boundary(true))
+                    .configure(
+                        DFA::config()
+                            .unicode_word_boundary(true)
+                            .cache_capacity(CACHE_BYTES)
+                            .skip_cache_capacity_check(true),
+                    )
                     .build(&self.src)
                     .ok()
             })
