@@ -1282,13 +1282,16 @@ fn process(
         text,
         fields,
     } = scratch;
-    match &unit.source {
-        Source::Failed(e) => UnitResult::empty(Outcome::Failed(e.clone())),
+    // What to scan: bytes, format, a CSV chunk's header, a planned part,
+    // whether this is the file's first unit, its offset in the file.
+    let loaded;
+    let (data, format, header, part, first, base): (&[u8], _, _, _, _, _) = match &unit.source {
+        Source::Failed(e) => return UnitResult::empty(Outcome::Failed(e.clone())),
         Source::Parquet {
             file,
             groups,
             first_row,
-        } => scan_slice(
+        } => (
             &[],
             Format::Parquet,
             None,
@@ -1299,34 +1302,23 @@ fn process(
             }),
             unit.index == 0,
             0,
-            info,
-            shared,
-            json,
-            matches,
-            text,
-            fields,
         ),
-        Source::JsonPiece { bytes, .. } | Source::HarEntries { bytes, .. } => {
-            let (format, part) = match &unit.source {
-                Source::JsonPiece { piece, .. } => (Format::Json, Part::Json(piece)),
-                Source::HarEntries { part, .. } => (Format::Har, Part::Har(part)),
-                _ => unreachable!("matched above"),
-            };
-            scan_slice(
-                bytes,
-                format,
-                None,
-                Some(part),
-                unit.index == 0,
-                0,
-                info,
-                shared,
-                json,
-                matches,
-                text,
-                fields,
-            )
-        }
+        Source::JsonPiece { bytes, piece } => (
+            bytes,
+            Format::Json,
+            None,
+            Some(Part::Json(piece)),
+            unit.index == 0,
+            0,
+        ),
+        Source::HarEntries { bytes, part } => (
+            bytes,
+            Format::Har,
+            None,
+            Some(Part::Har(part)),
+            unit.index == 0,
+            0,
+        ),
         Source::Chunk {
             bytes,
             start,
@@ -1334,33 +1326,20 @@ fn process(
             offset,
             format,
             header,
-        } => {
-            let data = &bytes[*start..*end];
-            let mut result = scan_slice(
-                data,
-                *format,
-                header.as_deref(),
-                None,
-                unit.index == 0,
-                *offset,
-                info,
-                shared,
-                json,
-                matches,
-                text,
-                fields,
-            );
-            if !unit.last {
-                result.newlines = memchr::memchr_iter(b'\n', data).count() as u64;
-            }
-            result
-        }
+        } => (
+            &bytes[*start..*end],
+            *format,
+            header.as_deref(),
+            None,
+            unit.index == 0,
+            *offset,
+        ),
         Source::Whole => {
-            let loaded = match &candidate.remote {
+            let got = match &candidate.remote {
                 Some(object) => load::load_remote(object, &candidate.path, &shared.load, read),
                 None => load::load(&candidate.path, candidate.size, &shared.load, read),
             };
-            let mut bytes = match loaded {
+            let mut bytes = match got {
                 Ok(b) => b,
                 Err(e) => return UnitResult::empty(Outcome::Failed(e.to_string())),
             };
@@ -1383,11 +1362,17 @@ fn process(
                 ));
             }
             let format = format::detect_format(named, head);
-            scan_slice(
-                &bytes, format, None, None, true, 0, info, shared, json, matches, text, fields,
-            )
+            loaded = bytes;
+            (&loaded[..], format, None, None, true, 0)
         }
+    };
+    let mut result = scan_slice(
+        data, format, header, part, first, base, info, shared, json, matches, text, fields,
+    );
+    if matches!(unit.source, Source::Chunk { .. }) && !unit.last {
+        result.newlines = memchr::memchr_iter(b'\n', data).count() as u64;
     }
+    result
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -150,8 +150,9 @@ impl Screen {
         })
     }
 
-    /// Whether the DFA could be built (for tests).
-    pub fn is_built(&self) -> bool {
+    /// Whether the DFA could be built.
+    #[cfg(test)]
+    fn is_built(&self) -> bool {
         self.dfa().is_some()
     }
 }
