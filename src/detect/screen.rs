@@ -32,6 +32,14 @@
 //! thread: 260.7M instructions before, 25.3M of them in the detectors'
 //! searches (16,747 searches, most finding nothing); with the screens
 //! 254.0M, the searches 18.8M. Outputs are identical.
+//!
+//! Where nearly every value a screen sees may match (dense records,
+//! where the values of the detectors' own fields reach them), its search
+//! only adds to the regex's: a screen that could not rule out at least
+//! 9 of a trial of 64 values stands aside for the next 1,024 (answering
+//! "may match" unsearched), then is tried again. 8 MB of dense records
+//! (callgrind, one thread, without link-time optimisation): 464.9M ->
+//! 460.0M instructions; the events and HAR captures hardly move.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -53,9 +61,28 @@ static GENERATION: AtomicU64 = AtomicU64::new(1);
 /// reused, so the table is as long as the most screens alive at once.
 static SLOTS: Mutex<(usize, Vec<usize>)> = Mutex::new((0, Vec::new()));
 
+/// Searches a screen is judged on: when at least [`USELESS_PASSED`] of
+/// them could not rule the value out, the screen stands aside for the
+/// next [`ASIDE`] values (then it is tried again).
+const TRIAL: u32 = 64;
+const USELESS_PASSED: u32 = 56;
+const ASIDE: u32 = 1024;
+
+/// One screen's state on one thread.
+struct Local {
+    /// The screen generation the cache belongs to.
+    generation: u64,
+    cache: Cache,
+    /// Searches in this trial, and those that found a match could exist.
+    tried: u32,
+    passed: u32,
+    /// Values still to let through unsearched.
+    aside: u32,
+}
+
 thread_local! {
-    /// Per slot, the screen generation its cache belongs to, and the cache.
-    static CACHES: RefCell<Vec<Option<(u64, Cache)>>> = const { RefCell::new(Vec::new()) };
+    /// Per slot, the state of the screen in it.
+    static CACHES: RefCell<Vec<Option<Local>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A pattern's lazy DFA, built on first use.
@@ -141,12 +168,34 @@ impl Screen {
                 caches.resize_with(self.slot + 1, || None);
             }
             let entry = &mut caches[self.slot];
-            let cache = match entry {
-                Some((generation, cache)) if *generation == self.generation => cache,
-                _ => &mut entry.insert((self.generation, dfa.create_cache())).1,
+            let local = match entry {
+                Some(local) if local.generation == self.generation => local,
+                _ => entry.insert(Local {
+                    generation: self.generation,
+                    cache: dfa.create_cache(),
+                    tried: 0,
+                    passed: 0,
+                    aside: 0,
+                }),
             };
+            // Where almost every value may match (a field of the
+            // detector's own kind), the search only adds to the regex's.
+            if local.aside > 0 {
+                local.aside -= 1;
+                return true;
+            }
             let input = Input::new(value).earliest(true);
-            !matches!(dfa.try_search_fwd(cache, &input), Ok(None))
+            let may = !matches!(dfa.try_search_fwd(&mut local.cache, &input), Ok(None));
+            local.tried += 1;
+            local.passed += u32::from(may);
+            if local.tried == TRIAL {
+                if local.passed >= USELESS_PASSED {
+                    local.aside = ASIDE;
+                }
+                local.tried = 0;
+                local.passed = 0;
+            }
+            may
         })
     }
 
@@ -154,6 +203,20 @@ impl Screen {
     #[cfg(test)]
     fn is_built(&self) -> bool {
         self.dfa().is_some()
+    }
+
+    /// What a search of the DFA says, whether or not the screen stands
+    /// aside.
+    #[cfg(test)]
+    fn searched(&self, value: &[u8]) -> bool {
+        let Some(dfa) = self.dfa() else {
+            return true;
+        };
+        let input = Input::new(value).earliest(true);
+        !matches!(
+            dfa.try_search_fwd(&mut dfa.create_cache(), &input),
+            Ok(None)
+        )
     }
 }
 
@@ -203,13 +266,40 @@ mod tests {
                     String::from_utf8_lossy(v)
                 );
                 if screen.is_built() && v.is_ascii() {
-                    assert_eq!(screen.may_match(v), re.is_match(v), "{}: {v:?}", d.id);
+                    assert_eq!(screen.searched(v), re.is_match(v), "{}: {v:?}", d.id);
                 }
             }
         }
         // Every built-in pattern is screened.
         assert_eq!(built, patterns);
         assert!(patterns >= 20);
+    }
+
+    /// A screen that can rule out hardly any value stands aside for a
+    /// while (saying "may match" unsearched), then searches again.
+    #[test]
+    fn a_screen_that_rules_nothing_out_stands_aside_for_a_while() {
+        let screen = Screen::new("[0-9]{3}", false);
+        for _ in 0..TRIAL {
+            assert!(screen.may_match(b"order 123"));
+        }
+        // Aside: a value without three digits is not searched.
+        for _ in 0..ASIDE {
+            assert!(screen.may_match(b"no digits"));
+        }
+        // Searching again, and judged on the next trial.
+        assert!(!screen.may_match(b"no digits"));
+        for _ in 1..TRIAL {
+            assert!(!screen.may_match(b"none"));
+        }
+        assert!(!screen.may_match(b"still none"));
+
+        // A screen that rules out most values never stands aside.
+        let useful = Screen::new("[0-9]{3}", false);
+        for i in 0..10 * TRIAL {
+            let v: &[u8] = if i % 4 == 0 { b"123" } else { b"abc" };
+            assert_eq!(useful.may_match(v), i % 4 == 0);
+        }
     }
 
     /// A screen that takes a dropped screen's slot does not use the cache
