@@ -236,3 +236,21 @@ if [ "$JSON_SIZE" != "0" ]; then
   show "sandsift scan, 1 thread" "$one"
   printf '2 threads: %.2fx one thread\n' "$(awk -v a="$one" -v b="$two" 'BEGIN {print a / b}')"
 fi
+
+# Optional comparators: other PII scanners on a sample of the main corpus
+# (benches/comparators.py), when they are installed for $PYTHON.
+PYTHON=${PYTHON:-python3}
+if [ -n "${QUICK:-}" ]; then
+  : "${COMPARATOR_BYTES:=65536}"
+fi
+COMPARATOR_BYTES=${COMPARATOR_BYTES:-1048576}
+printf '\noptional comparators, on the first %d bytes of %s, one line at a time, one core:\n' \
+  "$COMPARATOR_BYTES" "$CORPUS"
+if command -v "$PYTHON" > /dev/null; then
+  for c in presidio datafog; do
+    "$PYTHON" benches/comparators.py "$c" "$CORPUS" "$COMPARATOR_BYTES" || true
+  done
+  echo "(sandsift, 1 thread, on the whole corpus: see above)"
+else
+  echo "($PYTHON not found: comparators skipped)"
+fi
