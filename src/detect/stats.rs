@@ -499,12 +499,17 @@ fn max_marked_popcnt(runs: u64, marked: u64) -> u32 {
 #[inline(always)]
 fn max_marked_any(runs: u64, marked: u64) -> u32 {
     let mut rest = runs;
+    // Marked bits in the runs not yet counted: once no more than the
+    // most found so far are left, no run can hold more.
+    let mut left = (marked & runs).count_ones();
     let mut max = 0;
-    while rest != 0 {
+    while left > max {
         let start = rest.trailing_zeros();
         let len = (rest >> start).trailing_ones();
         let mask = (u64::MAX >> (64 - len)) << start;
-        max = max.max((marked & mask).count_ones());
+        let n = (marked & mask).count_ones();
+        max = max.max(n);
+        left -= n;
         rest &= !mask;
     }
     max
@@ -784,7 +789,14 @@ mod tests {
         for _ in 0..20_000 {
             let seed = rng();
             let runs = seed ^ (seed << 7);
-            let marked = runs & (seed.rotate_left(13) | seed >> 3);
+            // Marked bits outside the runs, in every other case, count
+            // for nothing.
+            let outside = if seed & 1 == 1 {
+                seed.rotate_left(29)
+            } else {
+                0
+            };
+            let marked = runs & (seed.rotate_left(13) | seed >> 3) | outside & !runs;
             let want = {
                 let (mut max, mut n) = (0, 0);
                 for i in 0..64 {
