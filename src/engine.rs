@@ -1282,10 +1282,9 @@ fn process(
         text,
         fields,
     } = scratch;
-    // What to scan: bytes, format, a CSV chunk's header, a planned part,
-    // whether this is the file's first unit, its offset in the file.
+    // What to scan: bytes, format, a CSV chunk's header, a planned part.
     let loaded;
-    let (data, format, header, part, first, base): (&[u8], _, _, _, _, _) = match &unit.source {
+    let (data, format, header, part): (&[u8], _, _, _) = match &unit.source {
         Source::Failed(e) => return UnitResult::empty(Outcome::Failed(e.clone())),
         Source::Parquet {
             file,
@@ -1300,40 +1299,17 @@ fn process(
                 groups,
                 first_row: *first_row,
             }),
-            unit.index == 0,
-            0,
         ),
-        Source::JsonPiece { bytes, piece } => (
-            bytes,
-            Format::Json,
-            None,
-            Some(Part::Json(piece)),
-            unit.index == 0,
-            0,
-        ),
-        Source::HarEntries { bytes, part } => (
-            bytes,
-            Format::Har,
-            None,
-            Some(Part::Har(part)),
-            unit.index == 0,
-            0,
-        ),
+        Source::JsonPiece { bytes, piece } => (bytes, Format::Json, None, Some(Part::Json(piece))),
+        Source::HarEntries { bytes, part } => (bytes, Format::Har, None, Some(Part::Har(part))),
         Source::Chunk {
             bytes,
             start,
             end,
-            offset,
             format,
             header,
-        } => (
-            &bytes[*start..*end],
-            *format,
-            header.as_deref(),
-            None,
-            unit.index == 0,
-            *offset,
-        ),
+            ..
+        } => (&bytes[*start..*end], *format, header.as_deref(), None),
         Source::Whole => {
             let got = match &candidate.remote {
                 Some(object) => load::load_remote(object, &candidate.path, &shared.load, read),
@@ -1363,8 +1339,15 @@ fn process(
             }
             let format = format::detect_format(named, head);
             loaded = bytes;
-            (&loaded[..], format, None, None, true, 0)
+            (&loaded[..], format, None, None)
         }
+    };
+    // Whether this is the file's first unit (a whole file is one), and
+    // where in the file its bytes start.
+    let first = unit.index == 0;
+    let base = match &unit.source {
+        Source::Chunk { offset, .. } => *offset,
+        _ => 0,
     };
     let mut result = scan_slice(
         data, format, header, part, first, base, info, shared, json, matches, text, fields,
