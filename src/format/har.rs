@@ -806,8 +806,9 @@ struct Url {
 
 impl Url {
     fn parse(u: &[u8]) -> Url {
-        let after_scheme = memchr::memmem::find(u, b"://").map_or(0, |i| i + 3);
+        // The fragment ends the URL; a `://` inside it is no scheme.
         let end = memchr::memchr(b'#', u).unwrap_or(u.len());
+        let after_scheme = memchr::memmem::find(&u[..end], b"://").map_or(0, |i| i + 3);
         let auth_end = u[after_scheme..end]
             .iter()
             .position(|&b| b == b'/' || b == b'?')
@@ -949,6 +950,39 @@ mod tests {
         let p = Url::parse(b"http://[::1]:80");
         assert_eq!(p.host, (7, 12));
         assert_eq!(p.path, (15, 15));
+    }
+
+    /// Every URL of up to six bytes drawn from the bytes that delimit its
+    /// parts splits into ordered ranges inside it (a `#` before `://` once
+    /// put the host's start past the URL's end).
+    #[test]
+    fn any_arrangement_of_delimiters_parses_inside_the_url() {
+        const BYTES: &[u8] = b":/#?@[]a";
+        let mut u = Vec::new();
+        for len in 0..=6u32 {
+            for mut n in 0..BYTES.len().pow(len) {
+                u.clear();
+                for _ in 0..len {
+                    u.push(BYTES[n % BYTES.len()]);
+                    n /= BYTES.len();
+                }
+                let p = Url::parse(&u);
+                for (a, b) in [p.host, p.path, p.query] {
+                    assert!(
+                        a <= b && b <= u.len(),
+                        "{:?}: {p:?}",
+                        String::from_utf8_lossy(&u)
+                    );
+                }
+                assert!(
+                    p.host.1 <= p.path.0,
+                    "{:?}: {p:?}",
+                    String::from_utf8_lossy(&u)
+                );
+            }
+        }
+        let p = Url::parse(b"/a#b://c/d");
+        assert_eq!((p.host, p.path, p.query), ((0, 0), (0, 2), (2, 2)));
     }
 
     #[test]
