@@ -31,6 +31,16 @@ impl ValueSink for Sink {
     }
 }
 
+/// `default` cases per property, or `PROPTEST_CASES` when it is set (a
+/// long hunt for panics: `PROPTEST_CASES=20000 cargo test --release --test
+/// properties`).
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -132,7 +142,7 @@ fn json_decode(raw: &[u8]) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
 
     #[test]
     fn json_is_extracted_as_serde_json_parses_it(v in json_value(), pretty in any::<bool>()) {
@@ -254,7 +264,7 @@ fn capture() -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
 
     /// Truncated and corrupted captures: no panic, every span inside the
     /// file, and the entries before the damage still yield values.
@@ -424,7 +434,7 @@ fn damaged_captures_scan_cleanly_through_the_engine() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    #![proptest_config(ProptestConfig::with_cases(cases(128)))]
 
     /// The policy and pattern parsers return an error or a value for any
     /// text, TOML-shaped or not; never a panic.
@@ -494,6 +504,89 @@ fn damaged_archives_and_workbooks_never_panic() {
             let out = sandsift::scan_bytes(&config, &catalogue, name, Some(format), &data).unwrap();
             for f in &out.findings {
                 assert!(f.offset + f.length <= data.len() as u64 || f.file.contains('!'));
+            }
+        }
+    }
+}
+
+/// Every shipped fixture, damaged many ways (bytes replaced by random or
+/// structural bytes, bytes inserted and removed, the end cut off), through
+/// the engine with the whole catalogue: findings or problems, never a
+/// panic, and every finding of an undecoded file inside it.
+/// `PROPTEST_CASES` sets the damaged copies per fixture (default 40).
+#[test]
+fn damaged_fixtures_never_panic_the_engine() {
+    const STRUCTURAL: &[u8] = b"{}[]\",:\\\n\r\t 0-9.eE+/?#@=&%u";
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut files = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 10, "fixtures found: {files:?}");
+    let catalogue = sandsift::Catalogue::builtin().unwrap();
+    let config = sandsift::ScanConfig {
+        fingerprint_key: Some(b"k".to_vec()),
+        ..Default::default()
+    };
+    let mut seed = 0x853c_49e6_748f_ea9bu64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let copies = cases(40);
+    for path in &files {
+        let base = std::fs::read(path).unwrap();
+        let name = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        let compressed = name.ends_with(".gz");
+        for _ in 0..copies {
+            let mut data = base.clone();
+            for _ in 0..1 + next() % 6 {
+                if data.is_empty() {
+                    break;
+                }
+                let at = (next() % data.len() as u64) as usize;
+                let byte = if next() % 2 == 0 {
+                    STRUCTURAL[(next() % STRUCTURAL.len() as u64) as usize]
+                } else {
+                    next() as u8
+                };
+                match next() % 4 {
+                    0 => data.insert(at, byte),
+                    1 => {
+                        data.remove(at);
+                    }
+                    _ => data[at] = byte,
+                }
+            }
+            if next() % 3 == 0 && !data.is_empty() {
+                data.truncate((next() % data.len() as u64) as usize);
+            }
+            let out = sandsift::scan_bytes(&config, &catalogue, &name, None, &data)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            if !compressed {
+                for f in &out.findings {
+                    assert!(
+                        f.offset + f.length <= data.len() as u64,
+                        "{name}: a finding ends at {} past {} bytes",
+                        f.offset + f.length,
+                        data.len()
+                    );
+                }
             }
         }
     }
