@@ -1155,10 +1155,7 @@ fn ipv6(hay: &[u8], start: usize, end: usize) -> Verdict {
         Some(i) => &value[..i],
         None => value,
     };
-    let Ok(text) = std::str::from_utf8(addr) else {
-        return Verdict::Invalid;
-    };
-    let Ok(ip) = text.parse::<Ipv6Addr>() else {
+    let Some(ip) = parse_ipv6(addr) else {
         return Verdict::Invalid;
     };
     if ip.is_unspecified() || ip.is_multicast() {
@@ -1173,9 +1170,186 @@ fn ipv6(hay: &[u8], start: usize, end: usize) -> Verdict {
     }
 }
 
+/// Reads `text` as an IPv6 address, accepting exactly what
+/// `Ipv6Addr::from_str` accepts (a test holds the two equal): up to eight
+/// groups of one to four hex digits, one `::` standing for at least one
+/// zero group, a dotted IPv4 address in place of the last two groups.
+///
+/// The standard parser, generic over address kinds and backtracking
+/// through closures, cost about 1,070 instructions an address (callgrind:
+/// 8,559 addresses in 8 MB of dense records, 9.2M); this one reads the
+/// bytes once.
+fn parse_ipv6(text: &[u8]) -> Option<Ipv6Addr> {
+    let mut head = [0u16; 8];
+    let (head_len, at, head_v4) = ipv6_groups(text, 0, &mut head);
+    if head_len == 8 {
+        return (at == text.len()).then(|| Ipv6Addr::from(head));
+    }
+    if head_v4 || text.get(at..at + 2) != Some(b"::") {
+        return None;
+    }
+    let mut tail = [0u16; 7];
+    let limit = 8 - (head_len + 1);
+    let (tail_len, end, _) = ipv6_groups(text, at + 2, &mut tail[..limit]);
+    if end != text.len() {
+        return None;
+    }
+    head[8 - tail_len..].copy_from_slice(&tail[..tail_len]);
+    Some(Ipv6Addr::from(head))
+}
+
+/// Reads up to `groups.len()` groups from `text[at..]`, `:` between them;
+/// a group that cannot be read (a second `:`, the end) ends the run where
+/// the last one ended. An IPv4 address may stand for two groups where two
+/// are left; it ends the run. Returns the groups read, where they end and
+/// whether an IPv4 address ended them.
+fn ipv6_groups(text: &[u8], mut at: usize, groups: &mut [u16]) -> (usize, usize, bool) {
+    let limit = groups.len();
+    for i in 0..limit {
+        let from = if i == 0 {
+            at
+        } else if text.get(at) == Some(&b':') {
+            at + 1
+        } else {
+            return (i, at, false);
+        };
+        if i + 1 < limit
+            && let Some((v4, end)) = ipv4_at(text, from)
+        {
+            groups[i] = u16::from_be_bytes([v4[0], v4[1]]);
+            groups[i + 1] = u16::from_be_bytes([v4[2], v4[3]]);
+            return (i + 2, end, true);
+        }
+        let mut value = 0u16;
+        let mut end = from;
+        while end - from < 4
+            && let Some(d) = text.get(end).and_then(|&b| (b as char).to_digit(16))
+        {
+            value = value << 4 | d as u16;
+            end += 1;
+        }
+        if end == from {
+            return (i, at, false);
+        }
+        groups[i] = value;
+        at = end;
+    }
+    (limit, at, false)
+}
+
+/// A dotted IPv4 address at `text[at..]` as the standard parser reads one
+/// (four parts of one to three digits up to 255, no leading zero), and
+/// where it ends.
+fn ipv4_at(text: &[u8], mut at: usize) -> Option<([u8; 4], usize)> {
+    let mut octets = [0u8; 4];
+    for (i, octet) in octets.iter_mut().enumerate() {
+        if i > 0 {
+            if text.get(at) != Some(&b'.') {
+                return None;
+            }
+            at += 1;
+        }
+        let from = at;
+        let mut value = 0u32;
+        while at - from < 3
+            && let Some(&b) = text.get(at)
+            && b.is_ascii_digit()
+        {
+            value = value * 10 + u32::from(b - b'0');
+            at += 1;
+        }
+        if at == from || (at - from > 1 && text[from] == b'0') {
+            return None;
+        }
+        *octet = u8::try_from(value).ok()?;
+    }
+    Some((octets, at))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every string of up to seven bytes over hex digits, `:` and `.` (and
+    /// longer ones built from groups) reads the same as with the standard
+    /// parser.
+    #[test]
+    fn ipv6_parser_accepts_what_the_standard_parser_accepts() {
+        let same = |t: &[u8]| {
+            let std = std::str::from_utf8(t)
+                .ok()
+                .and_then(|s| s.parse::<Ipv6Addr>().ok());
+            assert_eq!(parse_ipv6(t), std, "{:?}", String::from_utf8_lossy(t));
+        };
+        const BYTES: &[u8] = b"0f1:.9";
+        let mut t = Vec::new();
+        for len in 0..=7u32 {
+            for mut n in 0..BYTES.len().pow(len) {
+                t.clear();
+                for _ in 0..len {
+                    t.push(BYTES[n % BYTES.len()]);
+                    n /= BYTES.len();
+                }
+                same(&t);
+            }
+        }
+        let parts: &[&[u8]] = &[
+            b"2001",
+            b"db8",
+            b"0",
+            b"ffff",
+            b"FFFF",
+            b"12345",
+            b"g",
+            b"",
+            b"1.2.3.4",
+            b"255.255.255.255",
+            b"256.1.1.1",
+            b"01.2.3.4",
+            b"1.2.3",
+            b"0.0.0.0",
+            b"a.b.c.d",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..200_000 {
+            t.clear();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut r = seed;
+            for _ in 0..(r % 11) {
+                r /= 11;
+                t.extend_from_slice(parts[(r % parts.len() as u64) as usize]);
+                r /= parts.len() as u64;
+                t.extend_from_slice([&b":"[..], b"::", b":", b":"][(r % 4) as usize]);
+                r /= 4;
+            }
+            if r % 2 == 0 {
+                t.pop();
+            }
+            same(&t);
+        }
+        for s in [
+            "::",
+            "::1",
+            "1::",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1::2:3:4:5:6:7:8",
+            "::ffff:192.0.2.1",
+            "1:2:3:4:5:6:1.2.3.4",
+            "1:2:3:4:5:1.2.3.4",
+            "1:2:3:4:5:6:7:1.2.3.4",
+            "::1.2.3.4",
+            "1.2.3.4",
+            ":::",
+            "1:::2",
+            "fe80::1%eth0",
+        ] {
+            same(s.as_bytes());
+        }
+    }
 
     fn check(v: Validator, s: &str) -> Verdict {
         v.check(s.as_bytes(), 0, s.len())
