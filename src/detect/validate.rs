@@ -1324,7 +1324,7 @@ mod tests {
                 t.extend_from_slice([&b":"[..], b"::", b":", b":"][(r % 4) as usize]);
                 r /= 4;
             }
-            if r % 2 == 0 {
+            if r.is_multiple_of(2) {
                 t.pop();
             }
             same(&t);
