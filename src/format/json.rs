@@ -30,7 +30,7 @@
 //! array is first matched against the record shapes kept (the bytes
 //! between its scalars), and delivered from the match (see [`shapes`]).
 
-use super::path::{ExpectedKey, FieldId, FieldTable, Segment};
+use super::path::{ExpectedKey, FieldId, FieldTable, Link, Segment};
 use super::{Layers, Problem, RawSpan, Value, ValueSink};
 
 mod shapes;
@@ -76,6 +76,11 @@ impl JsonScratch {
         self.shapes.delivered
     }
 
+    /// Lines whose first scalars a shape delivered, the rest walked.
+    pub(crate) fn partial_lines(&self) -> usize {
+        self.shapes.partial
+    }
+
     /// A scratch that walks every value, never matching shapes.
     pub(crate) fn without_shapes() -> JsonScratch {
         let mut s = JsonScratch::default();
@@ -113,13 +118,27 @@ pub(crate) fn record<S: ValueSink>(
     } else {
         base
     };
-    let learn = match Shapes::deliver(data, base, FieldTable::ROOT, fields, scratch, sink) {
+    let (walked, learn) = match Shapes::deliver(data, base, FieldTable::ROOT, fields, scratch, sink)
+    {
         Delivered::Yes { .. } => return Ok(()),
-        Delivered::No { learn } => learn,
+        Delivered::Partial {
+            resume,
+            last,
+            learn,
+        } => {
+            scratch.learning = learn;
+            (
+                resume_walk(data, resume, last, fields, scratch, sink),
+                learn,
+            )
+        }
+        Delivered::No { learn } => {
+            scratch.learning = learn;
+            scratch.tokens.clear();
+            let walked = walk(data, base, FieldTable::ROOT, fields, scratch, sink, false);
+            (walked, learn)
+        }
     };
-    scratch.learning = learn;
-    scratch.tokens.clear();
-    let walked = walk(data, base, FieldTable::ROOT, fields, scratch, sink, false);
     scratch.learning = false;
     if learn && walked.is_ok() {
         let tokens = std::mem::take(&mut scratch.tokens);
@@ -129,6 +148,47 @@ pub(crate) fn record<S: ValueSink>(
         scratch.tokens = tokens;
     }
     walked
+}
+
+/// Walks the rest of a line whose first scalars a kept shape delivered,
+/// from `resume`, right after the last of them, of field `last`. The
+/// containers open there are those of `last`'s path (the objects and
+/// arrays it leads through), which the line's own bytes up to `resume`
+/// opened exactly as in the line the shape was learned from; so the walk
+/// goes on as a walk of the whole line would from that byte, and gives
+/// the same values, problems and end.
+fn resume_walk<S: ValueSink>(
+    data: &[u8],
+    resume: usize,
+    last: FieldId,
+    fields: &mut FieldTable,
+    scratch: &mut JsonScratch,
+    sink: &mut S,
+) -> Result<(), Problem> {
+    scratch.stack.clear();
+    scratch.element = None;
+    let mut current = last;
+    while let Some((up, link)) = fields.up(current) {
+        scratch.stack.push(Frame {
+            object: link == Link::Member,
+            field: up,
+            current,
+        });
+        current = up;
+    }
+    scratch.stack.reverse();
+    let mut t = Tokenizer { data, pos: resume };
+    walk_from(
+        &mut t,
+        None,
+        FieldTable::ROOT,
+        fields,
+        scratch,
+        sink,
+        false,
+        Bounds::WHOLE,
+    )
+    .map(|_| ())
 }
 
 /// Like [`extract`] for one value at `data[base..]` whose offsets are
@@ -459,6 +519,7 @@ fn shaped_element<S: ValueSink>(
             t.pos = end;
             true
         }
+        Delivered::Partial { .. } => unreachable!("only lines are delivered in part"),
         Delivered::No { learn } => {
             if learn {
                 scratch.learning = true;

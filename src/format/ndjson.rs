@@ -217,6 +217,65 @@ mod tests {
         }
     }
 
+    /// Records that share their first fields and then go each their own
+    /// way (personal fields of varying names, nested objects and arrays,
+    /// now and then broken after the shared part): the shared part is
+    /// delivered by shape, the rest walked, and everything is what a walk
+    /// of every line gives.
+    #[test]
+    fn lines_that_share_only_their_first_fields_give_what_the_walk_gives() {
+        for seed in 0..12 {
+            let mut next = crate::test_numbers(100 + seed);
+            let mut data = Vec::new();
+            for line in 0..3000 {
+                let mut text = format!(
+                    "{{\"event_id\":\"e{line}\",\"ts\":\"2026-07-0{}T09:08:45Z\",\"n\":{},\"user\":{{\"id\":{},\"plan\":\"p\"",
+                    next() % 9,
+                    next() % 100,
+                    next() % 10_000
+                );
+                for _ in 0..1 + next() % 4 {
+                    let key = ["phone", "ip", "email", "tags", "addr"][next() % 5];
+                    let value = match next() % 6 {
+                        0 => format!("{}", next()),
+                        1 => "[1,\"two\",{\"three\":3}]".to_string(),
+                        2 => "{\"street\":\"1 Main St\",\"geo\":[1.5,-2]}".to_string(),
+                        3 => "\"with \\\"escapes\\\" \\u00e9\"".to_string(),
+                        4 => "null".to_string(),
+                        _ => format!("\"v{}@example.com\"", next() % 50),
+                    };
+                    text.push_str(&format!(",\"{key}_{}\":{value}", next() % 4));
+                }
+                text.push_str("},\"props\":{\"qty\":2,\"sku\":\"SKU-1\"},\"v\":\"1.2\"}");
+                if next().is_multiple_of(15) {
+                    // Broken somewhere after the shared fields.
+                    let at = 70 + next() % (text.len() - 70);
+                    if text.is_char_boundary(at) {
+                        match next() % 4 {
+                            0 => text.truncate(at),
+                            1 => text.insert(at, '"'),
+                            2 => text.insert_str(at, "}]"),
+                            _ => text.push_str(" x"),
+                        }
+                    }
+                }
+                data.extend_from_slice(text.as_bytes());
+                data.push(b'\n');
+            }
+            let mut c = Collect::default();
+            let mut scratch = JsonScratch::default();
+            extract(&data, &mut FieldTable::default(), &mut scratch, &mut c);
+            assert!(
+                scratch.partial_lines() > 1000,
+                "seed {seed}: {} lines in part",
+                scratch.partial_lines()
+            );
+            let w = walked(&data);
+            c.assert_same(&w, &format!("seed {seed}"));
+            assert!(!w.problems.is_empty());
+        }
+    }
+
     #[test]
     fn a_stream_whose_lines_never_repeat_a_shape_is_still_read_whole() {
         // Past a window of lines that match no shape, shapes rest for a

@@ -50,6 +50,20 @@ pub struct Field {
     order: Vec<Keyed>,
     cursor: usize,
     element: Option<FieldId>,
+    /// The field one segment up and how this one hangs from it (`None`
+    /// for the root).
+    up: Option<(FieldId, Link)>,
+}
+
+/// How a field hangs from its parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// A member of an object (`Segment::Key`).
+    Member,
+    /// An element of an array (`Segment::Element`).
+    Element,
+    /// Any other segment (a column, a parameter, a document).
+    Other,
 }
 
 /// A keyed child in [`Field::order`].
@@ -116,6 +130,7 @@ impl Default for FieldTable {
                 order: Vec::new(),
                 cursor: 0,
                 element: None,
+                up: None,
             }],
             label: Vec::new(),
             id: NEXT_TABLE.fetch_add(1, Ordering::Relaxed),
@@ -166,6 +181,13 @@ impl FieldTable {
     #[inline]
     pub fn take_expected(&mut self, parent: FieldId) {
         self.fields[parent.0 as usize].cursor += 1;
+    }
+
+    /// The field one segment above `id` and how `id` hangs from it;
+    /// `None` for the root.
+    #[inline]
+    pub fn up(&self, id: FieldId) -> Option<(FieldId, Link)> {
+        self.fields[id.0 as usize].up
     }
 
     /// The child of `parent` one segment down, interned on first sight.
@@ -252,6 +274,14 @@ impl FieldTable {
             order: Vec::new(),
             cursor: 0,
             element: None,
+            up: Some((
+                parent,
+                match segment {
+                    Segment::Key(_) => Link::Member,
+                    Segment::Element => Link::Element,
+                    _ => Link::Other,
+                },
+            )),
         });
         let p = &mut self.fields[parent.0 as usize];
         match segment {
