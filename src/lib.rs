@@ -35,6 +35,23 @@ pub(crate) fn test_rng(mut seed: u64) -> impl FnMut() -> u64 {
     }
 }
 
+/// Calls `f` with every string of up to `max_len` bytes drawn from
+/// `alphabet` (an exhaustive check of a parser on short inputs).
+#[cfg(test)]
+pub(crate) fn each_string(alphabet: &[u8], max_len: u32, mut f: impl FnMut(&[u8])) {
+    let mut s = Vec::new();
+    for len in 0..=max_len {
+        for mut n in 0..alphabet.len().pow(len) {
+            s.clear();
+            for _ in 0..len {
+                s.push(alphabet[n % alphabet.len()]);
+                n /= alphabet.len();
+            }
+            f(&s);
+        }
+    }
+}
+
 /// [`test_rng`]'s high bits as numbers to index and pick with.
 #[cfg(test)]
 pub(crate) fn test_numbers(seed: u64) -> impl FnMut() -> usize {

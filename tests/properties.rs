@@ -254,6 +254,16 @@ proptest! {
     }
 }
 
+/// A deterministic generator (xorshift64) for the damage done to inputs.
+fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
 /// The shipped capture, for mutation.
 fn capture() -> Vec<u8> {
     std::fs::read(concat!(
@@ -393,13 +403,7 @@ fn finding_offsets_point_at_their_values_in_every_format() {
 fn damaged_captures_scan_cleanly_through_the_engine() {
     let dir = tempfile::tempdir().unwrap();
     let base = capture();
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15u64);
     let mut sizes = std::collections::BTreeMap::new();
     for i in 0..40 {
         let mut data = base.clone();
@@ -537,13 +541,7 @@ fn damaged_fixtures_never_panic_the_engine() {
         fingerprint_key: Some(b"k".to_vec()),
         ..Default::default()
     };
-    let mut seed = 0x853c_49e6_748f_ea9bu64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = xorshift(0x853c_49e6_748f_ea9bu64);
     let copies = cases(40);
     for path in &files {
         let base = std::fs::read(path).unwrap();
@@ -560,7 +558,7 @@ fn damaged_fixtures_never_panic_the_engine() {
                     break;
                 }
                 let at = (next() % data.len() as u64) as usize;
-                let byte = if next() % 2 == 0 {
+                let byte = if next().is_multiple_of(2) {
                     STRUCTURAL[(next() % STRUCTURAL.len() as u64) as usize]
                 } else {
                     next() as u8
@@ -573,7 +571,7 @@ fn damaged_fixtures_never_panic_the_engine() {
                     _ => data[at] = byte,
                 }
             }
-            if next() % 3 == 0 && !data.is_empty() {
+            if next().is_multiple_of(3) && !data.is_empty() {
                 data.truncate((next() % data.len() as u64) as usize);
             }
             let out = sandsift::scan_bytes(&config, &catalogue, &name, None, &data)
