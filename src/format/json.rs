@@ -121,16 +121,21 @@ pub(crate) fn record<S: ValueSink>(
     let (walked, learn) = match Shapes::deliver(data, base, FieldTable::ROOT, fields, scratch, sink)
     {
         Delivered::Yes { .. } => return Ok(()),
-        Delivered::Partial {
-            resume,
-            last,
-            learn,
-        } => {
+        Delivered::Partial { resume, learn } => {
             scratch.learning = learn;
-            (
-                resume_walk(data, resume, last, fields, scratch, sink),
-                learn,
-            )
+            scratch.element = None;
+            let mut t = Tokenizer { data, pos: resume };
+            let walked = walk_from(
+                &mut t,
+                None,
+                FieldTable::ROOT,
+                fields,
+                scratch,
+                sink,
+                false,
+                Bounds::WHOLE,
+            );
+            (walked.map(|_| ()), learn)
         }
         Delivered::No { learn } => {
             scratch.learning = learn;
@@ -150,45 +155,30 @@ pub(crate) fn record<S: ValueSink>(
     walked
 }
 
-/// Walks the rest of a line whose first scalars a kept shape delivered,
-/// from `resume`, right after the last of them, of field `last`. The
-/// containers open there are those of `last`'s path (the objects and
-/// arrays it leads through), which the line's own bytes up to `resume`
-/// opened exactly as in the line the shape was learned from; so the walk
-/// goes on as a walk of the whole line would from that byte, and gives
-/// the same values, problems and end.
-fn resume_walk<S: ValueSink>(
-    data: &[u8],
-    resume: usize,
-    last: FieldId,
-    fields: &mut FieldTable,
-    scratch: &mut JsonScratch,
-    sink: &mut S,
-) -> Result<(), Problem> {
-    scratch.stack.clear();
-    scratch.element = None;
+/// Opens on `stack` the containers of `last`'s field path (the objects
+/// and arrays it leads through from the root), as a walk of a line has
+/// them open right after a scalar of field `last`: the line's own bytes up
+/// to there are those of a line the walk read, so they opened exactly
+/// those. False, the stack left cleared, when the path goes through other
+/// segments or reaches the depth where paths stop growing (past it the
+/// path no longer names every container).
+fn open_path(fields: &FieldTable, last: FieldId, stack: &mut Vec<Frame>) -> bool {
+    stack.clear();
     let mut current = last;
     while let Some((up, link)) = fields.up(current) {
-        scratch.stack.push(Frame {
+        if link == Link::Other || stack.len() + 4 >= MAX_PATH_DEPTH {
+            stack.clear();
+            return false;
+        }
+        stack.push(Frame {
             object: link == Link::Member,
             field: up,
             current,
         });
         current = up;
     }
-    scratch.stack.reverse();
-    let mut t = Tokenizer { data, pos: resume };
-    walk_from(
-        &mut t,
-        None,
-        FieldTable::ROOT,
-        fields,
-        scratch,
-        sink,
-        false,
-        Bounds::WHOLE,
-    )
-    .map(|_| ())
+    stack.reverse();
+    true
 }
 
 /// Like [`extract`] for one value at `data[base..]` whose offsets are

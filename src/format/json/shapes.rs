@@ -37,7 +37,7 @@
 //! learning shapes for 16,384 lines and delivers each line's first
 //! scalars from the first shape that matches them, then walks the rest
 //! of the line from right after the last one, with the containers of that
-//! scalar's field path open (`resume_walk`): the bytes up to there are
+//! scalar's field path open (`open_path`): the bytes up to there are
 //! those of a line the walk read, so they opened exactly those. Callgrind
 //! (release build, one thread, 8 MB of dense records into the json
 //! report): 427.7M -> 411.6M; events, the pretty export and the HAR
@@ -53,7 +53,7 @@
 //! records (every line its own shape) 465.5M -> 468.5M.
 
 use super::{JsonScratch, Tokenizer, emit_string};
-use crate::format::path::{FieldId, FieldTable, Link};
+use crate::format::path::{FieldId, FieldTable};
 use crate::format::{Layers, RawSpan, Value, ValueSink};
 
 /// Shapes kept per reader, most recently matched first.
@@ -368,7 +368,10 @@ impl Shapes {
         let Some((i, end)) = hit else {
             let learn = shapes.unlearnt == 0;
             shapes.unlearnt = shapes.unlearnt.saturating_sub(1);
-            if deliver_part && let Some(last) = Self::last_field(&found, fields) {
+            if deliver_part
+                && let Some(last) = found.last()
+                && super::open_path(fields, last.field, &mut scratch.stack)
+            {
                 shapes.tally(Outcome::Part);
                 #[cfg(test)]
                 {
@@ -384,11 +387,7 @@ impl Shapes {
                     scratch.tokens.extend_from_slice(&found);
                 }
                 scratch.shapes.found = found;
-                return Delivered::Partial {
-                    resume,
-                    last,
-                    learn,
-                };
+                return Delivered::Partial { resume, learn };
             }
             shapes.tally(if part { Outcome::Part } else { Outcome::Miss });
             shapes.found = found;
@@ -406,25 +405,6 @@ impl Shapes {
         Self::emit(&found, data, fields, scratch, sink);
         scratch.shapes.found = found;
         Delivered::Yes { end }
-    }
-
-    /// The field of the last of the scalars a shape matched, when the
-    /// walk can go on after it: its field's path leads up to the root
-    /// through members and elements only, short of the depth where paths
-    /// stop growing (above it, the containers open after the scalar are
-    /// those of its path; see `resume_walk`).
-    fn last_field(found: &[Token], fields: &FieldTable) -> Option<FieldId> {
-        let last = found.last()?.field;
-        let mut depth = 0;
-        let mut f = last;
-        while let Some((up, link)) = fields.up(f) {
-            depth += 1;
-            if link == Link::Other || depth + 4 >= super::MAX_PATH_DEPTH {
-                return None;
-            }
-            f = up;
-        }
-        (f == FieldTable::ROOT).then_some(last)
     }
 
     /// Hands the scalars in `found` to the sink. Always inlined: as a
@@ -532,11 +512,11 @@ pub(super) enum Delivered {
         end: usize,
     },
     /// A line's first scalars delivered (its record counted); the walk
-    /// goes on at `resume`, right after the last of them, whose field is
-    /// `last`. With `learn`, their tokens are the first of the walk's.
+    /// goes on at `resume`, right after the last of them, with the
+    /// containers of its field path open on the walk's stack. With
+    /// `learn`, their tokens are the first of the walk's.
     Partial {
         resume: usize,
-        last: FieldId,
         learn: bool,
     },
     No {
