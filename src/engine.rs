@@ -1873,6 +1873,13 @@ struct UnitScanner<'a, 'c> {
 /// only for values that decoded to nothing, so replaying the matches is
 /// all their scan did. A field whose values hardly repeat (ids,
 /// timestamps) gives up its memo after [`MEMO_TRIAL`] distinct values.
+///
+/// Values of decoded text (a HAR body's JSON, a JWT's claims) are
+/// remembered too, but not at the last decoding depth: there a value is
+/// not decoded, and a value of the same bytes and field found less deep
+/// would be. (Callgrind, 8 MB HAR capture whose bodies carry the events:
+/// 1,801 request bodies' user agents and 772 JWT `alg` claims had each
+/// run their patterns.)
 #[derive(Default)]
 struct FieldMemo {
     /// By value: its matches.
@@ -2105,7 +2112,7 @@ impl ValueSink for UnitScanner<'_, '_> {
             (None, _) => self.text_values += 1,
         }
         if let Some(i) = slot
-            && value.layers.is_empty()
+            && value.layers.len() < self.shared.max_decode_depth
             && value.bytes.len() <= MEMO_VALUE
             && !self.memos[i].off
         {

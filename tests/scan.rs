@@ -655,6 +655,47 @@ fn repeated_values_are_each_reported_at_their_own_place() {
     assert!(of("$.plan").is_empty() && of("$.id").is_empty());
 }
 
+/// Values inside decoded text (a string holding JSON, in a string
+/// holding JSON) repeat as values do anywhere, and are remembered too:
+/// each is still its own finding at its own place, and a value at the
+/// last decoding depth is never decoded, however often it repeats.
+#[test]
+fn repeated_values_inside_decoded_text_are_each_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = String::new();
+    for i in 0..600 {
+        lines.push_str(&format!(
+            r#"{{"n":{i},"meta":"{{\"ua\":\"Mozilla/5.0 (X11; Linux x86_64)\",\"email\":\"ana@example.com\",\"inner\":\"{{\\\"ssn\\\":\\\"512-44-0133\\\"}}\"}}"}}"#
+        ));
+        lines.push('\n');
+    }
+    std::fs::write(dir.path().join("events.ndjson"), lines).unwrap();
+    let at = |findings: &[Value], field: &str| -> Vec<(u64, u64)> {
+        findings
+            .iter()
+            .filter(|f| f["field"] == field)
+            .map(|f| (f["line"].as_u64().unwrap(), f["offset"].as_u64().unwrap()))
+            .collect()
+    };
+    let (deep, _) = scan_jsonl(dir.path(), &["events.ndjson"]);
+    let emails = at(&deep, "$.meta$.email");
+    let ssns = at(&deep, "$.meta$.inner$.ssn");
+    assert_eq!(emails.len(), 600);
+    assert_eq!(ssns.len(), 600);
+    for (k, ((line, offset), (ssn_line, ssn_offset))) in emails.iter().zip(&ssns).enumerate() {
+        assert_eq!(*line, k as u64 + 1);
+        assert_eq!(*ssn_line, k as u64 + 1);
+        // Each line's values sit at the same place within their line.
+        assert_eq!(offset - emails[0].1, ssn_offset - ssns[0].1);
+    }
+    let (shallow, _) = scan_jsonl(dir.path(), &["events.ndjson", "--max-decode-depth", "1"]);
+    assert_eq!(at(&shallow, "$.meta$.email").len(), 600);
+    assert!(at(&shallow, "$.meta$.inner$.ssn").is_empty());
+    // The undecoded inner text is scanned as it is, alike on every line.
+    let inner = at(&shallow, "$.meta$.inner");
+    assert_eq!(inner.len() % 600, 0);
+}
+
 /// A worker keeps field paths, contexts and memos from file to file, and
 /// starts again empty once they hold more than 65,536 fields: the findings
 /// of the files after that, and of files sharing fields and values, are
