@@ -437,3 +437,90 @@ fn large_array(t: &mut Tokenizer<'_>, chunk: usize) -> Array {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`next_cut`] byte by byte: the definition its blocks must agree
+    /// with.
+    fn next_cut_bytes(data: &[u8], start: usize, min: usize) -> Option<Cut> {
+        let mut scan = CutScan {
+            depth: 0,
+            in_string: false,
+            escaped: false,
+            elements: 0,
+        };
+        for i in start..data.len() {
+            if let Some(comma) = scan.byte(data[i])
+                && let Some(cut) = scan.cut(data, start, i, min, comma)
+            {
+                return cut;
+            }
+        }
+        None
+    }
+
+    /// Arrays of records, pretty and minified, with strings holding
+    /// brackets, commas, quotes and backslashes, and bytes that mislead
+    /// the cutter put anywhere, cut from every element start at every
+    /// minimum length: the blocks cut where the bytes do, with as many
+    /// elements.
+    #[test]
+    fn cuts_in_blocks_are_the_cuts_byte_by_byte() {
+        let mut next = crate::test_numbers(7);
+        let pieces = [
+            "{\"a\": 1, \"b\": [1, 2, {\"c\": \"x,y\"}]}",
+            "{\"s\": \"br[ack]{ets},\"}",
+            "{\"e\": \"q\\\"uote\\\\\", \"n\": null}",
+            "[1, [2, 3], []]",
+            "\"plain, string\"",
+            "12.5",
+            "{}",
+        ];
+        let (mut cuts, mut ends) = (0, 0);
+        for round in 0..300 {
+            let mut doc = String::new();
+            let pretty = round % 2 == 0;
+            let n = 1 + next() % 40;
+            for k in 0..n {
+                if k > 0 {
+                    doc.push(',');
+                    doc.push_str(if pretty { "\n  " } else { "" });
+                }
+                let p = pieces[next() % pieces.len()];
+                if pretty {
+                    doc.push_str(&p.replace(", ", ",\n    "));
+                } else {
+                    doc.push_str(p);
+                }
+            }
+            doc.push_str(if round % 3 == 0 {
+                "]"
+            } else {
+                "], \"after\": [1, 2]}"
+            });
+            let mut data = doc.into_bytes();
+            if round % 5 == 1 {
+                for _ in 0..1 + next() % 3 {
+                    let at = next() % data.len();
+                    data.insert(at, b"\"\\[]{},"[next() % 7]);
+                }
+            }
+            for start in 0..data.len().min(400) {
+                for min in [0, 1, 7, 63, 64, 65, 130, 300] {
+                    let want = next_cut_bytes(&data, start, min);
+                    cuts += usize::from(want.is_some());
+                    ends += usize::from(want.is_none());
+                    assert_eq!(
+                        next_cut(&data, start, min),
+                        want,
+                        "round {round}, start {start}, min {min}: {}",
+                        String::from_utf8_lossy(&data)
+                    );
+                }
+            }
+        }
+        assert!(cuts > 10_000 && ends > 10_000, "{cuts} {ends}");
+    }
+}
