@@ -179,16 +179,13 @@ pub enum RawSpan<'a> {
         /// The raw string body, escapes and all.
         raw: &'a [u8],
     },
-    /// Field `index` of the delimited record that starts at `record_start`.
+    /// A quoted CSV field whose doubled quotes were undone (or with
+    /// bytes after its closing quote).
     Delimited {
-        /// Offset of the record's first byte.
-        record_start: usize,
-        /// Field index in the record.
-        index: usize,
-        /// The field delimiter.
-        delimiter: u8,
-        /// The whole input slice.
-        data: &'a [u8],
+        /// Offset of the field's content (after the opening quote).
+        start: usize,
+        /// The raw content, to the field's end.
+        raw: &'a [u8],
     },
     /// A percent-encoded run at `start` that was decoded (`+` as a space
     /// when `plus` is set).
@@ -227,12 +224,10 @@ impl RawSpan<'_> {
                 let (a, b) = json::decoded_span_to_raw(raw, start, end);
                 (s + a, b - a)
             }
-            RawSpan::Delimited {
-                record_start,
-                index,
-                delimiter,
-                data,
-            } => csv::map_field_range(data, record_start, index, delimiter, start, end),
+            RawSpan::Delimited { start: s, raw } => {
+                let (a, len) = csv::quoted_span_to_raw(raw, start, end);
+                (s + a, len)
+            }
             RawSpan::Percent {
                 start: s,
                 raw,
