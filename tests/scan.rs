@@ -696,6 +696,37 @@ fn repeated_values_inside_decoded_text_are_each_reported() {
     assert_eq!(inner.len() % 600, 0);
 }
 
+/// A CSV export with `\r\n` line ends, blank lines and a quoted field
+/// with doubled quotes (as spreadsheets write them): each finding's
+/// offset, line and column are those of its value's bytes.
+#[test]
+fn crlf_csv_findings_are_placed_at_their_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = "id,email,note\r\n1,ana@example.com,plain\r\n\r\n2,bo@example.org,\"say \"\"hi\"\" to cy@example.net\"\r\n";
+    std::fs::write(dir.path().join("users.csv"), data).unwrap();
+    let (findings, _) = scan_jsonl(dir.path(), &["users.csv", "--reveal"]);
+    let mut got: Vec<(String, u64, u64)> = Vec::new();
+    for f in &findings {
+        let (offset, length) = (f["offset"].as_u64().unwrap(), f["length"].as_u64().unwrap());
+        let raw = &data.as_bytes()[offset as usize..(offset + length) as usize];
+        assert_eq!(raw, f["value"].as_str().unwrap().as_bytes(), "{f}");
+        got.push((
+            f["value"].as_str().unwrap().to_string(),
+            f["line"].as_u64().unwrap(),
+            f["column"].as_u64().unwrap(),
+        ));
+    }
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("ana@example.com".to_string(), 2, 3),
+            ("bo@example.org".to_string(), 4, 3),
+            ("cy@example.net".to_string(), 4, 33),
+        ]
+    );
+}
+
 /// A worker keeps field paths, contexts and memos from file to file, and
 /// starts again empty once they hold more than 65,536 fields: the findings
 /// of the files after that, and of files sharing fields and values, are
