@@ -382,6 +382,19 @@ mod tests {
         }
     }
 
+    /// Writes `f` and checks the line against serde_json's bytes.
+    fn writes_as_serde(w: &mut LineWriter, f: &Finding, i: impl std::fmt::Display) {
+        let mut expected = serde_json::to_vec(f).unwrap();
+        expected.push(b'\n');
+        let mut got = Vec::new();
+        w.write(&mut got, f).unwrap();
+        assert_eq!(
+            String::from_utf8(got).unwrap(),
+            String::from_utf8(expected).unwrap(),
+            "finding {i}"
+        );
+    }
+
     #[test]
     fn lines_are_the_bytes_serde_json_writes() {
         let mut texts: Vec<String> = [
@@ -400,15 +413,7 @@ mod tests {
         let mut w = LineWriter::default();
         for (i, text) in texts.iter().cycle().take(60).enumerate() {
             let f = finding(text, i);
-            let mut expected = serde_json::to_vec(&f).unwrap();
-            expected.push(b'\n');
-            let mut got = Vec::new();
-            w.write(&mut got, &f).unwrap();
-            assert_eq!(
-                String::from_utf8(got).unwrap(),
-                String::from_utf8(expected).unwrap(),
-                "finding {i}"
-            );
+            writes_as_serde(&mut w, &f, i);
         }
     }
 
@@ -475,15 +480,7 @@ mod tests {
                 fingerprint: format!("{:032x}", r()),
                 value: None,
             };
-            let mut expected = serde_json::to_vec(&f).unwrap();
-            expected.push(b'\n');
-            let mut got = Vec::new();
-            w.write(&mut got, &f).unwrap();
-            assert_eq!(
-                String::from_utf8(got).unwrap(),
-                String::from_utf8(expected).unwrap(),
-                "finding {i}"
-            );
+            writes_as_serde(&mut w, &f, i);
         }
         assert!(made > MAX_ROWS && w.rows.len() < MAX_ROWS);
     }

@@ -428,6 +428,7 @@ fn prefix_xor(mut x: u64) -> u64 {
 
 /// The bytes of 64 that [`next_cut`] looks at, as bit masks.
 #[cfg(target_arch = "x86_64")]
+#[derive(Default)]
 struct Masks {
     quotes: u64,
     backslashes: u64,
@@ -438,35 +439,37 @@ struct Masks {
     commas: u64,
 }
 
+#[cfg(target_arch = "x86_64")]
+impl Masks {
+    /// Adds the bytes of one vector, `eq(c)` giving the bits (in place in
+    /// the 64) of those equal to `c`.
+    #[inline(always)]
+    fn add(&mut self, eq: impl Fn(u8) -> u64) {
+        self.quotes |= eq(b'"');
+        self.backslashes |= eq(b'\\');
+        self.opens |= eq(b'{') | eq(b'[');
+        self.closes |= eq(b'}') | eq(b']');
+        self.commas |= eq(b',');
+    }
+}
+
 /// The quotes, backslashes, brackets and commas of 64 bytes, 16 at a
 /// time (SSE2).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn masks_64(block: &[u8]) -> Masks {
-    use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-    };
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
     assert!(block.len() >= 64);
-    let mut m = Masks {
-        quotes: 0,
-        backslashes: 0,
-        opens: 0,
-        closes: 0,
-        commas: 0,
-    };
+    let mut m = Masks::default();
     for k in 0..4 {
         // SAFETY: SSE2 is part of the x86-64 baseline; the load reads
         // bytes `16 * k..16 * k + 16` of `block`, which has 64.
-        unsafe {
-            let v = _mm_loadu_si128(block.as_ptr().add(16 * k).cast());
-            let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
-            let mask = |v| u64::from(_mm_movemask_epi8(v) as u16) << (16 * k);
-            m.quotes |= mask(eq(b'"'));
-            m.backslashes |= mask(eq(b'\\'));
-            m.opens |= mask(_mm_or_si128(eq(b'{'), eq(b'[')));
-            m.closes |= mask(_mm_or_si128(eq(b'}'), eq(b']')));
-            m.commas |= mask(eq(b','));
-        }
+        let v = unsafe { _mm_loadu_si128(block.as_ptr().add(16 * k).cast()) };
+        m.add(|c| {
+            // SAFETY: SSE2, as above.
+            let bits = unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8))) };
+            u64::from(bits as u16) << (16 * k)
+        });
     }
     m
 }
@@ -477,30 +480,18 @@ fn masks_64(block: &[u8]) -> Masks {
 #[inline]
 unsafe fn masks_64_avx2(block: &[u8]) -> Masks {
     use std::arch::x86_64::{
-        _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
-        _mm256_set1_epi8,
+        _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_set1_epi8,
     };
     assert!(block.len() >= 64);
-    let mut m = Masks {
-        quotes: 0,
-        backslashes: 0,
-        opens: 0,
-        closes: 0,
-        commas: 0,
-    };
+    let mut m = Masks::default();
     for k in 0..2 {
         // SAFETY: the caller checked AVX2; the load reads bytes
         // `32 * k..32 * k + 32` of `block`, which has 64.
-        unsafe {
-            let v = _mm256_loadu_si256(block.as_ptr().add(32 * k).cast());
-            let eq = |c: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8));
-            let mask = |v| u64::from(_mm256_movemask_epi8(v) as u32) << (32 * k);
-            m.quotes |= mask(eq(b'"'));
-            m.backslashes |= mask(eq(b'\\'));
-            m.opens |= mask(_mm256_or_si256(eq(b'{'), eq(b'[')));
-            m.closes |= mask(_mm256_or_si256(eq(b'}'), eq(b']')));
-            m.commas |= mask(eq(b','));
-        }
+        let v = unsafe { _mm256_loadu_si256(block.as_ptr().add(32 * k).cast()) };
+        m.add(|c| {
+            let bits = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8)));
+            u64::from(bits as u32) << (32 * k)
+        });
     }
     m
 }
