@@ -141,19 +141,14 @@ impl Row {
                     if self.variants.len() >= MAX_VARIANTS {
                         self.variants.clear();
                     }
-                    self.variants
-                        .push((Arc::clone(&f.evidence), Row::encode(f)));
+                    let mut bytes = Vec::with_capacity(128);
+                    row(&mut bytes, f);
+                    self.variants.push((Arc::clone(&f.evidence), bytes));
                     self.variants.len() - 1
                 }
             },
         };
         &self.variants[at].1
-    }
-
-    fn encode(f: &Finding) -> Vec<u8> {
-        let mut bytes = Vec::with_capacity(128);
-        row(&mut bytes, f);
-        bytes
     }
 }
 
@@ -162,13 +157,11 @@ impl LineWriter {
     pub fn write(&mut self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
         let line = &mut self.line;
         line.clear();
-        match &self.head {
-            Some(head) if head.fits(f) => {}
-            _ => self.head = Some(Head::of(f)),
-        }
-        if let Some(head) = &self.head {
-            line.extend_from_slice(&head.bytes);
-        }
+        let head = (self.head.take())
+            .filter(|h| h.fits(f))
+            .unwrap_or_else(|| Head::of(f));
+        line.extend_from_slice(&head.bytes);
+        self.head = Some(head);
         if self.rows.len() >= MAX_ROWS {
             self.rows.clear();
         }
@@ -180,13 +173,8 @@ impl LineWriter {
     }
 }
 
-/// Appends `f` as one JSON object, keys in the order of the struct (as
-/// serde derives it), optional keys left out when empty.
-pub fn encode(out: &mut Vec<u8>, f: &Finding) {
-    head(out, f);
-    row(out, f);
-    tail(out, f);
-}
+// A line is `head`, `row` and `tail`: the keys in the order of the
+// struct (as serde derives it), optional keys left out when empty.
 
 /// Appends the keys of `f` a file's findings share, up to `"field":`.
 fn head(out: &mut Vec<u8>, f: &Finding) {
