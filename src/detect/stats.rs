@@ -232,25 +232,39 @@ impl RunMax {
         self.open = open;
     }
 
+    /// Counts the marked bytes of each run holding one (a run without
+    /// any adds nothing: in text, the words' single spaces are runs of
+    /// separators, most of them without a digit), a run at bit 0 going
+    /// on from the previous block's last.
     fn feed(&mut self, runs: u64, marked: u64) {
-        let mut rest = runs;
+        let marked = marked & runs;
+        let carried = self.open.take();
         let mut open = None;
+        let mut rest = marked;
         while rest != 0 {
-            let start = rest.trailing_zeros();
-            let len = (rest >> start).trailing_ones();
-            // `rest` has its lowest set bit at `start`, so `len` is 1..=64.
+            let p = rest.trailing_zeros();
+            // The run holding bit `p` starts above the last gap below it.
+            let gaps = !runs & ((1u64 << p) - 1);
+            let start = 64 - gaps.leading_zeros();
+            let len = (runs >> start).trailing_ones();
+            // `start` is at most `p`, a run bit, so `len` is 1..=64.
             let mask = (u64::MAX >> (64 - len)) << start;
             let mut n = (marked & mask).count_ones();
             if start == 0
-                && let Some(carried) = self.open
+                && let Some(c) = carried
             {
-                n += carried;
+                n += c;
             }
             if start + len == 64 {
                 open = Some(n);
             }
             self.max = self.max.max(n);
             rest &= !mask;
+        }
+        // A whole block of run bytes without a marked one carries the
+        // count on.
+        if runs == u64::MAX && marked == 0 {
+            open = carried;
         }
         self.open = open;
     }
@@ -747,6 +761,22 @@ mod tests {
             let mut v = Vec::new();
             while v.len() < len {
                 v.extend_from_slice(pieces[next() % pieces.len()]);
+            }
+            assert_eq!(
+                ValueStats::of(&v),
+                reference(&v),
+                "{:?}",
+                String::from_utf8_lossy(&v)
+            );
+        }
+        // Runs longer than a block: separators and dots with few digits,
+        // and whole blocks without one.
+        let sparse: [&[u8]; 6] = [b" ", b"-", b"  ", b".", b"(", b"1"];
+        for len in 0..400 {
+            let mut v = Vec::new();
+            while v.len() < len {
+                let piece = next() % (sparse.len() + 6);
+                v.extend_from_slice(sparse.get(piece).copied().unwrap_or(b" "));
             }
             assert_eq!(
                 ValueStats::of(&v),
