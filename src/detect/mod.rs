@@ -359,6 +359,8 @@ impl Plan {
 struct Run {
     /// The free pattern.
     pattern: bool,
+    /// The free pattern can match (its screen need not be asked).
+    screened: bool,
     /// The field-only shape after a context word.
     context: bool,
     /// The masked shape.
@@ -429,6 +431,7 @@ impl LazyRegex {
 const BLOCKED_TABLE: usize = 256;
 
 /// The compiled catalogue: detectors plus one hint automaton.
+
 #[derive(Debug, Clone)]
 pub struct Catalogue {
     detectors: Vec<Detector>,
@@ -450,7 +453,18 @@ pub struct Catalogue {
     /// automaton, run at most once per value (see [`Words`]).
     words: Words,
     hints: HintIndex,
+    /// The free patterns of the first 128 detectors with ASCII classes in
+    /// one lazy DFA, asked once per long value (see [`LONG_VALUE`]).
+    multi: screen::MultiScreen,
+    /// Per pattern of `multi`, its detector.
+    multi_of: Vec<usize>,
+    /// The detectors in `multi`.
+    multi_set: u128,
 }
+
+/// Values of at least this many bytes (a log line, a sentence) have their
+/// free patterns screened together when two or more are to run.
+const LONG_VALUE: usize = 64;
 
 /// The literal requirements and context words of the first 128 detectors
 /// in one case-insensitive automaton. A value that passes the shape
@@ -906,6 +920,21 @@ impl Catalogue {
             .take(128)
             .filter(|(_, d)| d.pattern.is_some())
             .fold(0u128, |m, (i, _)| m | 1 << i);
+        let multi_of: Vec<usize> = detectors
+            .iter()
+            .enumerate()
+            .take(128)
+            .filter(|(_, d)| d.pattern.is_some() && !d.spec.unicode)
+            .map(|(i, _)| i)
+            .collect();
+        let multi = screen::MultiScreen::new(
+            multi_of
+                .iter()
+                .filter_map(|&i| detectors[i].pattern.as_ref())
+                .map(|re| re.as_str().to_string())
+                .collect(),
+        );
+        let multi_set = multi_of.iter().fold(0u128, |m, &i| m | 1 << i);
         Ok(Catalogue {
             detectors,
             gates,
@@ -915,6 +944,9 @@ impl Catalogue {
             pattern_set,
             words,
             hints,
+            multi,
+            multi_of,
+            multi_set,
         })
     }
 
@@ -1104,6 +1136,7 @@ impl Catalogue {
             let gate = passes && d.literals.as_ref().is_none_or(|ac| ac.is_match(value));
             let run = Run {
                 pattern: gate,
+                screened: false,
                 context: passes
                     && hint.is_none()
                     && memchr::memchr2(b' ', b'=', value).is_some()
@@ -1303,6 +1336,20 @@ impl Catalogue {
     pub fn run(&self, ctx: &FieldContext, plan: Plan, value: &[u8], out: &mut Vec<Match>) {
         let base = out.len();
         let mut todo = plan.todo;
+        let mut gate = plan.gate;
+        // Detectors whose pattern the multi-screen says can match.
+        let mut screened = 0u128;
+        if value.len() >= LONG_VALUE
+            && (todo & gate & self.multi_set).count_ones() >= 2
+            && let Some(found) = self.multi.which(value)
+        {
+            let mut rest = found;
+            while rest != 0 {
+                screened |= 1 << self.multi_of[rest.trailing_zeros() as usize];
+                rest &= rest - 1;
+            }
+            gate &= !self.multi_set | screened;
+        }
         while todo != 0 {
             let i = todo.trailing_zeros() as usize;
             todo &= todo - 1;
@@ -1316,7 +1363,8 @@ impl Catalogue {
             };
             let bit = |set: u128| set >> i & 1 == 1;
             let run = Run {
-                pattern: bit(plan.gate),
+                pattern: bit(gate),
+                screened: bit(screened),
                 context: bit(plan.context),
                 masked: plan.masks,
             };
@@ -1406,7 +1454,7 @@ impl Catalogue {
         }
         if run.pattern
             && let Some(re) = &d.pattern
-            && d.screen.as_ref().is_none_or(|s| s.may_match(value))
+            && (run.screened || d.screen.as_ref().is_none_or(|s| s.may_match(value)))
         {
             for m in re.find_iter(value) {
                 if let Some(m) = confirm(i, d, value, m.start(), m.end(), MatchRule::Pattern, hint)

@@ -45,8 +45,9 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
+use regex_automata::hybrid::LazyStateID;
 use regex_automata::hybrid::dfa::{Cache, DFA};
-use regex_automata::{Input, util::syntax};
+use regex_automata::{Input, MatchKind, util::syntax};
 
 /// The most memory one screen's cache holds on one thread before it is
 /// cleared (its states are built again as values need them): the short
@@ -109,29 +110,65 @@ impl Clone for Screen {
 
 impl Drop for Screen {
     fn drop(&mut self) {
-        let mut slots = SLOTS.lock().unwrap_or_else(|e| e.into_inner());
-        slots.1.push(self.slot);
+        give_slot(self.slot);
     }
+}
+
+/// A free slot of the thread-local cache table.
+fn take_slot() -> usize {
+    let mut slots = SLOTS.lock().unwrap_or_else(|e| e.into_inner());
+    match slots.1.pop() {
+        Some(slot) => slot,
+        None => {
+            slots.0 += 1;
+            slots.0 - 1
+        }
+    }
+}
+
+/// Gives a dropped screen's slot back.
+fn give_slot(slot: usize) {
+    let mut slots = SLOTS.lock().unwrap_or_else(|e| e.into_inner());
+    slots.1.push(slot);
+}
+
+/// Runs `f` with this thread's state of the screen in `slot` (made for
+/// `dfa` when the slot holds none, or another screen's); `None` when the
+/// table is in use (a screen asked from inside another's search).
+fn with_local<T>(
+    slot: usize,
+    generation: u64,
+    dfa: &DFA,
+    f: impl FnOnce(&mut Local) -> T,
+) -> Option<T> {
+    CACHES.with(|caches| {
+        let mut caches = caches.try_borrow_mut().ok()?;
+        if caches.len() <= slot {
+            caches.resize_with(slot + 1, || None);
+        }
+        let entry = &mut caches[slot];
+        let local = match entry {
+            Some(local) if local.generation == generation => local,
+            _ => entry.insert(Local {
+                generation,
+                cache: dfa.create_cache(),
+                tried: 0,
+                passed: 0,
+                aside: 0,
+            }),
+        };
+        Some(f(local))
+    })
 }
 
 impl Screen {
     /// A screen for `src`, compiled as `regex::bytes::RegexBuilder` with
     /// `.unicode(unicode)` compiles it.
     pub fn new(src: &str, unicode: bool) -> Self {
-        let slot = {
-            let mut slots = SLOTS.lock().unwrap_or_else(|e| e.into_inner());
-            match slots.1.pop() {
-                Some(slot) => slot,
-                None => {
-                    slots.0 += 1;
-                    slots.0 - 1
-                }
-            }
-        };
         Screen {
             src: src.to_string(),
             unicode,
-            slot,
+            slot: take_slot(),
             generation: GENERATION.fetch_add(1, Ordering::Relaxed),
             dfa: OnceLock::new(),
         }
@@ -160,24 +197,7 @@ impl Screen {
         let Some(dfa) = self.dfa() else {
             return true;
         };
-        CACHES.with(|caches| {
-            let Ok(mut caches) = caches.try_borrow_mut() else {
-                return true;
-            };
-            if caches.len() <= self.slot {
-                caches.resize_with(self.slot + 1, || None);
-            }
-            let entry = &mut caches[self.slot];
-            let local = match entry {
-                Some(local) if local.generation == self.generation => local,
-                _ => entry.insert(Local {
-                    generation: self.generation,
-                    cache: dfa.create_cache(),
-                    tried: 0,
-                    passed: 0,
-                    aside: 0,
-                }),
-            };
+        with_local(self.slot, self.generation, dfa, |local| {
             // Where almost every value may match (a field of the
             // detector's own kind), the search only adds to the regex's.
             if local.aside > 0 {
@@ -197,6 +217,7 @@ impl Screen {
             }
             may
         })
+        .unwrap_or(true)
     }
 
     /// Whether the DFA could be built.
@@ -219,6 +240,137 @@ impl Screen {
         )
     }
 }
+
+/// One lazy DFA of many patterns (ASCII classes), asked in one pass over
+/// a value which of them can match in it: for long values, which most
+/// single-pattern screens would each read to the end.
+pub struct MultiScreen {
+    srcs: Vec<String>,
+    slot: usize,
+    generation: u64,
+    dfa: OnceLock<Option<DFA>>,
+}
+
+impl std::fmt::Debug for MultiScreen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MultiScreen")
+            .field("srcs", &self.srcs)
+            .finish()
+    }
+}
+
+impl Clone for MultiScreen {
+    /// A clone is a screen of its own (with its own caches).
+    fn clone(&self) -> Self {
+        MultiScreen::new(self.srcs.clone())
+    }
+}
+
+impl Drop for MultiScreen {
+    fn drop(&mut self) {
+        give_slot(self.slot);
+    }
+}
+
+impl MultiScreen {
+    /// A screen of at most 128 patterns, compiled as
+    /// `regex::bytes::RegexBuilder` with `.unicode(false)` compiles each.
+    pub fn new(srcs: Vec<String>) -> Self {
+        assert!(
+            srcs.len() <= 128,
+            "a multi-screen holds at most 128 patterns"
+        );
+        MultiScreen {
+            srcs,
+            slot: take_slot(),
+            generation: GENERATION.fetch_add(1, Ordering::Relaxed),
+            dfa: OnceLock::new(),
+        }
+    }
+
+    fn dfa(&self) -> Option<&DFA> {
+        self.dfa
+            .get_or_init(|| {
+                if self.srcs.is_empty() {
+                    return None;
+                }
+                let mut hirs = Vec::with_capacity(self.srcs.len());
+                for src in &self.srcs {
+                    let hir = regex_syntax::ParserBuilder::new()
+                        .unicode(false)
+                        .utf8(false)
+                        .build()
+                        .parse(src)
+                        .ok()?;
+                    hirs.push(hir);
+                }
+                let nfa = regex_automata::nfa::thompson::Compiler::new()
+                    .syntax(syntax::Config::new().unicode(false).utf8(false))
+                    .configure(
+                        regex_automata::nfa::thompson::Config::new()
+                            .which_captures(regex_automata::nfa::thompson::WhichCaptures::None),
+                    )
+                    .build_many_from_hir(&hirs)
+                    .ok()?;
+                DFA::builder()
+                    .configure(
+                        DFA::config()
+                            .match_kind(MatchKind::All)
+                            .cache_capacity(MULTI_CACHE_BYTES)
+                            .skip_cache_capacity_check(true),
+                    )
+                    .build_from_nfa(nfa)
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// The patterns that can match somewhere in `value` (bit `k` for the
+    /// `k`th); `None` when the screen cannot tell (it could not be
+    /// built, or its search gave up).
+    pub fn which(&self, value: &[u8]) -> Option<u128> {
+        let dfa = self.dfa()?;
+        with_local(self.slot, self.generation, dfa, |local| {
+            let cache = &mut local.cache;
+            let mut sid = dfa.start_state_forward(cache, &Input::new(value)).ok()?;
+            let mut found = 0u128;
+            let mut add = |cache: &mut Cache, sid: LazyStateID| {
+                for i in 0..dfa.match_len(cache, sid) {
+                    found |= 1 << dfa.match_pattern(cache, sid, i).as_usize();
+                }
+            };
+            for &b in value {
+                let mut next = if sid.is_tagged() {
+                    dfa.next_state(cache, sid, b).ok()?
+                } else {
+                    // SAFETY: `sid` is an untagged state of this cache.
+                    unsafe { dfa.next_state_untagged_unchecked(cache, sid, b) }
+                };
+                if next.is_tagged() {
+                    if next.is_unknown() {
+                        next = dfa.next_state(cache, sid, b).ok()?;
+                    }
+                    if next.is_match() {
+                        add(cache, next);
+                    } else if next.is_quit() {
+                        return None;
+                    }
+                }
+                sid = next;
+            }
+            sid = dfa.next_eoi_state(cache, sid).ok()?;
+            if sid.is_match() {
+                add(cache, sid);
+            }
+            Some(found)
+        })
+        .flatten()
+    }
+}
+
+/// The most memory the multi-screen's cache holds on one thread before it
+/// is cleared.
+const MULTI_CACHE_BYTES: usize = 2 << 20;
 
 #[cfg(test)]
 mod tests {
@@ -273,6 +425,59 @@ mod tests {
         // Every built-in pattern is screened.
         assert_eq!(built, patterns);
         assert!(patterns >= 20);
+    }
+
+    /// The multi-screen says of each built-in pattern with ASCII classes
+    /// what the pattern's regex says: whether it matches somewhere in a
+    /// long value (noise with examples of several detectors cut in).
+    #[test]
+    fn the_multi_screen_agrees_with_each_regex() {
+        let catalogue = crate::detect::Catalogue::builtin().expect("builtin");
+        let detectors: Vec<_> = catalogue
+            .detectors()
+            .iter()
+            .filter(|d| d.pattern.is_some() && !d.spec.unicode)
+            .collect();
+        let multi = MultiScreen::new(
+            detectors
+                .iter()
+                .map(|d| d.pattern.as_ref().expect("filtered").as_str().to_string())
+                .collect(),
+        );
+        let examples: Vec<&str> = detectors
+            .iter()
+            .flat_map(|d| d.spec.examples.iter().chain(&d.spec.negatives))
+            .map(String::as_str)
+            .collect();
+        let mut rng = crate::test_rng(43);
+        let alphabet: &[u8] = b"0123456789abcdefXYZ-. ()+@:_/#*=\n";
+        let (mut hits, mut values) = (0, 0);
+        for _ in 0..600 {
+            let len = 40 + (rng() % 200) as usize;
+            let mut v: Vec<u8> = (0..len)
+                .map(|_| alphabet[(rng() % alphabet.len() as u64) as usize])
+                .collect();
+            for _ in 0..rng() % 4 {
+                let e = examples[(rng() as usize) % examples.len()];
+                let at = (rng() as usize) % (v.len() + 1);
+                v.splice(at..at, e.bytes().chain([b' ']));
+            }
+            let found = multi.which(&v).expect("an ASCII value is always screened");
+            for (k, d) in detectors.iter().enumerate() {
+                let matched = d.pattern.as_ref().expect("filtered").is_match(&v);
+                assert_eq!(
+                    found >> k & 1 == 1,
+                    matched,
+                    "{}: {:?}",
+                    d.id,
+                    String::from_utf8_lossy(&v)
+                );
+                hits += usize::from(matched);
+            }
+            values += 1;
+        }
+        // The values did hold matches, of many patterns.
+        assert!(hits > values / 2, "{hits} matches in {values} values");
     }
 
     /// A screen that can rule out hardly any value stands aside for a
