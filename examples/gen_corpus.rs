@@ -1,19 +1,23 @@
-//! Generates a synthetic benchmark corpus of vendor data: NDJSON event
-//! streams and pretty-printed JSON exports (`--formats mixed`, the
-//! default), or only NDJSON (`ndjson`), or only HAR captures of API
-//! traffic (`har`: JSON request and response bodies, query strings,
-//! cookies, bearer tokens, base64 image bodies), or only CSV exports of the
-//! same events (`csv`: one column per field, PII columns mostly empty),
-//! spread over vendor folders, or one pretty-printed JSON export of the
-//! whole size (`json`: `{"exported_at": ..., "records": [...]}`),
-//! with about one PII value per 2 KB (configurable) among realistic
-//! non-PII values (ids, timestamps, prices, URLs, user agents, text).
+//! Generates a synthetic benchmark corpus of vendor data, spread over
+//! vendor folders. `--formats mixed` (the default) cycles file by file
+//! through every kind a vendor integration leaves behind: NDJSON event
+//! streams (four files in ten), CSV exports of the same events (two), a
+//! pretty-printed JSON export, a minified JSON list document, a HAR
+//! capture of API traffic (JSON request and response bodies, query
+//! strings, cookies, bearer tokens, base64 image bodies) and an
+//! application log (one each). `events` is NDJSON with one pretty export
+//! in five (the mix of earlier sessions' figures); `ndjson`, `har`,
+//! `csv` and `logs` give one kind only; `json` one pretty-printed export
+//! of the whole size (`{"exported_at": ..., "records": [...]}`). About
+//! one PII value per 2 KB (configurable) among realistic non-PII values
+//! (ids, timestamps, prices, URLs, user agents, text).
 //! Deterministic for a seed. Every PII value is synthetic (example.com
 //! addresses, 555-01xx numbers, test cards, documentation IPs).
 //!
 //! ```text
 //! cargo run --release --example gen_corpus -- --size 1GiB --out target/corpus --seed 1
 //! cargo run --release --example gen_corpus -- --size 512MiB --out target/corpus-har --formats har
+//! cargo run --release --example gen_corpus -- --size 512MiB --out target/corpus-logs --formats logs
 //! cargo run --release --example gen_corpus -- --size 256MiB --out target/dense --pii-per-kb 10
 //! ```
 
@@ -352,10 +356,176 @@ fn har(r: &mut Rng, pii_per_byte: f64, want: u64, out: &mut String) {
     out.push_str("\n]}}\n");
 }
 
-const USAGE: &str = "usage: gen_corpus [--size 1GiB] [--out target/corpus] [--seed 1] \
-[--pii-per-kb 0.5] [--formats mixed|ndjson|har|csv|json]";
+/// One minified JSON document of about `want` bytes, as a vendor's list
+/// endpoint returns it: the events as one array on one line.
+fn list_doc(r: &mut Rng, pii_per_byte: f64, want: u64, out: &mut String) {
+    out.push_str(r#"{"object":"list","url":"/v1/events","data":["#);
+    let mut first = true;
+    while (out.len() as u64) < want {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        event(r, pii_per_byte, out);
+        out.pop();
+    }
+    out.push_str("],\"has_more\":false}\n");
+}
 
-/// Says what is wrong with the command line, and how to use it.
+/// A log line's PII: the value as a service would print it.
+fn log_pii(r: &mut Rng, out: &mut String) {
+    let (k, v) = pii(r);
+    let v = v.trim_matches('"');
+    let line = match k {
+        "email" => format!(" password reset sent to {v}"),
+        "phone" => format!(" sms code sent to {v}"),
+        "ssn" => format!(" identity check ssn={v}"),
+        "card_number" => format!(" charge declined card={v}"),
+        "iban" => format!(" payout scheduled iban={v}"),
+        _ => format!(" login from {v}"),
+    };
+    out.push_str(&line);
+}
+
+/// One application log line: time, level, service, a message and
+/// key=value context, with about `200 × density` PII values.
+fn log_line(r: &mut Rng, pii_per_byte: f64, out: &mut String) {
+    let level = r.pick(&["INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR"]);
+    let service = r.pick(&["checkout.api", "auth.worker", "billing.sync", "search.svc"]);
+    write!(out, "{} {level:<5} [{service}]", ts(r)).unwrap();
+    match r.below(5) {
+        0 => write!(
+            out,
+            " {} /v{}/orders/{} {} in {}ms",
+            r.pick(&["GET", "POST", "PUT"]),
+            1 + r.below(3),
+            r.below(10_000_000),
+            r.pick(&["200", "201", "404", "500"]),
+            r.below(900)
+        ),
+        1 => write!(out, " cache miss key=product:{}", r.below(100_000)),
+        2 => write!(
+            out,
+            " payment authorised amount={}.{:02} currency=EUR order={}",
+            r.below(500),
+            r.below(100),
+            r.below(10_000_000_000_000_000)
+        ),
+        3 => write!(out, " job finished: {}", sentence(r, 6)),
+        _ => write!(out, " client ua=\"{}\"", r.pick(AGENTS)),
+    }
+    .unwrap();
+    for _ in 0..pii_count(r, 200.0 * pii_per_byte) {
+        log_pii(r, out);
+    }
+    write!(
+        out,
+        " request_id={} user_id={} build={}.{}.{}",
+        r.uuid(),
+        r.below(10_000_000),
+        r.below(5),
+        r.below(20),
+        r.below(10)
+    )
+    .unwrap();
+    out.push('\n');
+}
+
+/// What one generated file holds.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Ndjson,
+    Pretty,
+    List,
+    Csv,
+    Har,
+    Log,
+}
+
+/// The kinds `--formats mixed` cycles through, file by file: of ten files
+/// four NDJSON streams, two CSV exports, and one each of a pretty JSON
+/// export, a minified JSON document, a HAR capture and a log.
+const MIXED: [Kind; 10] = [
+    Kind::Ndjson,
+    Kind::Csv,
+    Kind::Ndjson,
+    Kind::Har,
+    Kind::Pretty,
+    Kind::Ndjson,
+    Kind::Log,
+    Kind::List,
+    Kind::Ndjson,
+    Kind::Csv,
+];
+
+/// The kinds `--formats events` cycles through: NDJSON streams and one
+/// pretty JSON export in five (the mixed corpus before logs, CSV, HAR and
+/// minified documents joined it; the dense corpus keeps it).
+const EVENTS: [Kind; 5] = [
+    Kind::Ndjson,
+    Kind::Ndjson,
+    Kind::Ndjson,
+    Kind::Ndjson,
+    Kind::Pretty,
+];
+
+/// The kind of the `n`th file for `--formats`.
+fn kind(formats: &str, n: usize) -> Kind {
+    match formats {
+        "mixed" => MIXED[n % MIXED.len()],
+        "events" => EVENTS[n % EVENTS.len()],
+        "har" => Kind::Har,
+        "csv" => Kind::Csv,
+        "json" => Kind::Pretty,
+        "logs" => Kind::Log,
+        _ => Kind::Ndjson,
+    }
+}
+
+/// Writes one file of `kind` of about `want` bytes into `buf`; its name.
+fn file(r: &mut Rng, kind: Kind, density: f64, want: u64, n: usize, buf: &mut String) -> String {
+    match kind {
+        Kind::Har => {
+            har(r, density, want, buf);
+            format!("capture-{n:04}.har")
+        }
+        Kind::Csv => {
+            buf.push_str("event_id,ts,type,session,user_id,plan,path,price,sku,order_ref,qty,note,ua,version,");
+            buf.push_str(&CSV_PII.join(","));
+            buf.push('\n');
+            while (buf.len() as u64) < want {
+                csv_row(r, density, buf);
+            }
+            format!("export-{n:04}.csv")
+        }
+        Kind::Pretty => {
+            // One document per file; a record is about 330 bytes.
+            export(r, density, (want / 330).max(1) as usize, buf);
+            format!("export-{n:04}.json")
+        }
+        Kind::List => {
+            list_doc(r, density, want, buf);
+            format!("list-{n:04}.json")
+        }
+        Kind::Log => {
+            while (buf.len() as u64) < want {
+                log_line(r, density, buf);
+            }
+            format!("app-{n:04}.log")
+        }
+        Kind::Ndjson => {
+            while (buf.len() as u64) < want {
+                event(r, density, buf);
+            }
+            format!("events-{n:04}.ndjson")
+        }
+    }
+}
+
+const FORMATS: [&str; 7] = ["mixed", "events", "ndjson", "har", "csv", "json", "logs"];
+
+const USAGE: &str = "usage: gen_corpus [--size 1GiB] [--out target/corpus] [--seed 1] \
+[--pii-per-kb 0.5] [--formats mixed|events|ndjson|har|csv|json|logs]";
 fn fail(message: &str) -> ! {
     eprintln!("gen_corpus: {message}\n{USAGE}");
     std::process::exit(2);
@@ -384,10 +554,8 @@ fn main() -> std::io::Result<()> {
                 Ok(d) if d >= 0.0 => density = d / 1024.0,
                 _ => fail("--pii-per-kb takes a number of PII values per KiB"),
             },
-            "--formats" if ["mixed", "ndjson", "har", "csv", "json"].contains(&v.as_str()) => {
-                formats = v
-            }
-            "--formats" => fail("--formats is mixed, ndjson, har, csv or json"),
+            "--formats" if FORMATS.contains(&v.as_str()) => formats = v,
+            "--formats" => fail(&format!("--formats is one of {}", FORMATS.join(", "))),
             other => fail(&format!("unknown flag {other}")),
         }
     }
@@ -403,28 +571,7 @@ fn main() -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
         let want = file_target.min(size - written);
         buf.clear();
-        let pretty = (formats == "mixed" && n % 5 == 4) || formats == "json";
-        let name = if formats == "har" {
-            har(&mut r, density, want, &mut buf);
-            format!("capture-{n:04}.har")
-        } else if formats == "csv" {
-            buf.push_str("event_id,ts,type,session,user_id,plan,path,price,sku,order_ref,qty,note,ua,version,");
-            buf.push_str(&CSV_PII.join(","));
-            buf.push('\n');
-            while (buf.len() as u64) < want {
-                csv_row(&mut r, density, &mut buf);
-            }
-            format!("export-{n:04}.csv")
-        } else if pretty {
-            // One document per file; a record is about 330 bytes.
-            export(&mut r, density, (want / 330).max(1) as usize, &mut buf);
-            format!("export-{n:04}.json")
-        } else {
-            while (buf.len() as u64) < want {
-                event(&mut r, density, &mut buf);
-            }
-            format!("events-{n:04}.ndjson")
-        };
+        let name = file(&mut r, kind(&formats, n), density, want, n, &mut buf);
         let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join(name))?);
         f.write_all(buf.as_bytes())?;
         written += buf.len() as u64;
