@@ -2,18 +2,21 @@
 # Throughput of `sandsift scan` next to ripgrep on one generated corpus,
 # measured in one run (same machine, same page cache, best of $RUNS).
 #
-#   benches/compare.sh                 # 1 GiB corpus in target/corpus
+#   benches/compare.sh                 # 2 GiB corpus in target/corpus
 #   SIZE=4GiB RUNS=5 benches/compare.sh
 #   QUICK=1 benches/compare.sh         # small corpora, one run (CI: keeps
 #                                      # the script working, judges nothing)
 #
 # Rows: ripgrep searching a literal that never occurs (the read-speed
-# ceiling); ripgrep with the detectors' regexes as one set, counting
+# ceiling) on a corpus of every kind (gen_corpus's mixed: NDJSON, CSV,
+# HAR, pretty and minified JSON, logs); ripgrep with the detectors'
+# regexes as one set, counting
 # matching lines (`rg -c -f`) and counting every match
 # (`rg --count-matches -f`, closer to the work a scanner does); sandsift
 # with the full catalogue writing jsonl to /dev/null, on 2 and 1 threads,
 # and with the seven core detectors only. Then, each next to its own read
-# ceiling: NDJSON, HAR captures and CSV exports of the same events, 10,000
+# ceiling: NDJSON, HAR captures, CSV exports of the same events and
+# application logs, 10,000
 # small files next to the same bytes in one file, and a dense corpus
 # (about one PII value per 100 bytes) with the aggregated report
 # (`--format json`), where per-finding work dominates; and one large
@@ -29,7 +32,7 @@ if [ -n "${QUICK:-}" ]; then
 else
   PREFIX=target/corpus
 fi
-SIZE=${SIZE:-1GiB}
+SIZE=${SIZE:-2GiB}
 SEED=${SEED:-1}
 RUNS=${RUNS:-3}
 CORPUS=${CORPUS:-target/corpus}
@@ -40,7 +43,9 @@ LITERAL=ZQXJKVBPYZQXJWQ
 # shared crates (regex with full DFAs: 20M more start-up instructions).
 cargo build --release --quiet --bin sandsift
 cargo build --release --quiet --example gen_corpus
-stamp="$CORPUS/.generated-$SIZE-seed$SEED"
+# The stamp names the generator's mix: a corpus of an older mix is made
+# again.
+stamp="$CORPUS/.generated-$SIZE-seed$SEED-mix2"
 if [ ! -f "$stamp" ]; then
   rm -rf "$CORPUS"
   target/release/examples/gen_corpus --size "$SIZE" --out "$CORPUS" --seed "$SEED"
@@ -137,21 +142,22 @@ corpus() {
 
 # The same events as NDJSON, as HAR captures (API captures hold their data
 # as JSON inside JSON strings, so every body is decoded and walked a
-# second time) and as CSV exports. HAR_SIZE=0 skips this part.
+# second time) and as CSV exports; and application logs (free text: each
+# line is one value). HAR_SIZE=0 skips this part.
 HAR_SIZE=${HAR_SIZE:-512MiB}
 if [ "$HAR_SIZE" != "0" ]; then
-  for kind in ndjson har csv; do
+  for kind in ndjson har csv logs; do
     corpus "$kind" "$HAR_SIZE" "$PREFIX-$kind" --formats "$kind"
   done
   # The three kinds' 2-thread scans run alternately (their ratios are the
   # point), then each is shown next to its read ceiling.
   declare -A two=()
   for _ in $(seq "$RUNS"); do
-    for kind in ndjson har csv; do
+    for kind in ndjson har csv logs; do
       two[$kind]=$(least "$(once target/release/sandsift scan "$PREFIX-$kind" --threads 2 --format jsonl -q --fail-on never)" "${two[$kind]:-}")
     done
   done
-  for kind in ndjson har csv; do
+  for kind in ndjson har csv logs; do
     dir="$PREFIX-$kind"
     bytes=$(find "$dir" -type f ! -name '.generated-*' -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}')
     printf '\n%s corpus: %s, %d bytes\n' "$kind" "$dir" "$bytes"
@@ -162,9 +168,10 @@ if [ "$HAR_SIZE" != "0" ]; then
     show "sandsift scan $kind, 2 threads" "${two[$kind]}"
     row "sandsift scan $kind, 1 thread" target/release/sandsift scan "$dir" --threads 1 --format jsonl -q --fail-on never
   done
-  printf '\n2 threads, time against NDJSON: HAR %.2fx, CSV %.2fx\n' \
+  printf '\n2 threads, time against NDJSON: HAR %.2fx, CSV %.2fx, logs %.2fx\n' \
     "$(awk -v a="${two[har]}" -v b="${two[ndjson]}" 'BEGIN {print a / b}')" \
-    "$(awk -v a="${two[csv]}" -v b="${two[ndjson]}" 'BEGIN {print a / b}')"
+    "$(awk -v a="${two[csv]}" -v b="${two[ndjson]}" 'BEGIN {print a / b}')" \
+    "$(awk -v a="${two[logs]}" -v b="${two[ndjson]}" 'BEGIN {print a / b}')"
 fi
 
 # 10,000 small files: the first NDJSON file cut at line ends into
@@ -199,11 +206,13 @@ if [ "$SMALL_FILES" != "0" ] && [ "$HAR_SIZE" != "0" ]; then
 fi
 
 # A dense corpus: several PII values in every record (about one per 100
-# bytes), scanned into the aggregated report. DENSE_SIZE=0 skips it.
+# bytes), scanned into the aggregated report. NDJSON events with one
+# pretty export in five (gen_corpus's `events`, the mix of every earlier
+# session's dense figures). DENSE_SIZE=0 skips it.
 DENSE_SIZE=${DENSE_SIZE:-256MiB}
 if [ "$DENSE_SIZE" != "0" ]; then
   dir="$PREFIX-dense"
-  corpus mixed "$DENSE_SIZE" "$dir" --pii-per-kb 10
+  corpus events "$DENSE_SIZE" "$dir" --formats events --pii-per-kb 10
   bytes=$(find "$dir" -type f ! -name '.generated-*' -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}')
   printf '\ndense corpus: %s, %d bytes, about one PII value per 100 bytes\n' "$dir" "$bytes"
   ceiling=""
