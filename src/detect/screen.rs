@@ -41,6 +41,15 @@
 //! (callgrind, one thread, without link-time optimisation): 464.9M ->
 //! 460.0M instructions; the events and HAR captures hardly move.
 
+//!
+//! A long value (a log line, 64 bytes or more) reaching three or more
+//! screens is read once by a [`MultiScreen`] instead: one lazy DFA of every
+//! free pattern with ASCII classes (`MatchKind::All`), stepped byte by byte
+//! to the end, collecting the patterns whose match states it passes. It
+//! says exactly which patterns match somewhere, so a pattern it names
+//! runs its regex unscreened. On 8 MB of generated logs the screens had
+//! read 36 MB (4.6 screens a line, nearly all finding nothing).
+
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
