@@ -559,78 +559,78 @@ const TWO_WAY: usize = 48;
 impl WordDfa {
     fn new(words: &[(Vec<u8>, u128, u128)]) -> Result<Self, CatalogueError> {
         use aho_corasick::{Anchored, StartKind, automaton::Automaton, dfa::DFA};
+        use rustc_hash::FxHashMap;
+        let error = |e: &dyn std::fmt::Display| CatalogueError::Hints(e.to_string());
         let dfa = DFA::builder()
             .ascii_case_insensitive(true)
             .prefilter(false)
             .start_kind(StartKind::Unanchored)
             .build(words.iter().map(|p| &p.0))
-            .map_err(|e| CatalogueError::Hints(e.to_string()))?;
-        let start = dfa
-            .start_state(Anchored::No)
-            .map_err(|e| CatalogueError::Hints(e.to_string()))?;
-        // Every state reachable from the start, in the crate's IDs.
+            .map_err(|e| error(&e))?;
+        let start = dfa.start_state(Anchored::No).map_err(|e| error(&e))?;
+        // Every state reachable from the start, in the crate's IDs, and
+        // each one's 256 moves as indexes into `states`.
         let mut states = vec![start];
-        let mut seen = std::collections::HashMap::from([(start, ())]);
+        let mut index = FxHashMap::from_iter([(start, 0usize)]);
+        let mut moves: Vec<usize> = Vec::new();
         let mut at = 0;
         while at < states.len() {
             let sid = states[at];
             at += 1;
             for b in 0..=255u8 {
                 let to = dfa.next_state(Anchored::No, sid, b);
-                if seen.insert(to, ()).is_none() {
+                let n = states.len();
+                let i = *index.entry(to).or_insert(n);
+                if i == n {
                     states.push(to);
                 }
+                moves.push(i);
             }
         }
         // Unanchored standard search never dies; should it, stop there
         // rather than walk on from a state the table does not hold.
         if states.iter().any(|&s| dfa.is_dead(s)) {
-            return Err(CatalogueError::Hints(
-                "the context-word automaton has a dead state".to_string(),
-            ));
+            return Err(error(&"the context-word automaton has a dead state"));
         }
-        // Match states last.
-        states.sort_by_key(|&s| dfa.is_match(s));
-        let first_match = states
+        // Match states last: `order` lists the old indexes in the new
+        // order, `renumber` maps an old index to its new one.
+        let mut order: Vec<usize> = (0..states.len()).collect();
+        order.sort_by_key(|&i| dfa.is_match(states[i]));
+        let mut renumber = vec![0; states.len()];
+        for (new, &old) in order.iter().enumerate() {
+            renumber[old] = new;
+        }
+        let first_match = order
             .iter()
-            .position(|&s| dfa.is_match(s))
+            .position(|&i| dfa.is_match(states[i]))
             .unwrap_or(states.len());
-        let index: std::collections::HashMap<_, usize> =
-            states.iter().enumerate().map(|(i, &s)| (s, i)).collect();
         // Bytes are in one class when every state moves alike on them.
-        let column = |b: u8| -> Vec<usize> {
-            states
-                .iter()
-                .map(|&s| index[&dfa.next_state(Anchored::No, s, b)])
-                .collect()
-        };
         let mut classes = [0u8; 256];
-        let mut columns: Vec<Vec<usize>> = Vec::new();
-        for b in 0..=255u8 {
-            let col = column(b);
-            let class = match columns.iter().position(|c| *c == col) {
-                Some(c) => c,
-                None => {
-                    columns.push(col);
-                    columns.len() - 1
-                }
-            };
-            classes[usize::from(b)] = class as u8;
+        let mut columns: FxHashMap<Vec<usize>, u8> = FxHashMap::default();
+        let mut firsts: Vec<u8> = Vec::new();
+        for b in 0..256 {
+            let col: Vec<usize> = order.iter().map(|&i| moves[i * 256 + b]).collect();
+            let n = columns.len();
+            let class = *columns.entry(col).or_insert_with(|| n as u8);
+            if usize::from(class) == n {
+                firsts.push(b as u8);
+            }
+            classes[b] = class;
         }
-        let width = columns.len();
-        let too_big = || CatalogueError::Hints("the context-word automaton is too large".into());
+        let width = firsts.len();
+        let too_big = || error(&"the context-word automaton is too large");
         let premultiplied = |i: usize| u32::try_from(i * width).map_err(|_| too_big());
-        let mut next = vec![0u32; states.len() * width];
-        for (class, col) in columns.iter().enumerate() {
-            for (state, &to) in col.iter().enumerate() {
-                next[state * width + class] = premultiplied(to)?;
+        let mut next = Vec::with_capacity(order.len() * width);
+        for &old in &order {
+            for &b in &firsts {
+                next.push(premultiplied(renumber[moves[old * 256 + usize::from(b)]])?);
             }
         }
-        let matches = states[first_match..]
+        let matches = order[first_match..]
             .iter()
-            .map(|&s| {
-                (0..dfa.match_len(s))
-                    .map(|k| dfa.match_pattern(s, k).as_u32())
+            .map(|&i| {
+                (0..dfa.match_len(states[i]))
+                    .map(|k| dfa.match_pattern(states[i], k).as_u32())
                     .collect()
             })
             .collect();
@@ -638,7 +638,7 @@ impl WordDfa {
             classes,
             next: next.into_boxed_slice(),
             width: width as u32,
-            start: premultiplied(index[&start])?,
+            start: premultiplied(renumber[0])?,
             first_match: premultiplied(first_match)?,
             matches,
             longest: words.iter().map(|w| w.0.len()).max().unwrap_or(0),
