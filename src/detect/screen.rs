@@ -99,8 +99,7 @@ thread_local! {
 pub struct Screen {
     src: String,
     unicode: bool,
-    slot: usize,
-    generation: u64,
+    place: Place,
     dfa: OnceLock<Option<DFA>>,
 }
 
@@ -117,57 +116,59 @@ impl Clone for Screen {
     }
 }
 
-impl Drop for Screen {
-    fn drop(&mut self) {
-        give_slot(self.slot);
-    }
-}
-
-/// A free slot of the thread-local cache table.
-fn take_slot() -> usize {
-    let mut slots = SLOTS.lock().unwrap_or_else(|e| e.into_inner());
-    match slots.1.pop() {
-        Some(slot) => slot,
-        None => {
-            slots.0 += 1;
-            slots.0 - 1
-        }
-    }
-}
-
-/// Gives a dropped screen's slot back.
-fn give_slot(slot: usize) {
-    let mut slots = SLOTS.lock().unwrap_or_else(|e| e.into_inner());
-    slots.1.push(slot);
-}
-
-/// Runs `f` with this thread's state of the screen in `slot` (made for
-/// `dfa` when the slot holds none, or another screen's); `None` when the
-/// table is in use (a screen asked from inside another's search).
-fn with_local<T>(
+/// A screen's place in the thread-local cache table: a slot, free
+/// again when the screen is dropped, and a generation telling its caches
+/// from those an earlier screen left in the slot.
+struct Place {
     slot: usize,
     generation: u64,
-    dfa: &DFA,
-    f: impl FnOnce(&mut Local) -> T,
-) -> Option<T> {
-    CACHES.with(|caches| {
-        let mut caches = caches.try_borrow_mut().ok()?;
-        if caches.len() <= slot {
-            caches.resize_with(slot + 1, || None);
+}
+
+impl Place {
+    /// A free slot (a dropped screen's, or a new one) and a new generation.
+    fn new() -> Self {
+        let mut slots = SLOTS.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = slots.1.pop().unwrap_or_else(|| {
+            slots.0 += 1;
+            slots.0 - 1
+        });
+        Place {
+            slot,
+            generation: GENERATION.fetch_add(1, Ordering::Relaxed),
         }
-        let entry = &mut caches[slot];
-        let local = match entry {
-            Some(local) if local.generation == generation => local,
-            _ => entry.insert(Local {
-                generation,
-                cache: dfa.create_cache(),
-                tried: 0,
-                passed: 0,
-                aside: 0,
-            }),
-        };
-        Some(f(local))
-    })
+    }
+
+    /// Runs `f` with this thread's state of the screen in this place
+    /// (made for `dfa` when the slot holds none, or another screen's);
+    /// `None` when the table is in use (a screen asked from inside
+    /// another's search).
+    fn with_local<T>(&self, dfa: &DFA, f: impl FnOnce(&mut Local) -> T) -> Option<T> {
+        CACHES.with(|caches| {
+            let mut caches = caches.try_borrow_mut().ok()?;
+            if caches.len() <= self.slot {
+                caches.resize_with(self.slot + 1, || None);
+            }
+            let entry = &mut caches[self.slot];
+            let local = match entry {
+                Some(local) if local.generation == self.generation => local,
+                _ => entry.insert(Local {
+                    generation: self.generation,
+                    cache: dfa.create_cache(),
+                    tried: 0,
+                    passed: 0,
+                    aside: 0,
+                }),
+            };
+            Some(f(local))
+        })
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let mut slots = SLOTS.lock().unwrap_or_else(|e| e.into_inner());
+        slots.1.push(self.slot);
+    }
 }
 
 impl Screen {
@@ -177,8 +178,7 @@ impl Screen {
         Screen {
             src: src.to_string(),
             unicode,
-            slot: take_slot(),
-            generation: GENERATION.fetch_add(1, Ordering::Relaxed),
+            place: Place::new(),
             dfa: OnceLock::new(),
         }
     }
@@ -206,27 +206,28 @@ impl Screen {
         let Some(dfa) = self.dfa() else {
             return true;
         };
-        with_local(self.slot, self.generation, dfa, |local| {
-            // Where almost every value may match (a field of the
-            // detector's own kind), the search only adds to the regex's.
-            if local.aside > 0 {
-                local.aside -= 1;
-                return true;
-            }
-            let input = Input::new(value).earliest(true);
-            let may = !matches!(dfa.try_search_fwd(&mut local.cache, &input), Ok(None));
-            local.tried += 1;
-            local.passed += u32::from(may);
-            if local.tried == TRIAL {
-                if local.passed >= USELESS_PASSED {
-                    local.aside = ASIDE;
+        self.place
+            .with_local(dfa, |local| {
+                // Where almost every value may match (a field of the
+                // detector's own kind), the search only adds to the regex's.
+                if local.aside > 0 {
+                    local.aside -= 1;
+                    return true;
                 }
-                local.tried = 0;
-                local.passed = 0;
-            }
-            may
-        })
-        .unwrap_or(true)
+                let input = Input::new(value).earliest(true);
+                let may = !matches!(dfa.try_search_fwd(&mut local.cache, &input), Ok(None));
+                local.tried += 1;
+                local.passed += u32::from(may);
+                if local.tried == TRIAL {
+                    if local.passed >= USELESS_PASSED {
+                        local.aside = ASIDE;
+                    }
+                    local.tried = 0;
+                    local.passed = 0;
+                }
+                may
+            })
+            .unwrap_or(true)
     }
 
     /// Whether the DFA could be built.
@@ -255,8 +256,7 @@ impl Screen {
 /// single-pattern screens would each read to the end.
 pub struct MultiScreen {
     srcs: Vec<String>,
-    slot: usize,
-    generation: u64,
+    place: Place,
     dfa: OnceLock<Option<DFA>>,
 }
 
@@ -275,12 +275,6 @@ impl Clone for MultiScreen {
     }
 }
 
-impl Drop for MultiScreen {
-    fn drop(&mut self) {
-        give_slot(self.slot);
-    }
-}
-
 impl MultiScreen {
     /// A screen of at most 128 patterns, compiled as
     /// `regex::bytes::RegexBuilder` with `.unicode(false)` compiles each.
@@ -291,8 +285,7 @@ impl MultiScreen {
         );
         MultiScreen {
             srcs,
-            slot: take_slot(),
-            generation: GENERATION.fetch_add(1, Ordering::Relaxed),
+            place: Place::new(),
             dfa: OnceLock::new(),
         }
     }
@@ -339,41 +332,42 @@ impl MultiScreen {
     /// built, or its search gave up).
     pub fn which(&self, value: &[u8]) -> Option<u128> {
         let dfa = self.dfa()?;
-        with_local(self.slot, self.generation, dfa, |local| {
-            let cache = &mut local.cache;
-            let mut sid = dfa.start_state_forward(cache, &Input::new(value)).ok()?;
-            let mut found = 0u128;
-            let mut add = |cache: &mut Cache, sid: LazyStateID| {
-                for i in 0..dfa.match_len(cache, sid) {
-                    found |= 1 << dfa.match_pattern(cache, sid, i).as_usize();
-                }
-            };
-            for &b in value {
-                let mut next = if sid.is_tagged() {
-                    dfa.next_state(cache, sid, b).ok()?
-                } else {
-                    // SAFETY: `sid` is an untagged state of this cache.
-                    unsafe { dfa.next_state_untagged_unchecked(cache, sid, b) }
+        self.place
+            .with_local(dfa, |local| {
+                let cache = &mut local.cache;
+                let mut sid = dfa.start_state_forward(cache, &Input::new(value)).ok()?;
+                let mut found = 0u128;
+                let mut add = |cache: &mut Cache, sid: LazyStateID| {
+                    for i in 0..dfa.match_len(cache, sid) {
+                        found |= 1 << dfa.match_pattern(cache, sid, i).as_usize();
+                    }
                 };
-                if next.is_tagged() {
-                    if next.is_unknown() {
-                        next = dfa.next_state(cache, sid, b).ok()?;
+                for &b in value {
+                    let mut next = if sid.is_tagged() {
+                        dfa.next_state(cache, sid, b).ok()?
+                    } else {
+                        // SAFETY: `sid` is an untagged state of this cache.
+                        unsafe { dfa.next_state_untagged_unchecked(cache, sid, b) }
+                    };
+                    if next.is_tagged() {
+                        if next.is_unknown() {
+                            next = dfa.next_state(cache, sid, b).ok()?;
+                        }
+                        if next.is_match() {
+                            add(cache, next);
+                        } else if next.is_quit() {
+                            return None;
+                        }
                     }
-                    if next.is_match() {
-                        add(cache, next);
-                    } else if next.is_quit() {
-                        return None;
-                    }
+                    sid = next;
                 }
-                sid = next;
-            }
-            sid = dfa.next_eoi_state(cache, sid).ok()?;
-            if sid.is_match() {
-                add(cache, sid);
-            }
-            Some(found)
-        })
-        .flatten()
+                sid = dfa.next_eoi_state(cache, sid).ok()?;
+                if sid.is_match() {
+                    add(cache, sid);
+                }
+                Some(found)
+            })
+            .flatten()
     }
 }
 
