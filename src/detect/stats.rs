@@ -209,6 +209,7 @@ struct RunMax {
 impl RunMax {
     /// Like `feed` where every byte of a run is marked: the count is the
     /// run's length, with no popcount.
+    #[inline(always)]
     fn feed_lengths(&mut self, runs: u64) {
         let mut rest = runs;
         let mut open = None;
@@ -236,6 +237,7 @@ impl RunMax {
     /// any adds nothing: in text, the words' single spaces are runs of
     /// separators, most of them without a digit), a run at bit 0 going
     /// on from the previous block's last.
+    #[inline(always)]
     fn feed(&mut self, runs: u64, marked: u64) {
         let marked = marked & runs;
         let carried = self.open.take();
@@ -276,6 +278,30 @@ impl ValueStats {
         if value.len() <= 64 {
             return Self::of_block(value);
         }
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("popcnt")
+            && std::arch::is_x86_feature_detected!("lzcnt")
+            && std::arch::is_x86_feature_detected!("bmi1")
+        {
+            // SAFETY: the processor has these instructions, checked just
+            // above.
+            return unsafe { Self::of_long_bits(value) };
+        }
+        Self::of_long(value)
+    }
+
+    /// [`ValueStats::of_long`] with the bit-counting instructions (see
+    /// [`max_marked`]): a long value's runs are counted and found with
+    /// `popcnt`, `lzcnt` and `tzcnt`, which the x86-64 baseline lacks.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "popcnt,lzcnt,bmi1")]
+    fn of_long_bits(value: &[u8]) -> Self {
+        Self::of_long(value)
+    }
+
+    /// The statistics of a value longer than 64 bytes, block by block.
+    #[inline(always)]
+    fn of_long(value: &[u8]) -> Self {
         let mut totals = [0u32; 6];
         let (mut digit_run, mut dotted, mut streak) =
             (RunMax::default(), RunMax::default(), RunMax::default());
