@@ -691,15 +691,10 @@ impl WordDfa {
         text: &[u8],
         walks: &mut [(usize, u32, usize); 2],
     ) -> Option<(usize, u32)> {
-        let (classes, next, first) = (&self.classes, &*self.next, self.first_match);
+        let first = self.first_match;
         let [(mut i, mut a, i_end), (mut j, mut b, j_end)] = *walks;
         let (i_end, j_end) = (i_end.min(text.len()), j_end.min(text.len()));
-        let step = |state: u32, byte: u8| {
-            let to = state as usize + usize::from(classes[usize::from(byte)]);
-            debug_assert!(to < next.len());
-            // SAFETY: as in `next_match`.
-            unsafe { *next.get_unchecked(to) }
-        };
+        let step = |state, byte| self.step(state, byte);
         let mut hit = None;
         while i < i_end && j < j_end {
             let (a2, b2) = (step(a, text[i]), step(b, text[j]));
@@ -720,21 +715,27 @@ impl WordDfa {
         hit
     }
 
+    /// The state after `state` on `byte`.
+    #[inline(always)]
+    fn step(&self, state: u32, byte: u8) -> u32 {
+        let to = state as usize + usize::from(self.classes[usize::from(byte)]);
+        debug_assert!(to < self.next.len());
+        // SAFETY: `state` is an entry of `next` (or the start), each a
+        // state's row premultiplied by the row width, and a class is below
+        // the width: `WordDfa::new` built every row whole.
+        unsafe { *self.next.get_unchecked(to) }
+    }
+
     /// Walks `text` from `at` in `state` to the end of the next word:
     /// where it ends and the match state there. Kept out of line so that
     /// its loop holds its few values in registers (inlined into
     /// [`Catalogue::plan`], it kept them on the stack).
     #[inline(never)]
     fn next_match(&self, text: &[u8], at: usize, mut state: u32) -> Option<(usize, u32)> {
-        let (classes, next, first) = (&self.classes, &*self.next, self.first_match);
+        let first = self.first_match;
         let rest = text.get(at..).unwrap_or_default();
         for (k, &b) in rest.iter().enumerate() {
-            let to = state as usize + usize::from(classes[usize::from(b)]);
-            debug_assert!(to < next.len());
-            // SAFETY: `state` is an entry of `next` (or the start), each a
-            // state's row premultiplied by the row width, and a class is
-            // below the width: `WordDfa::new` built every row whole.
-            state = unsafe { *next.get_unchecked(to) };
+            state = self.step(state, b);
             if state >= first {
                 return Some((at + k + 1, state));
             }
@@ -1183,63 +1184,36 @@ impl Catalogue {
         })
     }
 
-    /// Compiles detectors in order, on a few threads at once (their
-    /// regexes are most of a scan's start-up: about 60M instructions for
-    /// the built-in catalogue; a scan of an empty folder took 18.1 ms,
-    /// 14.5 ms with two threads compiling); the first error in file order
-    /// is the one returned, as if they were compiled one by one.
+    /// Compiles detectors in order, on rayon's threads (their regexes are
+    /// most of a scan's start-up: about 60M instructions for the built-in
+    /// catalogue; a scan of an empty folder took 18.1 ms compiling them
+    /// one by one); the first error in file order is the one returned, as
+    /// if they were compiled one by one.
     fn compile_specs(
         specs: Vec<(std::sync::Arc<str>, DetectorSpec)>,
     ) -> Result<Vec<Detector>, CatalogueError> {
+        use rayon::prelude::*;
         let mut seen = std::collections::HashSet::new();
         let duplicate: Vec<bool> = specs
             .iter()
             .map(|(_, s)| !seen.insert(s.id.clone()))
             .collect();
-        let workers = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, 4)
-            .min(specs.len().max(1));
-        let mut results: Vec<Option<Result<Detector, CatalogueError>>> =
-            (0..specs.len()).map(|_| None).collect();
-        let compile = |k: usize| {
-            let (file, spec) = &specs[k];
-            if duplicate[k] {
-                Err(CatalogueError::DuplicateId {
-                    file: file.to_string(),
-                    id: spec.id.clone(),
-                })
-            } else {
-                Self::compile_one(file, spec.clone())
-            }
-        };
-        let n = specs.len();
-        std::thread::scope(|scope| {
-            let compile = &compile;
-            // Worker `w` compiles detectors w, w + workers, ...: the
-            // costly patterns are spread through the files.
-            let handles: Vec<_> = (1..workers)
-                .map(|w| {
-                    scope.spawn(move || {
-                        (w..n)
-                            .step_by(workers)
-                            .map(|k| (k, compile(k)))
-                            .collect::<Vec<_>>()
+        specs
+            .into_par_iter()
+            .zip(duplicate)
+            .map(|((file, spec), duplicate)| {
+                if duplicate {
+                    Err(CatalogueError::DuplicateId {
+                        file: file.to_string(),
+                        id: spec.id,
                     })
-                })
-                .collect();
-            for k in (0..n).step_by(workers) {
-                results[k] = Some(compile(k));
-            }
-            for h in handles {
-                // A compile that panicked is a bug: carry it on.
-                let done = h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-                for (k, r) in done {
-                    results[k] = Some(r);
+                } else {
+                    Self::compile_one(&file, spec)
                 }
-            }
-        });
-        results.into_iter().flatten().collect()
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect()
     }
 
     fn compile_one(file: &str, spec: DetectorSpec) -> Result<Detector, CatalogueError> {
