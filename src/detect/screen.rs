@@ -551,6 +551,13 @@ const MULTI_CACHE_BYTES: usize = 2 << 20;
 mod tests {
     use super::*;
 
+    /// `len` bytes drawn from `alphabet`.
+    fn noise(rng: &mut impl FnMut() -> u64, alphabet: &[u8], len: usize) -> Vec<u8> {
+        (0..len)
+            .map(|_| alphabet[(rng() % alphabet.len() as u64) as usize])
+            .collect()
+    }
+
     /// Every built-in pattern has a DFA, and the DFA agrees with the regex on generated values, matching or not.
     #[test]
     fn the_screen_agrees_with_the_regex_on_whether_a_match_exists() {
@@ -573,9 +580,7 @@ mod tests {
                 .collect();
             for _ in 0..400 {
                 let len = (rng() % 40) as usize;
-                let mut v: Vec<u8> = (0..len)
-                    .map(|_| alphabet[(rng() % alphabet.len() as u64) as usize])
-                    .collect();
+                let mut v: Vec<u8> = noise(&mut rng, alphabet, len);
                 // Half the values hold an example, cut into noise.
                 if rng().is_multiple_of(2)
                     && let Some(e) = d.spec.examples.first()
@@ -629,9 +634,7 @@ mod tests {
         let (mut hits, mut values) = (0, 0);
         for _ in 0..600 {
             let len = 40 + (rng() % 200) as usize;
-            let mut v: Vec<u8> = (0..len)
-                .map(|_| alphabet[(rng() % alphabet.len() as u64) as usize])
-                .collect();
+            let mut v: Vec<u8> = noise(&mut rng, alphabet, len);
             for _ in 0..rng() % 4 {
                 let e = examples[(rng() as usize) % examples.len()];
                 let at = (rng() as usize) % (v.len() + 1);
@@ -708,9 +711,7 @@ mod tests {
         }
         for _ in 0..2000 {
             let len = 64 + (rng() % 200) as usize;
-            let mut v: Vec<u8> = (0..len)
-                .map(|_| alphabet[(rng() % alphabet.len() as u64) as usize])
-                .collect();
+            let mut v: Vec<u8> = noise(&mut rng, alphabet, len);
             for _ in 0..rng() % 3 {
                 let p = pieces[(rng() as usize) % pieces.len()];
                 // Often right across the middle.
@@ -764,9 +765,7 @@ mod tests {
         let mut answered = 0;
         for _ in 0..300 {
             let len = 64 + (rng() % 300) as usize;
-            let v: Vec<u8> = (0..len)
-                .map(|_| alphabet[(rng() % alphabet.len() as u64) as usize])
-                .collect();
+            let v: Vec<u8> = noise(&mut rng, alphabet, len);
             if let Some(found) = multi.which(&v) {
                 answered += 1;
                 for (k, re) in regexes.iter().enumerate() {
