@@ -352,9 +352,10 @@ pub fn scan(
     // out of path order wait for their turn outside the window.
     let window = (threads * 4).max(8) + planner.ahead;
     // Files read into memory by the planner (without mmap) and not yet
-    // scanned are held to a few chunks per thread: the files the planner
-    // takes ahead would otherwise all be read at once (on 2 GiB of every
-    // kind with `--no-mmap`, 2 threads: 739 MB peak RSS).
+    // scanned are held to two chunks per thread, unless fewer than one
+    // batch a thread (and one) is in flight: the files the planner takes
+    // ahead would otherwise all be read at once (on 2 GiB of every kind
+    // with `--no-mmap`, 2 threads: 690 MB peak RSS).
     let held_budget = (2 * threads * config.chunk_size.max(4096)) as u64;
     let candidates = &discovery.candidates;
     let (tx, rx) = mpsc::channel::<Vec<(Unit, UnitResult)>>();
@@ -758,9 +759,34 @@ struct Planner<'a> {
     mmap: bool,
     stream: Option<Stream>,
     json: Option<JsonSplit>,
-    /// Files and chunks read into memory (not mapped), with their sizes,
-    /// while units or the planner still hold them.
-    held: Vec<(std::sync::Weak<Bytes<'static>>, u64)>,
+    /// Files and chunks read into memory (not mapped).
+    held: Held,
+}
+
+/// Bytes read into memory by the planner, counted while a unit (or the
+/// planner) still holds them.
+#[derive(Default)]
+struct Held(Vec<(std::sync::Weak<Bytes<'static>>, u64)>);
+
+impl Held {
+    /// Shares loaded bytes, counting them when they were read into memory.
+    fn hold(&mut self, bytes: Bytes<'static>) -> Arc<Bytes<'static>> {
+        let owned = match &bytes {
+            Bytes::Owned(v) => Some(v.len() as u64),
+            _ => None,
+        };
+        let bytes = Arc::new(bytes);
+        if let Some(n) = owned {
+            self.0.push((Arc::downgrade(&bytes), n));
+        }
+        bytes
+    }
+
+    /// The bytes still held.
+    fn total(&mut self) -> u64 {
+        self.0.retain(|(w, _)| w.strong_count() > 0);
+        self.0.iter().map(|(_, n)| n).sum()
+    }
 }
 
 /// A large line-oriented file read chunk by chunk (without mmap), so memory
@@ -822,29 +848,14 @@ impl<'a> Planner<'a> {
             mmap: config.load.mmap_threshold.is_some(),
             stream: None,
             json: None,
-            held: Vec::new(),
+            held: Held::default(),
         }
     }
 
     /// Bytes read into memory by the planner that units not yet scanned
     /// (or the planner) still hold.
     fn held(&mut self) -> u64 {
-        self.held.retain(|(w, _)| w.strong_count() > 0);
-        self.held.iter().map(|(_, n)| n).sum()
-    }
-
-    /// Shares loaded bytes, counting them in [`Planner::held`] when they
-    /// were read into memory.
-    fn hold(&mut self, bytes: Bytes<'static>) -> Arc<Bytes<'static>> {
-        let owned = match &bytes {
-            Bytes::Owned(v) => Some(v.len() as u64),
-            _ => None,
-        };
-        let bytes = Arc::new(bytes);
-        if let Some(n) = owned {
-            self.held.push((Arc::downgrade(&bytes), n));
-        }
-        bytes
+        self.held.total()
     }
 
     /// The candidate at the next place of the plan.
@@ -886,8 +897,7 @@ impl<'a> Planner<'a> {
         let rest = st.carry.split_off(cut);
         let bytes = std::mem::replace(&mut st.carry, rest);
         let len = bytes.len();
-        let bytes = Arc::new(Bytes::Owned(bytes));
-        self.held.push((Arc::downgrade(&bytes), len as u64));
+        let bytes = self.held.hold(Bytes::Owned(bytes));
         let unit = Unit {
             file: st.file,
             index: st.index,
@@ -1024,7 +1034,7 @@ impl<'a> Planner<'a> {
             None => load::read_owned(&c.path),
         };
         let bytes = match loaded {
-            Ok(b) => self.hold(b),
+            Ok(b) => self.held.hold(b),
             Err(e) => return Some(whole(Source::Failed(e.to_string()))),
         };
         if load::is_utf16(&bytes) {

@@ -1211,6 +1211,8 @@ impl Catalogue {
                     Self::compile_one(&file, spec)
                 }
             })
+            // Collected in order first: rayon's own collect into a
+            // `Result` returns any one of the errors, not the first.
             .collect::<Vec<_>>()
             .into_iter()
             .collect()

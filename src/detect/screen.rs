@@ -377,6 +377,21 @@ enum Stop {
     Cleared,
 }
 
+/// Runs a step of the DFA that may compute states (and so clear the
+/// cache): `Stop::Quit` when the DFA gives up, `Stop::Cleared` when the
+/// cache was cleared.
+fn uncleared<T, E>(
+    cache: &mut Cache,
+    step: impl FnOnce(&mut Cache) -> Result<T, E>,
+) -> Result<T, Stop> {
+    let clears = cache.clear_count();
+    let out = step(cache).map_err(|_| Stop::Quit)?;
+    if cache.clear_count() != clears {
+        return Err(Stop::Cleared);
+    }
+    Ok(out)
+}
+
 /// Adds to `found` the patterns whose matches end where `sid` was
 /// reached.
 #[inline(never)]
@@ -454,11 +469,7 @@ fn chain_slow(
     b: u8,
     found: &mut u128,
 ) -> Result<LazyStateID, Stop> {
-    let clears = cache.clear_count();
-    let next = dfa.next_state(cache, sid, b).map_err(|_| Stop::Quit)?;
-    if cache.clear_count() != clears {
-        return Err(Stop::Cleared);
-    }
+    let next = uncleared(cache, |cache| dfa.next_state(cache, sid, b))?;
     if next.is_match() {
         add_matches(dfa, cache, next, found);
     } else if next.is_quit() {
@@ -467,22 +478,21 @@ fn chain_slow(
     Ok(next)
 }
 
-/// The multi-screen's walk of `value` as [`CHAINS`] chains of steps at
-/// once, each over its own piece: a step waits for the load of the one
-/// before it, so one chain leaves the core idle most of the time, and
-/// independent chains fill it.
+/// The multi-screen's walk of `value` as two chains of steps at once,
+/// one over each half: a step waits for the load of the one before it,
+/// so one chain leaves the core idle most of the time, and a second,
+/// independent one fills it.
 ///
-/// Each chain after the first starts at its piece with the DFA's start
-/// state there (the byte before it read for look-behind), so every match
-/// it passes is a real one (starting in its piece or later), but it
-/// misses matches begun before its piece. The chain before it, having
-/// walked its own piece, steps on into the next until its state is the
-/// one that chain had at the same place: from there on the two walks are
-/// the same, and the earlier chain stops. A value walked from its start
-/// passes the states of the first chain and then of each later one from
-/// where it was met, so the patterns found are exactly those one walk
-/// finds. A chain not met within the states kept ([`MEET`]) walks on to
-/// the end alone.
+/// The second chain starts at the middle with the DFA's start state there
+/// (the byte before it read for look-behind), so every match it passes is
+/// a real one (starting in the second half or later), but it misses
+/// matches begun before the middle. The first, having walked the first
+/// half, steps on into the second until its state is the one the second
+/// had at the same place: from there on the two walks are the same, and
+/// the first stops. A value walked from its start passes the states of
+/// the first chain and then of the second from where it was met, so the
+/// patterns found are exactly those one walk finds. A first chain not met
+/// within the states kept ([`MEET`]) walks on to the end alone.
 ///
 /// Cleared caches make state ids stale: the walk gives up
 /// ([`Stop::Cleared`]) for a walk in one chain.
@@ -491,14 +501,9 @@ fn walk_chains(dfa: &DFA, cache: &mut Cache, value: &[u8]) -> Result<u128, Stop>
     let (first, second) = value.split_at(half);
     let mut found = 0u128;
     let start = |cache: &mut Cache, at: usize| {
-        let clears = cache.clear_count();
-        let sid = dfa
-            .start_state_forward(cache, &Input::new(value).range(at..))
-            .map_err(|_| Stop::Quit)?;
-        if cache.clear_count() != clears {
-            return Err(Stop::Cleared);
-        }
-        Ok(sid)
+        uncleared(cache, |cache| {
+            dfa.start_state_forward(cache, &Input::new(value).range(at..))
+        })
     };
     let mut a = start(cache, 0)?;
     let mut b = start(cache, half)?;
@@ -532,11 +537,7 @@ fn walk_chains(dfa: &DFA, cache: &mut Cache, value: &[u8]) -> Result<u128, Stop>
 
 /// The end of a chain's walk: the patterns matching at the value's end.
 fn eoi(dfa: &DFA, cache: &mut Cache, sid: LazyStateID, found: &mut u128) -> Result<(), Stop> {
-    let clears = cache.clear_count();
-    let eoi = dfa.next_eoi_state(cache, sid).map_err(|_| Stop::Quit)?;
-    if cache.clear_count() != clears {
-        return Err(Stop::Cleared);
-    }
+    let eoi = uncleared(cache, |cache| dfa.next_eoi_state(cache, sid))?;
     if eoi.is_match() {
         add_matches(dfa, cache, eoi, found);
     }
