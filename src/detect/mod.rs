@@ -1712,14 +1712,12 @@ impl Catalogue {
         }
         if run.pattern
             && let Some(re) = &d.pattern
-            && (run.screened || d.screen.as_ref().is_none_or(|s| s.may_match(value)))
         {
-            for m in re.find_iter(value) {
-                if let Some(m) = confirm(i, d, value, m.start(), m.end(), MatchRule::Pattern, hint)
-                {
+            each_match(re, d.screen.as_ref(), run.screened, value, |start, end| {
+                if let Some(m) = confirm(i, d, value, start, end, MatchRule::Pattern, hint) {
                     out.push(m);
                 }
-            }
+            });
         }
         if run.context
             && hint.is_none()
@@ -1796,6 +1794,46 @@ fn trim(value: &[u8]) -> (usize, usize) {
         .rposition(|b| !b.is_ascii_whitespace())
         .map_or(start, |e| e + 1);
     (start, end)
+}
+
+/// Calls `found` with each match of `re` in `value`, as `find_iter`
+/// gives them, unless its screen says there is none (`screened`: the
+/// multi-screen said there is one).
+///
+/// A value that begins with a match (a field of the detector's own
+/// kind) has it found by one anchored pass of the screen's DFA, and the
+/// rest of the value, if any, searched from its end as `find_iter` goes
+/// on. A long value (a log line) seldom begins with one.
+fn each_match(
+    re: &Regex,
+    screen: Option<&screen::Screen>,
+    screened: bool,
+    value: &[u8],
+    mut found: impl FnMut(usize, usize),
+) {
+    let anchored = match screen {
+        Some(s) if value.len() < LONG_VALUE => s.anchored_end(value),
+        _ => None,
+    };
+    if let Some(end) = anchored {
+        found(0, end);
+        // From the last match's end, where an empty match is passed over.
+        let (mut at, mut last) = (end, end);
+        while at <= value.len()
+            && let Some(m) = re.find_at(value, at)
+        {
+            if m.is_empty() && m.end() == last {
+                at = m.end() + 1;
+                continue;
+            }
+            found(m.start(), m.end());
+            (at, last) = (m.end(), m.end());
+        }
+    } else if screened || screen.is_none_or(|s| s.may_match(value)) {
+        for m in re.find_iter(value) {
+            found(m.start(), m.end());
+        }
+    }
 }
 
 fn confirm(
@@ -1948,6 +1986,88 @@ impl Catalogue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The matches of `each_match`, anchored pass or search.
+    fn matches_of(re: &Regex, screen: &screen::Screen, value: &[u8]) -> Vec<(usize, usize)> {
+        let mut got = Vec::new();
+        each_match(re, Some(screen), false, value, |s, e| got.push((s, e)));
+        got
+    }
+
+    /// Each built-in pattern's matches, where the anchored pass finds
+    /// the first, are the matches `find_iter` gives: on its examples and
+    /// negatives as written, followed by noise, by a separator and an
+    /// example again, run together with another example, and in noise.
+    #[test]
+    fn the_anchored_pass_and_the_search_find_the_same_matches() {
+        let catalogue = Catalogue::builtin().expect("builtin");
+        let mut rng = crate::test_rng(7);
+        let alphabet: &[u8] = b"0123456789abcdefXYZ-. ()+@:_/#*";
+        let mut anchored = 0;
+        for d in catalogue.detectors() {
+            let Some(re) = d.pattern.as_ref() else {
+                continue;
+            };
+            let screen = screen::Screen::new(re.as_str(), d.spec.unicode);
+            let written: Vec<&String> = d.spec.examples.iter().chain(&d.spec.negatives).collect();
+            let mut values: Vec<Vec<u8>> = Vec::new();
+            for (k, e) in written.iter().enumerate() {
+                let other = written[(k + 1) % written.len()];
+                let noise: Vec<u8> = (0..rng() % 12)
+                    .map(|_| alphabet[(rng() % alphabet.len() as u64) as usize])
+                    .collect();
+                values.push(e.as_bytes().to_vec());
+                values.push([e.as_bytes(), &noise].concat());
+                values.push([e.as_bytes(), b" ", other.as_bytes()].concat());
+                values.push([e.as_bytes(), other.as_bytes()].concat());
+                values.push([&noise, e.as_bytes()].concat());
+            }
+            for v in &values {
+                let want: Vec<(usize, usize)> =
+                    re.find_iter(v).map(|m| (m.start(), m.end())).collect();
+                assert_eq!(
+                    matches_of(re, &screen, v),
+                    want,
+                    "{}: {:?}",
+                    d.id,
+                    String::from_utf8_lossy(v)
+                );
+                anchored += usize::from(v.len() < LONG_VALUE && screen.anchored_end(v).is_some());
+            }
+        }
+        // The anchored pass did its part (it stands aside where it
+        // seldom finds a match, and then the search runs).
+        assert!(anchored > 200, "{anchored}");
+    }
+
+    /// Patterns that match empty text go on past an empty match the way
+    /// `find_iter` does, after a match the anchored pass found.
+    #[test]
+    fn the_anchored_pass_goes_on_past_empty_matches_like_the_search() {
+        for src in ["a*", "a*b?", r"(?-u:\b)", "x|", "(?:ab)*"] {
+            let re = RegexBuilder::new(src)
+                .unicode(false)
+                .build()
+                .expect("regex");
+            let screen = screen::Screen::new(src, false);
+            for v in [
+                "",
+                "a",
+                "aab",
+                "baa",
+                "abab",
+                "xaxb",
+                "b a b",
+                "aaa bbb aaa",
+            ] {
+                let want: Vec<(usize, usize)> = re
+                    .find_iter(v.as_bytes())
+                    .map(|m| (m.start(), m.end()))
+                    .collect();
+                assert_eq!(matches_of(&re, &screen, v.as_bytes()), want, "{src}: {v:?}");
+            }
+        }
+    }
 
     /// Calls `check` with each detector's examples and negatives (in no
     /// field) and field examples (in their field), as written, after a
