@@ -1470,6 +1470,8 @@ fn scan_slice(
         text_values: 0,
         matches: std::mem::take(matches),
         replay: Vec::new(),
+        replay_prints: Vec::new(),
+        prints: Vec::new(),
         text: std::mem::take(text),
         cursor: LineCursor::default(),
         result: UnitResult::empty(Outcome::Scanned(format)),
@@ -1896,6 +1898,11 @@ struct UnitScanner<'a, 'c> {
     matches: Vec<Match>,
     /// A remembered value's matches, copied out of its memo to be recorded.
     replay: Vec<Match>,
+    /// The prints of the replayed matches, as remembered (0 where none).
+    replay_prints: Vec<u64>,
+    /// The prints made of the last value's matches (0 where none), for
+    /// the memo.
+    prints: Vec<u64>,
     text: Vec<u8>,
     cursor: LineCursor,
     result: UnitResult,
@@ -1986,6 +1993,9 @@ struct ValueMemo {
     table: hashbrown::HashTable<Remembered>,
     values: Vec<u8>,
     matches: Vec<Match>,
+    /// Each match's print, when the report's tally made one (else 0):
+    /// a repeated value's findings are counted without hashing it again.
+    prints: Vec<u64>,
 }
 
 /// Where a remembered value and its matches are in [`ValueMemo`]'s
@@ -2005,19 +2015,27 @@ impl ValueMemo {
         rustc_hash::FxBuildHasher.hash_one(value)
     }
 
-    /// The matches of `value` (whose hash is `hash`), when it is
-    /// remembered.
+    /// Where `value` (whose hash is `hash`) is remembered, if it is.
     #[inline]
-    fn get(&self, hash: u64, value: &[u8]) -> Option<&[Match]> {
-        let r = self.table.find(hash, |r| {
-            r.hash == hash && &self.values[r.at as usize..][..r.len as usize] == value
-        })?;
-        Some(&self.matches[r.from as usize..][..r.n as usize])
+    fn get(&self, hash: u64, value: &[u8]) -> Option<Remembered> {
+        self.table
+            .find(hash, |r| {
+                r.hash == hash && &self.values[r.at as usize..][..r.len as usize] == value
+            })
+            .copied()
     }
 
-    /// Remembers a value not remembered yet. The buffers stay within
-    /// `u32` offsets: the memos of a worker hold at most [`MEMO_BYTES`].
-    fn insert(&mut self, hash: u64, value: &[u8], matches: &[Match]) {
+    /// The matches of a remembered value and their prints.
+    fn found(&self, r: Remembered) -> (&[Match], &[u64]) {
+        let (from, n) = (r.from as usize, r.n as usize);
+        (&self.matches[from..][..n], &self.prints[from..][..n])
+    }
+
+    /// Remembers a value not remembered yet, with its matches and their
+    /// prints (as many). The buffers stay within `u32` offsets: the
+    /// memos of a worker hold at most [`MEMO_BYTES`].
+    fn insert(&mut self, hash: u64, value: &[u8], matches: &[Match], prints: &[u64]) {
+        debug_assert_eq!(matches.len(), prints.len());
         let r = Remembered {
             hash,
             at: self.values.len() as u32,
@@ -2027,6 +2045,7 @@ impl ValueMemo {
         };
         self.values.extend_from_slice(value);
         self.matches.extend_from_slice(matches);
+        self.prints.extend_from_slice(prints);
         self.table.insert_unique(hash, r, |r| r.hash);
     }
 
@@ -2257,20 +2276,26 @@ impl ValueSink for UnitScanner<'_, '_> {
         {
             let memo = &mut self.memos[i];
             let hash = ValueMemo::hash(value.bytes);
-            if let Some(found) = memo.results.get(hash, value.bytes) {
+            if let Some(r) = memo.results.get(hash, value.bytes) {
                 memo.hits += 1;
                 // Most repeats have no match; the others are copied out to
                 // be recorded (moving the memo out and back cost more).
-                if !found.is_empty() {
+                if r.n > 0 {
+                    let (found, prints) = memo.results.found(r);
                     let mut replay = std::mem::take(&mut self.replay);
+                    let mut replay_prints = std::mem::take(&mut self.replay_prints);
                     replay.clear();
                     replay.extend_from_slice(found);
-                    self.record_matches(&replay, value, slot);
+                    replay_prints.clear();
+                    replay_prints.extend_from_slice(prints);
+                    self.record_matches_with(&replay, &replay_prints, value, slot);
                     self.replay = replay;
+                    self.replay_prints = replay_prints;
                 }
                 return;
             }
             let before = (self.result.values, self.decodes, self.result.problems_total);
+            self.prints.clear();
             self.scan_value(fields, value, slot);
             // Only a value whose scan was its own matches is reused: one
             // that decoded into more values is scanned every time.
@@ -2281,7 +2306,14 @@ impl ValueSink for UnitScanner<'_, '_> {
                 let cost = value.bytes.len() + 32;
                 self.memo_bytes += cost;
                 memo.bytes += cost;
-                memo.results.insert(hash, value.bytes, &self.matches);
+                // The prints are those of the matches just recorded,
+                // unless the value's scan recorded none (no match).
+                if self.prints.len() != self.matches.len() {
+                    self.prints.clear();
+                    self.prints.resize(self.matches.len(), 0);
+                }
+                memo.results
+                    .insert(hash, value.bytes, &self.matches, &self.prints);
                 // Mostly distinct values (ids, timestamps): remembering
                 // costs more than it saves.
                 let n = memo.results.len();
@@ -2594,7 +2626,28 @@ impl UnitScanner<'_, '_> {
     /// Turns a value's matches into findings, or counts them (below the
     /// minimum confidence, past the per-field cap).
     fn record_matches(&mut self, matches: &[Match], value: &Value<'_>, slot: Option<usize>) {
-        for m in matches {
+        self.record_matches_with(matches, &[], value, slot);
+    }
+
+    /// Like [`UnitScanner::record_matches`], with the prints of the
+    /// matches where known (`prints[k]` of `matches[k]`, 0 when not: a
+    /// replayed value's, see [`ValueMemo`]). The prints of the matches
+    /// tallied are left in `self.prints` for the memo.
+    fn record_matches_with(
+        &mut self,
+        matches: &[Match],
+        prints: &[u64],
+        value: &Value<'_>,
+        slot: Option<usize>,
+    ) {
+        if matches.is_empty() {
+            return;
+        }
+        if self.shared.tally {
+            self.prints.clear();
+            self.prints.resize(matches.len(), 0);
+        }
+        for (k, m) in matches.iter().enumerate() {
             if m.confidence < self.shared.min_confidence {
                 self.result.below_min_confidence += 1;
                 continue;
@@ -2603,6 +2656,12 @@ impl UnitScanner<'_, '_> {
             // not kept: memory stays bounded on a huge unsplittable file.
             let origin = self.origin.as_ref().map(|o| (o.index, o.direction));
             let key = (origin, slot, m.detector);
+            if self.shared.tally {
+                // The tally counts what it keeps: one lookup a finding.
+                let known = prints.get(k).copied().filter(|&p| p != 0);
+                self.prints[k] = self.tally(m, value, key, known);
+                continue;
+            }
             let kept = self.kept.entry(key).or_default();
             if self.shared.enough.is_some_and(|n| *kept >= n) {
                 self.stopped.insert(key);
@@ -2616,12 +2675,8 @@ impl UnitScanner<'_, '_> {
                 continue;
             }
             *kept += 1;
-            if self.shared.tally {
-                self.tally(m, value, key);
-            } else {
-                let finding = self.finding(m, value, slot);
-                self.result.findings.push(finding);
-            }
+            let finding = self.finding(m, value, slot);
+            self.result.findings.push(finding);
         }
     }
 
@@ -2886,25 +2941,57 @@ impl UnitScanner<'_, '_> {
         }
     }
 
-    /// Adds a match to the tally of its report row.
-    fn tally(&mut self, m: &Match, value: &Value<'_>, key: KeptKey) {
+    /// Adds a match to the tally of its report row, or counts it past
+    /// the row's cap (see [`UnitScanner::record_matches_with`]); `known`
+    /// is its print when known. Returns its print (0 when not made).
+    fn tally(&mut self, m: &Match, value: &Value<'_>, key: KeptKey, known: Option<u64>) -> u64 {
         let shared = self.shared;
+        // Under `--enough`, many findings stop at the row's count: it is
+        // looked up first. Otherwise the finding is worked out first and
+        // the row looked up once (its cap, a million, is seldom reached).
+        if let Some(n) = shared.enough
+            && self.tallies.get(&key).map_or(0, Tally::findings) >= n
+        {
+            self.stopped.insert(key);
+            return 0;
+        }
         let d = &shared.catalogue.detectors()[m.detector];
         let matched = &value.bytes[m.start..m.end];
         let evidence = self.evidence(m);
+        let print = known.unwrap_or_else(|| {
+            shared
+                .fingerprinter
+                .print(&d.id, d.mask, matched, &mut self.text)
+        });
         let counted = Counted {
             place: self.place(m, value),
             status: m.status,
             confidence: m.confidence,
             evidence: &evidence,
-            print: shared
-                .fingerprinter
-                .print(&d.id, d.mask, matched, &mut self.text),
+            print,
         };
         match self.tallies.entry(key) {
+            std::collections::hash_map::Entry::Occupied(t)
+                if t.get().findings() >= shared.max_findings_per_field =>
+            {
+                let (origin, slot, detector) = key;
+                *self
+                    .overflow
+                    .entry((origin, slot, detector, m.status, m.confidence))
+                    .or_default() += 1;
+                return 0;
+            }
             std::collections::hash_map::Entry::Occupied(t) => {
                 t.into_mut()
                     .add(counted, || masked(m, d, matched), shared.examples)
+            }
+            std::collections::hash_map::Entry::Vacant(_) if shared.max_findings_per_field == 0 => {
+                let (origin, slot, detector) = key;
+                *self
+                    .overflow
+                    .entry((origin, slot, detector, m.status, m.confidence))
+                    .or_default() += 1;
+                return 0;
             }
             std::collections::hash_map::Entry::Vacant(t) => {
                 t.insert(Tally::new(
@@ -2916,6 +3003,7 @@ impl UnitScanner<'_, '_> {
                 ));
             }
         }
+        print
     }
 
     fn finding(&mut self, m: &Match, value: &Value<'_>, slot: Option<usize>) -> Finding {
@@ -3160,24 +3248,25 @@ mod tests {
         for k in 0..3000usize {
             let value = format!("value-{k}").into_bytes();
             let matches: Vec<Match> = (0..k % 3).map(|j| m(k % 7, j)).collect();
-            memo.insert(ValueMemo::hash(&value), &value, &matches);
-            given.push((value, matches));
+            let prints: Vec<u64> = (0..k % 3).map(|j| (k * 10 + j) as u64).collect();
+            memo.insert(ValueMemo::hash(&value), &value, &matches, &prints);
+            given.push((value, matches, prints));
         }
         assert_eq!(memo.len(), 3000);
-        for (value, matches) in &given {
-            let found = memo.get(ValueMemo::hash(value), value);
-            assert_eq!(found, Some(matches.as_slice()));
+        for (value, matches, prints) in &given {
+            let r = memo.get(ValueMemo::hash(value), value).expect("remembered");
+            assert_eq!(memo.found(r), (matches.as_slice(), prints.as_slice()));
             for other in [
                 &value[..value.len() - 1],
                 &[value.as_slice(), b"0"].concat(),
             ] {
-                let known = given.iter().any(|(v, _)| v == other);
+                let known = given.iter().any(|(v, _, _)| v == other);
                 assert_eq!(memo.get(ValueMemo::hash(other), other).is_some(), known);
             }
         }
         // A hash that agrees with a remembered value's, bytes that do not.
-        let (value, _) = &given[0];
-        assert_eq!(memo.get(ValueMemo::hash(value), b"value-X"), None);
+        let (value, _, _) = &given[0];
+        assert!(memo.get(ValueMemo::hash(value), b"value-X").is_none());
     }
 
     /// Without mmap, the bytes the planner reads into memory are counted

@@ -774,19 +774,66 @@ pub fn luhn(digits: &[u8]) -> bool {
     sum.is_multiple_of(10)
 }
 
-const FILE_EXTENSIONS: &[&[u8]] = &[
-    b"png", b"jpg", b"jpeg", b"gif", b"svg", b"webp", b"css", b"js", b"ico", b"bmp", b"tif",
-    b"tiff", b"pdf", b"html", b"htm", b"json", b"xml", b"txt",
-];
+/// A top-level domain read in lower case, when it is short enough for
+/// the names below (those of file extensions and test domains).
+fn lower_tld(tld: &[u8]) -> Option<([u8; 7], usize)> {
+    let mut out = [0u8; 7];
+    if tld.len() > out.len() {
+        return None;
+    }
+    for (o, b) in out.iter_mut().zip(tld) {
+        *o = b.to_ascii_lowercase();
+    }
+    Some((out, tld.len()))
+}
 
-const TEST_DOMAINS: &[&[u8]] = &[
-    b"example.com",
-    b"example.org",
-    b"example.net",
-    b"test",
-    b"invalid",
-    b"example",
-];
+/// A file name's extension where an address's top-level domain would be
+/// (`logo@2x.png`).
+fn is_file_extension(tld: &[u8]) -> bool {
+    lower_tld(tld).is_some_and(|(t, n)| {
+        matches!(
+            &t[..n],
+            b"png"
+                | b"jpg"
+                | b"jpeg"
+                | b"gif"
+                | b"svg"
+                | b"webp"
+                | b"css"
+                | b"js"
+                | b"ico"
+                | b"bmp"
+                | b"tif"
+                | b"tiff"
+                | b"pdf"
+                | b"html"
+                | b"htm"
+                | b"json"
+                | b"xml"
+                | b"txt"
+        )
+    })
+}
+
+/// A domain reserved for documentation and tests (RFC 2606): `test`,
+/// `invalid`, `example` and `example.com`, `.org` and `.net`, or a name
+/// under one of them, in any case. `tld` is the domain's last label.
+fn is_test_domain(domain: &[u8], tld: &[u8]) -> bool {
+    let Some((t, n)) = lower_tld(tld) else {
+        return false;
+    };
+    match &t[..n] {
+        b"test" | b"invalid" | b"example" => true,
+        b"com" | b"org" | b"net" => {
+            let Some(rest) = domain.len().checked_sub(n + 1).map(|k| &domain[..k]) else {
+                return false;
+            };
+            let second = rest.rsplit(|&b| b == b'.').next().unwrap_or_default();
+            second.eq_ignore_ascii_case(b"example")
+        }
+        _ => false,
+    }
+}
 
 fn email(value: &[u8]) -> Verdict {
     let Some(at) = memchr::memrchr(b'@', value) else {
@@ -805,17 +852,13 @@ fn email(value: &[u8]) -> Verdict {
     if labels.any(|l| l.is_empty() || l.first() == Some(&b'-') || l.last() == Some(&b'-')) {
         return Verdict::Invalid;
     }
-    if !tld.iter().all(u8::is_ascii_alphabetic)
-        || FILE_EXTENSIONS.iter().any(|e| tld.eq_ignore_ascii_case(e))
-    {
+    if !tld.iter().all(u8::is_ascii_alphabetic) || is_file_extension(tld) {
         return Verdict::Invalid;
     }
-    let test = TEST_DOMAINS.iter().any(|d| {
-        domain.len() >= d.len()
-            && domain[domain.len() - d.len()..].eq_ignore_ascii_case(d)
-            && (domain.len() == d.len() || domain[domain.len() - d.len() - 1] == b'.')
-    });
-    Verdict::Valid { test, weak: false }
+    Verdict::Valid {
+        test: is_test_domain(domain, tld),
+        weak: false,
+    }
 }
 
 fn phone(value: &[u8]) -> Verdict {
@@ -1286,6 +1329,71 @@ fn ipv4_at(text: &[u8], mut at: usize) -> Option<([u8; 4], usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The test-domain and file-extension checks say what a plain
+    /// comparison with each name says, on domains built of labels near
+    /// those names (case, prefixes and suffixes, bare top-level names).
+    #[test]
+    fn test_domains_and_file_extensions_are_told_as_by_comparing_names() {
+        const EXTENSIONS: &[&[u8]] = &[
+            b"png", b"jpg", b"jpeg", b"gif", b"svg", b"webp", b"css", b"js", b"ico", b"bmp",
+            b"tif", b"tiff", b"pdf", b"html", b"htm", b"json", b"xml", b"txt",
+        ];
+        const TEST: &[&[u8]] = &[
+            b"example.com",
+            b"example.org",
+            b"example.net",
+            b"test",
+            b"invalid",
+            b"example",
+        ];
+        let labels = [
+            "example",
+            "EXAMPLE",
+            "Example",
+            "xexample",
+            "examplex",
+            "com",
+            "COM",
+            "org",
+            "net",
+            "test",
+            "Test",
+            "tests",
+            "invalid",
+            "png",
+            "PNG",
+            "jpeg",
+            "js",
+            "json",
+            "txt",
+            "co",
+            "mail",
+            "a",
+            "verylongname",
+        ];
+        let mut checked = 0;
+        for a in labels {
+            for b in labels {
+                for c in ["", "sub.", "x.y."] {
+                    for domain in [format!("{c}{a}.{b}"), format!("{c}{b}"), a.to_string()] {
+                        let d = domain.as_bytes();
+                        let tld = d.rsplit(|&x| x == b'.').next().unwrap_or_default();
+                        let ext = EXTENSIONS.iter().any(|e| tld.eq_ignore_ascii_case(e));
+                        let test = TEST.iter().any(|t| {
+                            d.len() >= t.len()
+                                && d[d.len() - t.len()..].eq_ignore_ascii_case(t)
+                                && (d.len() == t.len() || d[d.len() - t.len() - 1] == b'.')
+                        });
+                        assert_eq!(is_file_extension(tld), ext, "{domain}");
+                        assert_eq!(is_test_domain(d, tld), test, "{domain}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 4000);
+    }
 
     /// Every string of up to seven bytes over hex digits, `:` and `.` (and
     /// longer ones built from groups) reads the same as with the standard
