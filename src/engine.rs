@@ -2970,30 +2970,26 @@ impl UnitScanner<'_, '_> {
             evidence: &evidence,
             print,
         };
-        match self.tallies.entry(key) {
-            std::collections::hash_map::Entry::Occupied(t)
-                if t.get().findings() >= shared.max_findings_per_field =>
-            {
-                let (origin, slot, detector) = key;
-                *self
-                    .overflow
-                    .entry((origin, slot, detector, m.status, m.confidence))
-                    .or_default() += 1;
-                return 0;
-            }
-            std::collections::hash_map::Entry::Occupied(t) => {
+        use std::collections::hash_map::Entry;
+        let row = self.tallies.entry(key);
+        let kept = match &row {
+            Entry::Occupied(t) => t.get().findings(),
+            Entry::Vacant(_) => 0,
+        };
+        if kept >= shared.max_findings_per_field {
+            let (origin, slot, detector) = key;
+            *self
+                .overflow
+                .entry((origin, slot, detector, m.status, m.confidence))
+                .or_default() += 1;
+            return 0;
+        }
+        match row {
+            Entry::Occupied(t) => {
                 t.into_mut()
                     .add(counted, || masked(m, d, matched), shared.examples)
             }
-            std::collections::hash_map::Entry::Vacant(_) if shared.max_findings_per_field == 0 => {
-                let (origin, slot, detector) = key;
-                *self
-                    .overflow
-                    .entry((origin, slot, detector, m.status, m.confidence))
-                    .or_default() += 1;
-                return 0;
-            }
-            std::collections::hash_map::Entry::Vacant(t) => {
+            Entry::Vacant(t) => {
                 t.insert(Tally::new(
                     &self.info.display,
                     d.category,
