@@ -95,31 +95,64 @@ static GENERATION: AtomicU64 = AtomicU64::new(1);
 /// reused, so the table is as long as the most screens alive at once.
 static SLOTS: Mutex<(usize, Vec<usize>)> = Mutex::new((0, Vec::new()));
 
-/// Searches a screen is judged on: when at least [`USELESS_PASSED`] of
-/// them could not rule the value out, the screen stands aside for the
-/// next [`ASIDE`] values (then it is tried again).
+/// Searches a screen or its anchored pass is judged on: when fewer
+/// than its share of a trial were of use, it stands aside for the next
+/// [`ASIDE`] values (then it is tried again).
 const TRIAL: u32 = 64;
-const USELESS_PASSED: u32 = 56;
 const ASIDE: u32 = 1024;
-/// Anchored searches that must find a match in a trial of [`TRIAL`] for
-/// the anchored pass to go on being tried first.
+/// Values a screen must rule out in a trial to go on searching.
+const SCREEN_USEFUL: u32 = 9;
+/// Values the anchored pass must find a match at the start of in a
+/// trial to go on being tried first.
 const ANCHORED_USEFUL: u32 = 32;
+
+/// How a search has done lately on one thread (see [`TRIAL`]).
+#[derive(Default)]
+struct Trial {
+    /// Searches in this trial, and those of use.
+    tried: u32,
+    useful: u32,
+    /// Values still to let by unsearched.
+    aside: u32,
+}
+
+impl Trial {
+    /// Whether the search stands aside for this value.
+    #[inline]
+    fn aside(&mut self) -> bool {
+        if self.aside == 0 {
+            return false;
+        }
+        self.aside -= 1;
+        true
+    }
+
+    /// Counts a search, of use or not; at a trial's end, sets the search
+    /// aside when fewer than `needed` were.
+    #[inline]
+    fn judge(&mut self, useful: bool, needed: u32) {
+        self.tried += 1;
+        self.useful += u32::from(useful);
+        if self.tried == TRIAL {
+            if self.useful < needed {
+                self.aside = ASIDE;
+            }
+            self.tried = 0;
+            self.useful = 0;
+        }
+    }
+}
 
 /// One screen's state on one thread.
 struct Local {
     /// The screen generation the cache belongs to.
     generation: u64,
     cache: Cache,
-    /// Searches in this trial, and those that found a match could exist.
-    tried: u32,
-    passed: u32,
-    /// Values still to let through unsearched.
-    aside: u32,
-    /// The same three for anchored searches ([`Screen::anchored_end`]):
-    /// tried, found a match, values still to leave to the search.
-    anchored_tried: u32,
-    anchored_found: u32,
-    anchored_aside: u32,
+    /// The screen's searches: of use when they rule a value out.
+    screen: Trial,
+    /// The anchored pass ([`Screen::anchored_end`]): of use when it
+    /// finds a match.
+    anchored: Trial,
 }
 
 thread_local! {
@@ -227,12 +260,8 @@ impl Place {
                 _ => entry.insert(Local {
                     generation: self.generation,
                     cache: dfa.create_cache(),
-                    tried: 0,
-                    passed: 0,
-                    aside: 0,
-                    anchored_tried: 0,
-                    anchored_found: 0,
-                    anchored_aside: 0,
+                    screen: Trial::default(),
+                    anchored: Trial::default(),
                 }),
             };
             Some(f(local))
@@ -299,8 +328,7 @@ impl Screen {
                 // Where values seldom begin with a match (log lines that
                 // begin with a timestamp), the anchored pass only adds to
                 // the search: it stands aside for a while.
-                if local.anchored_aside > 0 {
-                    local.anchored_aside -= 1;
+                if local.anchored.aside() {
                     return None;
                 }
                 let input = Input::new(value).anchored(Anchored::Yes);
@@ -308,15 +336,7 @@ impl Screen {
                     Ok(Some(end)) if end.offset() > 0 => Some(end.offset()),
                     _ => None,
                 };
-                local.anchored_tried += 1;
-                local.anchored_found += u32::from(end.is_some());
-                if local.anchored_tried == TRIAL {
-                    if local.anchored_found < ANCHORED_USEFUL {
-                        local.anchored_aside = ASIDE;
-                    }
-                    local.anchored_tried = 0;
-                    local.anchored_found = 0;
-                }
+                local.anchored.judge(end.is_some(), ANCHORED_USEFUL);
                 end
             })
             .flatten()
@@ -332,21 +352,12 @@ impl Screen {
             .with_local(dfa, |local| {
                 // Where almost every value may match (a field of the
                 // detector's own kind), the search only adds to the regex's.
-                if local.aside > 0 {
-                    local.aside -= 1;
+                if local.screen.aside() {
                     return true;
                 }
                 let input = Input::new(value).earliest(true);
                 let may = !matches!(dfa.try_search_fwd(&mut local.cache, &input), Ok(None));
-                local.tried += 1;
-                local.passed += u32::from(may);
-                if local.tried == TRIAL {
-                    if local.passed >= USELESS_PASSED {
-                        local.aside = ASIDE;
-                    }
-                    local.tried = 0;
-                    local.passed = 0;
-                }
+                local.screen.judge(!may, SCREEN_USEFUL);
                 may
             })
             .unwrap_or(true)
@@ -912,6 +923,35 @@ mod tests {
             let v: &[u8] = if i % 4 == 0 { b"123" } else { b"abc" };
             assert_eq!(useful.may_match(v), i % 4 == 0);
         }
+    }
+
+    /// The anchored pass rules out a value by its first byte without a
+    /// search, finds a match at the start, and stands aside for a while
+    /// where values that could begin with one seldom do.
+    #[test]
+    fn the_anchored_pass_stands_aside_where_it_seldom_finds_a_match() {
+        let screen = Screen::new(r"(?-u:\b)[0-9]{3}-[0-9]{2}-[0-9]{4}(?-u:\b)", false);
+        assert_eq!(screen.anchored_end(b"123-45-6789"), Some(11));
+        assert_eq!(screen.anchored_end(b"123-45-6789 and more"), Some(11));
+        // No match at the first byte (one later does not count).
+        assert_eq!(screen.anchored_end(b"x 123-45-6789"), None);
+        // Timestamps begin with digits but not with a match: after a
+        // trial of them the pass stands aside, even for a match.
+        let times = Screen::new(r"(?-u:\b)[0-9]{3}-[0-9]{2}-[0-9]{4}(?-u:\b)", false);
+        for _ in 0..TRIAL {
+            assert_eq!(times.anchored_end(b"2026-10-01T12:30:45Z"), None);
+        }
+        for _ in 0..ASIDE {
+            assert_eq!(times.anchored_end(b"123-45-6789"), None);
+        }
+        assert_eq!(times.anchored_end(b"123-45-6789"), Some(11));
+        // Values ruled out by their first byte are not judged: a field
+        // of words does not set the pass aside.
+        let other = Screen::new(r"(?-u:\b)[0-9]{3}-[0-9]{2}-[0-9]{4}(?-u:\b)", false);
+        for _ in 0..4 * TRIAL {
+            assert_eq!(other.anchored_end(b"pending"), None);
+        }
+        assert_eq!(other.anchored_end(b"123-45-6789"), Some(11));
     }
 
     /// A screen that takes a dropped screen's slot does not use the cache
