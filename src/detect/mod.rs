@@ -460,6 +460,10 @@ pub struct Catalogue {
     multi_of: Vec<usize>,
     /// The detectors in `multi`.
     multi_set: u128,
+    /// Per detector, whether its free pattern cannot match anywhere in a
+    /// UUID (see [`Catalogue::run`]), worked out the first time a plan
+    /// would run it on one.
+    uuid_free: Vec<std::sync::OnceLock<bool>>,
 }
 
 /// Values of at least this many bytes (a log line, a sentence) have their
@@ -1169,6 +1173,7 @@ impl Catalogue {
                 .collect(),
         );
         let multi_set = multi_of.iter().fold(0u128, |m, &i| m | 1 << i);
+        let detectors_len = detectors.len();
         Ok(Catalogue {
             detectors,
             gates,
@@ -1181,6 +1186,9 @@ impl Catalogue {
             multi,
             multi_of,
             multi_set,
+            uuid_free: (0..detectors_len)
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
         })
     }
 
@@ -1595,6 +1603,12 @@ impl Catalogue {
         let base = out.len();
         let mut todo = plan.todo;
         let mut gate = plan.gate;
+        // A UUID's digits can run nine long between dashes, which the
+        // gates take for an SSN's or a phone number's; the patterns that
+        // cannot match in any UUID are not searched.
+        if is_uuid(value) {
+            gate &= !self.uuid_free(todo & gate);
+        }
         // Detectors whose pattern the multi-screen says can match.
         let mut screened = 0u128;
         if value.len() >= LONG_VALUE
@@ -1631,6 +1645,27 @@ impl Catalogue {
         if out.len() - base > 1 {
             self.resolve_overlaps(out, base);
         }
+    }
+
+    /// Of the detectors in `set`, those whose free pattern cannot match
+    /// anywhere in any UUID: each pattern's screen is asked once, the
+    /// first time its detector would run on a UUID (asking all of them
+    /// built DFAs a scan may never need, about 13M instructions).
+    fn uuid_free(&self, set: u128) -> u128 {
+        let mut free = 0u128;
+        let mut rest = set;
+        while rest != 0 {
+            let i = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            let cannot = *self.uuid_free[i].get_or_init(|| {
+                self.detectors[i]
+                    .screen
+                    .as_ref()
+                    .is_some_and(|s| !s.may_match_shape(&uuid_shape()))
+            });
+            free |= u128::from(cannot) << i;
+        }
+        free
     }
 
     /// The detectors some threshold of which the statistics miss.
@@ -1794,6 +1829,39 @@ fn trim(value: &[u8]) -> (usize, usize) {
         .rposition(|b| !b.is_ascii_whitespace())
         .map_or(start, |e| e + 1);
     (start, end)
+}
+
+/// The dashes of a UUID in its canonical text form (8-4-4-4-12 hex
+/// digits).
+const UUID_DASHES: [usize; 4] = [8, 13, 18, 23];
+
+/// Whether `value` is a UUID in its canonical text form, in either case.
+#[inline]
+fn is_uuid(value: &[u8]) -> bool {
+    value.len() == 36
+        && value.iter().enumerate().all(|(i, &b)| {
+            if UUID_DASHES.contains(&i) {
+                b == b'-'
+            } else {
+                b.is_ascii_hexdigit()
+            }
+        })
+}
+
+/// The bytes each position of a UUID can hold (see [`is_uuid`]), as
+/// [`screen::Screen::may_match_shape`] takes them.
+fn uuid_shape() -> Vec<[u64; 4]> {
+    let set = |pick: fn(u8) -> bool| {
+        let mut set = [0u64; 4];
+        for b in (0..=255u8).filter(|&b| pick(b)) {
+            set[usize::from(b / 64)] |= 1 << (b % 64);
+        }
+        set
+    };
+    let (hex, dash) = (set(|b| b.is_ascii_hexdigit()), set(|b| b == b'-'));
+    (0..36)
+        .map(|i| if UUID_DASHES.contains(&i) { dash } else { hex })
+        .collect()
 }
 
 /// Calls `found` with each match of `re` in `value`, as `find_iter`
@@ -1986,6 +2054,92 @@ impl Catalogue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The patterns set aside for UUIDs find nothing in any: on UUIDs of
+    /// random hex digits, of digits only, of capitals, and on UUIDs
+    /// whose groups are digits of the lengths the patterns look for.
+    /// Patterns that can match in one are not set aside.
+    #[test]
+    fn the_patterns_set_aside_for_uuids_find_nothing_in_them() {
+        let catalogue = Catalogue::builtin().expect("builtin");
+        let all = (0..catalogue.detectors().len().min(128)).fold(0u128, |s, i| s | 1 << i);
+        let free = catalogue.uuid_free(all);
+        let id = |name: &str| {
+            catalogue
+                .detectors()
+                .iter()
+                .position(|d| d.id == name)
+                .expect("detector")
+        };
+        for name in ["us_ssn", "us_itin", "phone"] {
+            assert_eq!(free >> id(name) & 1, 1, "{name} is set aside");
+        }
+        let mut rng = crate::test_rng(11);
+        let mut uuids: Vec<Vec<u8>> = vec![
+            b"12345678-1234-5678-9012-345678901234".to_vec(),
+            b"99999999-9999-9999-9999-999999999999".to_vec(),
+            b"00000000-0000-0000-0000-000000000000".to_vec(),
+            b"ABCDEF01-2345-6789-ABCD-EF0123456789".to_vec(),
+            b"41111111-1111-1111-4111-111111111111".to_vec(),
+        ];
+        for k in 0..3000 {
+            let digits: &[u8] = match k % 3 {
+                0 => b"0123456789abcdef",
+                1 => b"0123456789",
+                _ => b"0123456789ABCDEF",
+            };
+            let u: Vec<u8> = (0..36)
+                .map(|i| {
+                    if UUID_DASHES.contains(&i) {
+                        b'-'
+                    } else {
+                        digits[(rng() % digits.len() as u64) as usize]
+                    }
+                })
+                .collect();
+            uuids.push(u);
+        }
+        for u in &uuids {
+            assert!(is_uuid(u));
+        }
+        let mut set_aside = 0;
+        for (i, d) in catalogue.detectors().iter().enumerate() {
+            let Some(re) = d.pattern.as_ref() else {
+                continue;
+            };
+            let aside = free >> i & 1 == 1;
+            let found = uuids.iter().find(|u| re.is_match(u));
+            if aside {
+                set_aside += 1;
+                assert!(found.is_none(), "{} matched {:?}", d.id, found);
+            }
+        }
+        assert!(set_aside >= 3);
+    }
+
+    /// A shape's answer on patterns that can and cannot match in it.
+    #[test]
+    fn a_pattern_may_match_a_shape_only_where_some_value_of_it_matches() {
+        let shape = uuid_shape();
+        for (src, may) in [
+            (r"[0-9]{4}-[0-9]{4}", true),
+            (r"(?-u:\b)[0-9a-f]{12}(?-u:\b)", true),
+            (r"[a-f]{12}$", true),
+            (r"^[0-9]{8}-", true),
+            (r"(?-u:\b)[0-9]{3}-", false),
+            (r"(?-u:\b)[0-9]{5}(?-u:\b)", false),
+            (r"[g-z]", false),
+            (r"--", false),
+            (r"^x", false),
+            (r"[0-9a-f]{13}", false),
+        ] {
+            let screen = screen::Screen::new(src, false);
+            assert_eq!(screen.may_match_shape(&shape), may, "{src}");
+        }
+        assert!(!is_uuid(b"12345678-1234-5678-9012-34567890123"));
+        assert!(!is_uuid(b"12345678-1234-5678-9012-34567890123g"));
+        assert!(!is_uuid(b"12345678_1234-5678-9012-345678901234"));
+    }
 
     /// The matches of `each_match`, anchored pass or search.
     fn matches_of(re: &Regex, screen: &screen::Screen, value: &[u8]) -> Vec<(usize, usize)> {

@@ -342,6 +342,62 @@ impl Screen {
             .flatten()
     }
 
+    /// False only when the pattern cannot match anywhere in any value of
+    /// `shape`: values of `shape.len()` bytes, the byte at each position
+    /// one of its set (bit `b` of word `b / 64`). The DFA is stepped over
+    /// every byte a position allows, from every state the positions
+    /// before could leave it in; a match state reached anywhere, or a
+    /// question it cannot answer (it gave up, or its cache was cleared),
+    /// says "may match".
+    pub fn may_match_shape(&self, shape: &[[u64; 4]]) -> bool {
+        let Some(built) = self.built() else {
+            return true;
+        };
+        let dfa = &built.dfa;
+        let mut cache = dfa.create_cache();
+        let Ok(start) = dfa.start_state_forward(&mut cache, &Input::new(&[])) else {
+            return true;
+        };
+        let classes = dfa.byte_classes();
+        let mut states = vec![start];
+        for set in shape {
+            // One byte of each class the set holds.
+            let mut bytes = Vec::new();
+            let mut seen = [false; 256];
+            for b in 0..=255u8 {
+                let class = usize::from(classes.get(b));
+                if set[usize::from(b / 64)] >> (b % 64) & 1 == 1 && !seen[class] {
+                    seen[class] = true;
+                    bytes.push(b);
+                }
+            }
+            let mut next = Vec::new();
+            for &q in &states {
+                for &b in &bytes {
+                    let clears = cache.clear_count();
+                    let Ok(n) = dfa.next_state(&mut cache, q, b) else {
+                        return true;
+                    };
+                    if cache.clear_count() != clears || n.is_match() || n.is_quit() {
+                        return true;
+                    }
+                    if !n.is_dead() && !next.contains(&n) {
+                        next.push(n);
+                    }
+                }
+            }
+            states = next;
+            if states.is_empty() {
+                return false;
+            }
+        }
+        states.iter().any(|&q| {
+            let clears = cache.clear_count();
+            dfa.next_eoi_state(&mut cache, q)
+                .map_or(true, |n| n.is_match() || cache.clear_count() != clears)
+        })
+    }
+
     /// False only when the pattern cannot match anywhere in `value`.
     #[inline]
     pub fn may_match(&self, value: &[u8]) -> bool {
