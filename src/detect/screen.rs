@@ -205,7 +205,7 @@ impl Built {
 
     #[inline]
     fn may_start(&self, b: u8) -> bool {
-        self.first[usize::from(b / 64)] & (1 << (b % 64)) != 0
+        in_set(&self.first, b)
     }
 }
 
@@ -366,7 +366,7 @@ impl Screen {
             let mut seen = [false; 256];
             for b in 0..=255u8 {
                 let class = usize::from(classes.get(b));
-                if set[usize::from(b / 64)] >> (b % 64) & 1 == 1 && !seen[class] {
+                if in_set(set, b) && !seen[class] {
                     seen[class] = true;
                     bytes.push(b);
                 }
@@ -374,11 +374,10 @@ impl Screen {
             let mut next = Vec::new();
             for &q in &states {
                 for &b in &bytes {
-                    let clears = cache.clear_count();
-                    let Ok(n) = dfa.next_state(&mut cache, q, b) else {
+                    let Ok(n) = uncleared(&mut cache, |cache| dfa.next_state(cache, q, b)) else {
                         return true;
                     };
-                    if cache.clear_count() != clears || n.is_match() || n.is_quit() {
+                    if n.is_match() || n.is_quit() {
                         return true;
                     }
                     if !n.is_dead() && !next.contains(&n) {
@@ -392,9 +391,8 @@ impl Screen {
             }
         }
         states.iter().any(|&q| {
-            let clears = cache.clear_count();
-            dfa.next_eoi_state(&mut cache, q)
-                .map_or(true, |n| n.is_match() || cache.clear_count() != clears)
+            uncleared(&mut cache, |cache| dfa.next_eoi_state(cache, q))
+                .map_or(true, |n| n.is_match())
         })
     }
 
@@ -567,6 +565,12 @@ fn uncleared<T, E>(
         return Err(Stop::Cleared);
     }
     Ok(out)
+}
+
+/// Whether byte `b` is in `set` (bit `b % 64` of word `b / 64`).
+#[inline]
+fn in_set(set: &[u64; 4], b: u8) -> bool {
+    set[usize::from(b / 64)] >> (b % 64) & 1 == 1
 }
 
 /// Adds to `found` the patterns whose matches end where `sid` was
