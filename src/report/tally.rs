@@ -40,12 +40,28 @@ pub(crate) struct Counted<'a> {
     pub print: u64,
 }
 
+/// Prints remembered by a tally to pass over a value just seen again.
+const RECENT: usize = 64;
+/// The distinct prints a tally hands over: one more than the report
+/// counts, which is enough to mark its count capped.
+const PRINTS_KEPT: usize = DISTINCT_LIMIT + 1;
+
 /// The findings of one report row in one unit of work.
 pub(crate) struct Tally {
     row: RowAcc,
-    /// Distinct fingerprints in the order found; one more than the report
-    /// counts at most, which is enough to mark its count capped.
+    /// Fingerprints in the order found: every distinct one up to
+    /// [`PRINTS_KEPT`], and some repeats, which counting them into the
+    /// report passes over. A set of the unit's distinct prints cost, on
+    /// dense records, an insertion and its growth per finding on top of
+    /// the report's own (about 5% of the scan's time); a repeat of one of
+    /// the last values seen is dropped at a glance instead, and the list
+    /// is cut down to its distinct prints when it grows long.
     prints: Vec<u64>,
+    /// The print last pushed of each residue mod [`RECENT`] (slot `i`
+    /// starts as `i + 1`, which is not of its residue).
+    recent: [u64; RECENT],
+    /// [`PRINTS_KEPT`] distinct prints are kept: the rest are not needed.
+    full: bool,
 }
 
 impl Tally {
@@ -78,6 +94,8 @@ impl Tally {
                 stopped: false,
             },
             prints: Vec::new(),
+            recent: std::array::from_fn(|i| i as u64 + 1),
+            full: false,
         };
         tally.count_one(&f);
         tally.row.consider(first, keep);
@@ -101,8 +119,32 @@ impl Tally {
 
     fn count_one(&mut self, f: &Counted<'_>) {
         self.row.count_one(f.status, f.confidence, f.evidence);
-        if self.prints.len() <= DISTINCT_LIMIT && self.row.distinct.insert(f.print) {
-            self.prints.push(f.print);
+        self.note_print(f.print);
+    }
+
+    fn note_print(&mut self, p: u64) {
+        if self.full {
+            return;
+        }
+        let slot = &mut self.recent[(p % RECENT as u64) as usize];
+        if *slot == p {
+            return;
+        }
+        *slot = p;
+        self.prints.push(p);
+        if self.prints.len() >= 2 * PRINTS_KEPT {
+            self.compact();
+        }
+    }
+
+    /// Cuts the prints down to the first of each, in order; at
+    /// [`PRINTS_KEPT`] of them the rest are not needed.
+    fn compact(&mut self) {
+        let mut seen = rustc_hash::FxHashSet::default();
+        self.prints.retain(|&p| seen.insert(p));
+        if self.prints.len() >= PRINTS_KEPT {
+            self.prints.truncate(PRINTS_KEPT);
+            self.full = true;
         }
     }
 
@@ -138,7 +180,9 @@ impl Report {
     /// Adds a unit's tally of the row `key` of `vendor`; `line_base` is
     /// the lines of the file before the unit.
     pub(crate) fn add_tally(&mut self, vendor: &str, key: RowKey, tally: Tally, line_base: u64) {
-        let Tally { mut row, prints } = tally;
+        let Tally {
+            mut row, prints, ..
+        } = tally;
         for l in std::iter::once(&mut row.first)
             .chain(row.first_clear.as_mut())
             .chain(row.examples.iter_mut())
@@ -164,5 +208,69 @@ impl Report {
             }
         }
         .add_prints(prints);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally_of(prints: impl IntoIterator<Item = u64>) -> Tally {
+        let file: Arc<str> = Arc::from("f.ndjson");
+        let evidence: Arc<[String]> = Arc::from(Vec::new());
+        let counted = |print| Counted {
+            place: Place {
+                line: 1,
+                column: 1,
+                offset: 0,
+                length: 1,
+            },
+            status: Status::Clear,
+            confidence: Confidence::High,
+            evidence: &evidence,
+            print,
+        };
+        let mut prints = prints.into_iter();
+        let first = prints.next().expect("a first print");
+        let mut t = Tally::new(&file, Category::Contact, counted(first), "*".into(), 0);
+        for p in prints {
+            t.add(counted(p), || "*".into(), 0);
+        }
+        t
+    }
+
+    /// The first of each print, in order.
+    fn firsts(prints: &[u64]) -> Vec<u64> {
+        let mut seen = std::collections::HashSet::new();
+        prints.iter().copied().filter(|&p| seen.insert(p)).collect()
+    }
+
+    #[test]
+    fn a_tally_hands_over_every_distinct_print_in_the_order_found() {
+        // Repeats near and far, a print of 0 and one equal to a slot's
+        // starting value.
+        let found: Vec<u64> = [0, 5, 5, 1, 0, 7, 5, 65, 1, 1 + 64 * 3, 0, 2]
+            .into_iter()
+            .chain((0..500).map(|i| i * 7919 % 300))
+            .collect();
+        let t = tally_of(found.iter().copied());
+        assert_eq!(t.findings(), found.len() as u64);
+        assert_eq!(firsts(&t.prints), firsts(&found));
+        // Repeats of the last value seen in a residue are not pushed.
+        let t = tally_of([9, 9, 9, 9, 73, 73]);
+        assert_eq!(t.prints, [9, 73]);
+    }
+
+    #[test]
+    fn a_long_tally_keeps_one_more_distinct_print_than_the_report_counts() {
+        // Far repeats (each value twice, a window apart) escape the
+        // recent prints; the list is cut down as it grows.
+        let n = 2 * PRINTS_KEPT as u64;
+        let found = (0..n).flat_map(|i| [i * 2 + 1000, i.saturating_sub(100) * 2 + 1000]);
+        let t = tally_of(found);
+        assert!(t.full);
+        assert_eq!(t.prints.len(), PRINTS_KEPT);
+        let expected: Vec<u64> = (0..PRINTS_KEPT as u64).map(|i| i * 2 + 1000).collect();
+        assert_eq!(t.prints, expected);
     }
 }
