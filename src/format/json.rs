@@ -81,6 +81,11 @@ impl JsonScratch {
         self.shapes.partial
     }
 
+    /// Lines delivered in part whose last scalars a shape delivered too.
+    pub(crate) fn rejoined_lines(&self) -> usize {
+        self.shapes.rejoined
+    }
+
     /// A scratch that walks every value, never matching shapes.
     pub(crate) fn without_shapes() -> JsonScratch {
         let mut s = JsonScratch::default();
@@ -145,6 +150,7 @@ pub(crate) fn record<S: ValueSink>(
         }
     };
     scratch.learning = false;
+    scratch.shapes.line_done();
     if learn && walked.is_ok() {
         let tokens = std::mem::take(&mut scratch.tokens);
         scratch
@@ -349,6 +355,9 @@ fn walk_from<S: ValueSink>(
             let here = scratch.stack.last().map_or(root, |f| f.current);
             // Descend into containers or emit a scalar.
             let mut descended = false;
+            // Where the scalar read ends (a string's closing quote), and
+            // whether it is a number.
+            let mut scalar = None;
             match first {
                 b'{' => {
                     fields.start_object(here);
@@ -404,6 +413,7 @@ fn walk_from<S: ValueSink>(
                         scratch,
                         sink,
                     );
+                    scalar = Some((end, false));
                 }
                 b't' => t.literal(b"true")?,
                 b'f' => t.literal(b"false")?,
@@ -427,11 +437,28 @@ fn walk_from<S: ValueSink>(
                             layers: Layers::NONE,
                         },
                     );
+                    scalar = Some((end, true));
                 }
                 _ => return Err(t.error("expected a value")),
             }
             if descended {
                 continue;
+            }
+            // The rest of a line delivered in part may have the rest of
+            // its shape (see `Shapes::rejoin`); the walk is then done.
+            if scratch.shapes.rejoining()
+                && let Some((end, number)) = scalar
+                && let Some(frame) = scratch.stack.last()
+                && !scratch.learning
+                && scratch.element.is_none()
+                && scratch.stack.len() + 4 < MAX_PATH_DEPTH
+                && let Some(done) =
+                    Shapes::rejoin(data, end, frame.field, number, fields, scratch, sink)
+            {
+                t.pos = done;
+                scratch.stack.clear();
+                scratch.value_end = done;
+                return t.finish().map(|()| false);
             }
         }
         // Climb until a container has a next element.

@@ -246,7 +246,17 @@ mod tests {
                     };
                     text.push_str(&format!(",\"{key}_{}\":{value}", next() % 4));
                 }
-                text.push_str("},\"props\":{\"qty\":2,\"sku\":\"SKU-1\"},\"v\":\"1.2\"}");
+                // Mostly one tail; now and then one that parts from it
+                // (another container, whitespace, a scalar of another
+                // kind, more fields).
+                text.push_str(match next() % 24 {
+                    0 => "},\"props\":{\"qty\":\"2\",\"sku\":\"SKU-1\"},\"v\":\"1.2\"}",
+                    1 => "} , \"props\":{\"qty\":2,\"sku\":\"SKU-1\"},\"v\":\"1.2\"}",
+                    2 => "},\"props\":[{\"qty\":2,\"sku\":\"SKU-1\"}],\"v\":\"1.2\"}",
+                    3 => "},\"props\":{\"qty\":2,\"sku\":\"SKU-1\",\"x\":[1]},\"v\":\"1.2\"}",
+                    4 => "},\"props\":{\"qty\":2,\"sku\":\"SKU-1\"},\"v\":\"1.2\"} x",
+                    _ => "},\"props\":{\"qty\":2,\"sku\":\"SKU-1\"},\"v\":\"1.2\"}",
+                });
                 if next().is_multiple_of(15) {
                     // Broken somewhere after the shared fields.
                     let at = 70 + next() % (text.len() - 70);
@@ -269,6 +279,11 @@ mod tests {
                 scratch.partial_lines() > 1000,
                 "seed {seed}: {} lines in part",
                 scratch.partial_lines()
+            );
+            assert!(
+                scratch.rejoined_lines() > 500,
+                "seed {seed}: {} lines joined their shape again",
+                scratch.rejoined_lines()
             );
             let w = walked(&data);
             c.assert_same(&w, &format!("seed {seed}"));
