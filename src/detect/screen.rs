@@ -80,7 +80,6 @@ use std::sync::{Mutex, OnceLock};
 
 use regex_automata::hybrid::LazyStateID;
 use regex_automata::hybrid::dfa::{Cache, DFA};
-use regex_automata::util::start;
 use regex_automata::{Anchored, Input, MatchKind, util::syntax};
 
 /// The most memory one screen's cache holds on one thread before it is
@@ -277,38 +276,6 @@ impl Drop for Place {
     }
 }
 
-/// Where the leftmost-first match anchored at `value`'s first byte ends
-/// (`Some(0)` for an empty one); `None` when there is none or the DFA
-/// cannot tell (it gave up, or met a byte its word boundaries cannot
-/// judge). The DFA stepped byte by byte: on a value of 10 to 20 bytes
-/// the lazy DFA's own search spent about 350 instructions, mostly in
-/// setting out and in what it does for other searches (prefilters,
-/// earliest matches), and this loop about half as many.
-fn anchored_run(dfa: &DFA, cache: &mut Cache, value: &[u8]) -> Option<usize> {
-    let config = start::Config::new().anchored(Anchored::Yes);
-    let mut sid = dfa.start_state(cache, &config).ok()?;
-    let mut end = None;
-    for (at, &b) in value.iter().enumerate() {
-        sid = dfa.next_state(cache, sid, b).ok()?;
-        if sid.is_tagged() {
-            // A match state is entered one byte late: the match ended
-            // before this byte.
-            if sid.is_match() {
-                end = Some(at);
-            } else if sid.is_dead() {
-                return end;
-            } else if sid.is_quit() {
-                return None;
-            }
-        }
-    }
-    sid = dfa.next_eoi_state(cache, sid).ok()?;
-    if sid.is_match() {
-        end = Some(value.len());
-    }
-    end
-}
-
 impl Screen {
     /// A screen for `src`, compiled as `regex::bytes::RegexBuilder` with
     /// `.unicode(unicode)` compiles it.
@@ -364,7 +331,11 @@ impl Screen {
                 if local.anchored.aside() {
                     return None;
                 }
-                let end = anchored_run(&built.dfa, &mut local.cache, value).filter(|&e| e > 0);
+                let input = Input::new(value).anchored(Anchored::Yes);
+                let end = match built.dfa.try_search_fwd(&mut local.cache, &input) {
+                    Ok(Some(end)) if end.offset() > 0 => Some(end.offset()),
+                    _ => None,
+                };
                 local.anchored.judge(end.is_some(), ANCHORED_USEFUL);
                 end
             })

@@ -59,7 +59,7 @@ pub(crate) struct Tally {
     prints: Vec<u64>,
     /// The print last pushed of each residue mod [`RECENT`] (slot `i`
     /// starts as `i + 1`, which is not of its residue).
-    recent: [u64; RECENT],
+    recent: Box<[u64; RECENT]>,
     /// [`PRINTS_KEPT`] distinct prints are kept: the rest are not needed.
     full: bool,
 }
@@ -94,7 +94,8 @@ impl Tally {
                 stopped: false,
             },
             prints: Vec::new(),
-            recent: std::array::from_fn(|i| i as u64 + 1),
+            // Boxed: tallies are moved into maps and out again.
+            recent: Box::new(std::array::from_fn(|i| i as u64 + 1)),
             full: false,
         };
         tally.count_one(&f);
