@@ -1488,6 +1488,7 @@ fn scan_slice(
         decoded: Vec::new(),
         position: None,
         evidence: Default::default(),
+        last_evidence: Vec::new(),
         memos: std::mem::take(&mut cache.memos),
         memo_bytes: cache.memo_bytes,
         decodes: 0,
@@ -1934,6 +1935,9 @@ struct UnitScanner<'a, 'c> {
     position: Option<(u64, u64)>,
     /// Evidence lists made so far, shared by the findings that have them.
     evidence: rustc_hash::FxHashMap<crate::detect::Evidence, Arc<[String]>>,
+    /// The evidence list last asked for of each detector (most findings
+    /// of a detector in a unit have the same evidence).
+    last_evidence: Vec<Option<(crate::detect::Evidence, Arc<[String]>)>>,
     /// Per field slot, detection results of repeated values.
     memos: Vec<FieldMemo>,
     /// Bytes the memos hold.
@@ -2931,14 +2935,12 @@ impl UnitScanner<'_, '_> {
 
     /// The evidence list of a match, shared by the unit's findings.
     fn evidence(&mut self, m: &Match) -> Arc<[String]> {
-        match self.evidence.get(&m.evidence) {
-            Some(e) => Arc::clone(e),
-            None => {
-                let e: Arc<[String]> = self.shared.catalogue.evidence_strings(&m.evidence).into();
-                self.evidence.insert(m.evidence, Arc::clone(&e));
-                e
-            }
-        }
+        Arc::clone(evidence_of(
+            &mut self.evidence,
+            &mut self.last_evidence,
+            &self.shared.catalogue,
+            m,
+        ))
     }
 
     /// Adds a match to the tally of its report row, or counts it past
@@ -2957,17 +2959,24 @@ impl UnitScanner<'_, '_> {
         }
         let d = &shared.catalogue.detectors()[m.detector];
         let matched = &value.bytes[m.start..m.end];
-        let evidence = self.evidence(m);
+        let place = self.place(m, value);
         let print = known.unwrap_or_else(|| {
             shared
                 .fingerprinter
                 .print(&d.id, d.mask, matched, &mut self.text)
         });
+        // Borrowed, not cloned: a finding costs no count on the list.
+        let evidence = evidence_of(
+            &mut self.evidence,
+            &mut self.last_evidence,
+            &shared.catalogue,
+            m,
+        );
         let counted = Counted {
-            place: self.place(m, value),
+            place,
             status: m.status,
             confidence: m.confidence,
-            evidence: &evidence,
+            evidence,
             print,
         };
         use std::collections::hash_map::Entry;
@@ -3047,6 +3056,30 @@ impl UnitScanner<'_, '_> {
 /// as the vendor masked it; a digest only by its start (an unsalted hash
 /// of an email can be reversed by guessing, so the whole digest is not
 /// repeated).
+/// The evidence list of a match, shared by the unit's findings: the one
+/// last asked for of its detector, or the unit's list for its evidence.
+fn evidence_of<'a>(
+    lists: &mut rustc_hash::FxHashMap<crate::detect::Evidence, Arc<[String]>>,
+    last: &'a mut Vec<Option<(crate::detect::Evidence, Arc<[String]>)>>,
+    catalogue: &Catalogue,
+    m: &Match,
+) -> &'a Arc<[String]> {
+    if last.len() <= m.detector {
+        last.resize(m.detector + 1, None);
+    }
+    let slot = &mut last[m.detector];
+    if slot.as_ref().is_some_and(|(e, _)| *e != m.evidence) {
+        *slot = None;
+    }
+    let (_, list) = slot.get_or_insert_with(|| {
+        let list = lists
+            .entry(m.evidence)
+            .or_insert_with(|| catalogue.evidence_strings(&m.evidence).into());
+        (m.evidence, Arc::clone(list))
+    });
+    list
+}
+
 fn masked(m: &Match, d: &crate::detect::Detector, matched: &[u8]) -> String {
     match (m.status, m.evidence.rule) {
         (_, MatchRule::Hashed) => format!(
