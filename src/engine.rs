@@ -1937,7 +1937,7 @@ struct UnitScanner<'a, 'c> {
     evidence: rustc_hash::FxHashMap<crate::detect::Evidence, Arc<[String]>>,
     /// The evidence list last asked for of each detector (most findings
     /// of a detector in a unit have the same evidence).
-    last_evidence: Vec<Option<(crate::detect::Evidence, Arc<[String]>)>>,
+    last_evidence: Vec<Option<EvidenceList>>,
     /// Per field slot, detection results of repeated values.
     memos: Vec<FieldMemo>,
     /// Bytes the memos hold.
@@ -3056,11 +3056,14 @@ impl UnitScanner<'_, '_> {
 /// as the vendor masked it; a digest only by its start (an unsalted hash
 /// of an email can be reversed by guessing, so the whole digest is not
 /// repeated).
+/// An evidence and the strings every output shows of it.
+type EvidenceList = (crate::detect::Evidence, Arc<[String]>);
+
 /// The evidence list of a match, shared by the unit's findings: the one
 /// last asked for of its detector, or the unit's list for its evidence.
 fn evidence_of<'a>(
     lists: &mut rustc_hash::FxHashMap<crate::detect::Evidence, Arc<[String]>>,
-    last: &'a mut Vec<Option<(crate::detect::Evidence, Arc<[String]>)>>,
+    last: &'a mut Vec<Option<EvidenceList>>,
     catalogue: &Catalogue,
     m: &Match,
 ) -> &'a Arc<[String]> {
