@@ -2938,7 +2938,7 @@ impl UnitScanner<'_, '_> {
         Arc::clone(evidence_of(
             &mut self.evidence,
             &mut self.last_evidence,
-            &self.shared.catalogue,
+            self.shared.catalogue,
             m,
         ))
     }
@@ -2969,7 +2969,7 @@ impl UnitScanner<'_, '_> {
         let evidence = evidence_of(
             &mut self.evidence,
             &mut self.last_evidence,
-            &shared.catalogue,
+            shared.catalogue,
             m,
         );
         let counted = Counted {
