@@ -2013,34 +2013,6 @@ struct Remembered {
     n: u32,
 }
 
-/// Whether two byte strings are equal, compared in place by words for
-/// strings of up to 32 bytes: a call of the C library's `memcmp` for each
-/// value a memo holds cost about 3% of the time on dense records (a call,
-/// and branches on a length that changes from value to value).
-#[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    if !(8..=32).contains(&n) {
-        return a == b;
-    }
-    let word = |s: &[u8], at: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&s[at..at + 8]);
-        u64::from_le_bytes(w)
-    };
-    // Words at 0, 8 and 16 as far as they fit, and the last eight bytes.
-    let mut diff = word(a, n - 8) ^ word(b, n - 8);
-    let mut at = 0;
-    while at + 8 < n {
-        diff |= word(a, at) ^ word(b, at);
-        at += 8;
-    }
-    diff == 0
-}
-
 impl ValueMemo {
     fn hash(value: &[u8]) -> u64 {
         use std::hash::BuildHasher;
@@ -2052,7 +2024,8 @@ impl ValueMemo {
     fn get(&self, hash: u64, value: &[u8]) -> Option<Remembered> {
         self.table
             .find(hash, |r| {
-                r.hash == hash && same_bytes(&self.values[r.at as usize..][..r.len as usize], value)
+                r.hash == hash
+                    && format::same_bytes(&self.values[r.at as usize..][..r.len as usize], value)
             })
             .copied()
     }
@@ -3292,13 +3265,13 @@ mod tests {
         let mut next = crate::test_numbers(7);
         for n in 0..48 {
             let a: Vec<u8> = (0..n).map(|_| (next() % 4) as u8).collect();
-            assert!(same_bytes(&a, &a.clone()));
+            assert!(format::same_bytes(&a, &a.clone()));
             for i in 0..n {
                 let mut b = a.clone();
                 b[i] ^= 1 << (next() % 8);
-                assert!(!same_bytes(&a, &b), "{a:?} {b:?}");
+                assert!(!format::same_bytes(&a, &b), "{a:?} {b:?}");
             }
-            assert!(!same_bytes(&a, &a[..n.saturating_sub(1)]) || n == 0);
+            assert!(!format::same_bytes(&a, &a[..n.saturating_sub(1)]) || n == 0);
         }
     }
 

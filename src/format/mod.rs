@@ -358,6 +358,35 @@ pub trait ValueSink {
     }
 }
 
+/// Whether two byte strings are equal, compared in place by words for
+/// strings of 8 to 32 bytes: a call of the C library's `memcmp` for each
+/// value the engine's memo holds cost about 3% of the time on dense
+/// records (a call, and branches on a length that changes from value to
+/// value), and for each key looked up among a field's children about 1%.
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if !(8..=32).contains(&n) {
+        return a == b;
+    }
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    // Words at 0, 8 and 16 as far as they fit, and the last eight bytes.
+    let mut diff = word(a, n - 8) ^ word(b, n - 8);
+    let mut at = 0;
+    while at + 8 < n {
+        diff |= word(a, at) ^ word(b, at);
+        at += 8;
+    }
+    diff == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,8 +10,6 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rustc_hash::FxHashMap;
-
 /// Index of an interned field path in a [`FieldTable`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FieldId(pub u32);
@@ -43,7 +41,7 @@ pub struct Field {
     /// `$.user.emails[*]`); a CSV column's header name.
     pub key: Vec<u8>,
     last: Vec<u8>,
-    children: FxHashMap<Box<[u8]>, (FieldId, usize)>,
+    children: hashbrown::HashMap<Box<[u8]>, (FieldId, usize), rustc_hash::FxBuildHasher>,
     /// Keyed children in first-seen order, and where the next key of the
     /// current object is expected: records of one shape repeat their keys
     /// in the same order, so most lookups are one short comparison.
@@ -126,7 +124,7 @@ impl Default for FieldTable {
                 path: "$".to_string(),
                 key: Vec::new(),
                 last: Vec::new(),
-                children: FxHashMap::default(),
+                children: Default::default(),
                 order: Vec::new(),
                 cursor: 0,
                 element: None,
@@ -200,7 +198,7 @@ impl FieldTable {
                     p.cursor += 1;
                     Some(id)
                 }
-                _ => p.children.get(k).map(|&(id, at)| {
+                _ => p.children.get(&Bytes(k)).map(|&(id, at)| {
                     p.cursor = at + 1;
                     id
                 }),
@@ -270,7 +268,7 @@ impl FieldTable {
             path: String::from_utf8_lossy(&path).into_owned(),
             key,
             last,
-            children: FxHashMap::default(),
+            children: Default::default(),
             order: Vec::new(),
             cursor: 0,
             element: None,
@@ -369,6 +367,22 @@ pub fn push_key(path: &mut Vec<u8>, key: &[u8]) {
         path.push(b);
     }
     path.extend_from_slice(b"']");
+}
+
+/// A key looked up among a field's children: hashed as the key it
+/// stands for, compared by [`super::same_bytes`].
+struct Bytes<'a>(&'a [u8]);
+
+impl std::hash::Hash for Bytes<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl hashbrown::Equivalent<Box<[u8]>> for Bytes<'_> {
+    fn equivalent(&self, key: &Box<[u8]>) -> bool {
+        super::same_bytes(self.0, key)
+    }
 }
 
 #[cfg(test)]
