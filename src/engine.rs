@@ -3261,21 +3261,6 @@ mod tests {
     /// several), tells values that differ by a byte or by length apart,
     /// and finds nothing it was not given.
     #[test]
-    fn bytes_compared_by_words_are_equal_exactly_when_they_are() {
-        let mut next = crate::test_numbers(7);
-        for n in 0..48 {
-            let a: Vec<u8> = (0..n).map(|_| (next() % 4) as u8).collect();
-            assert!(format::same_bytes(&a, &a.clone()));
-            for i in 0..n {
-                let mut b = a.clone();
-                b[i] ^= 1 << (next() % 8);
-                assert!(!format::same_bytes(&a, &b), "{a:?} {b:?}");
-            }
-            assert!(!format::same_bytes(&a, &a[..n.saturating_sub(1)]) || n == 0);
-        }
-    }
-
-    #[test]
     fn the_value_memo_gives_back_what_it_was_given() {
         use crate::detect::{Confidence, Evidence, MatchRule, Status};
         let m = |detector: usize, start: usize| Match {

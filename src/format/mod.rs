@@ -392,6 +392,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn bytes_compared_by_words_are_equal_exactly_when_they_are() {
+        let mut next = crate::test_numbers(7);
+        for n in 0..48 {
+            let a: Vec<u8> = (0..n).map(|_| (next() % 4) as u8).collect();
+            assert!(same_bytes(&a, &a.clone()));
+            for i in 0..n {
+                let mut b = a.clone();
+                b[i] ^= 1 << (next() % 8);
+                assert!(!same_bytes(&a, &b), "{a:?} {b:?}");
+            }
+            assert!(!same_bytes(&a, &a[..n.saturating_sub(1)]) || n == 0);
+        }
+    }
+
+    #[test]
     fn extensions_are_read_as_the_file_name_says() {
         // The reading before names were taken from the path's bytes.
         fn by_components(path: &Path) -> Option<Format> {

@@ -197,11 +197,9 @@ impl Report {
         v.findings += row.count;
         v.status.absorb(&row.status);
         match v.rows.entry(key) {
-            Entry::Vacant(e) => {
-                // Counted again from the prints, in order.
-                row.distinct.clear();
-                e.insert(row)
-            }
+            // A tally's row keeps no distinct values of its own: they are
+            // counted from the prints, in order.
+            Entry::Vacant(e) => e.insert(row),
             Entry::Occupied(e) => {
                 let ours = e.into_mut();
                 ours.absorb(row, keep);
