@@ -108,7 +108,7 @@ fn same_class_key_bytes(value: &[u8], key: &[u8]) -> bool {
 fn same_class_key_sse2(value: &[u8], key: &[u8]) -> bool {
     use std::arch::x86_64::{
         __m128i, _mm_and_si128, _mm_andnot_si128, _mm_cmpeq_epi8, _mm_loadu_si128,
-        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x, _mm_set1_epi8,
     };
     let n = value.len();
     let select = |m: __m128i, class: u8, v: __m128i| {
@@ -128,17 +128,12 @@ fn same_class_key_sse2(value: &[u8], key: &[u8]) -> bool {
         _mm_movemask_epi8(_mm_cmpeq_epi8(c, k)) == 0xFFFF
     };
     if n < 16 {
-        // Zero padding is its own class in both.
-        let (mut v, mut k) = ([0u8; 16], [0u8; 16]);
-        v[..n].copy_from_slice(value);
-        k[..n].copy_from_slice(key);
-        // SAFETY: both arrays are 16 bytes.
-        let (v, k) = unsafe {
-            (
-                _mm_loadu_si128(v.as_ptr().cast()),
-                _mm_loadu_si128(k.as_ptr().cast()),
-            )
-        };
+        // Both gathered into a register by overlapping loads of the same
+        // places (no copy through memory, whose narrow stores a wide load
+        // waits on); zero bytes above are their own class in both.
+        let ((vl, vh), (kl, kh)) = (short_words(value), short_words(key));
+        let v = _mm_set_epi64x(vh as i64, vl as i64);
+        let k = _mm_set_epi64x(kh as i64, kl as i64);
         return same(v, k);
     }
     let mut i = 0;
@@ -160,6 +155,32 @@ fn same_class_key_sse2(value: &[u8], key: &[u8]) -> bool {
             return true;
         }
         i += 16;
+    }
+}
+
+/// The bytes of a slice shorter than 16 as two words, by loads that may
+/// overlap (bytes `0..8` and `n-8..n`, or narrower for shorter slices):
+/// two slices of one length give equal words byte for byte where their
+/// bytes are equal, and a byte function applied to the words (zero bytes
+/// above the slice aside) is applied to every byte of the slice.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn short_words(b: &[u8]) -> (u64, u64) {
+    let n = b.len();
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default());
+    let half = |at: usize| {
+        u64::from(u32::from_le_bytes(
+            b[at..at + 4].try_into().unwrap_or_default(),
+        ))
+    };
+    match n {
+        8.. => (word(0), word(n - 8)),
+        4..=7 => (half(0) | half(n - 4) << 32, 0),
+        1..=3 => (
+            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+            0,
+        ),
+        0 => (0, 0),
     }
 }
 
