@@ -22,6 +22,11 @@
 # (`--format json`), where per-finding work dominates; and one large
 # pretty-printed JSON export alone, on 2 threads and on 1 (a single big
 # document must keep every thread busy).
+#
+# The binary measured is the one `cargo build --release` makes. Where
+# llvm-profdata is installed (`rustup component add llvm-tools`), the
+# build with profile-guided optimisation that benches/pgo.sh makes is
+# measured too, in rows of its own (PGO=0 leaves it out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +48,20 @@ LITERAL=ZQXJKVBPYZQXJWQ
 # shared crates (regex with full DFAs: 20M more start-up instructions).
 cargo build --release --quiet --bin sandsift
 cargo build --release --quiet --example gen_corpus
+# The build with profile-guided optimisation, when it can be made.
+pgo=""
+if [ "${PGO:-1}" != "0" ]; then
+  if [ -n "${QUICK:-}" ]; then export TRAIN_SIZE=${TRAIN_SIZE:-2MiB}; fi
+  status=0
+  pgo=$(benches/pgo.sh | tail -1) || status=$?
+  if [ "$status" = 3 ]; then
+    pgo=""
+    echo "(no llvm-profdata: the PGO rows are skipped; rustup component add llvm-tools)"
+  elif [ "$status" != 0 ]; then
+    echo "benches/pgo.sh failed" >&2
+    exit "$status"
+  fi
+fi
 # The stamp names the generator's mix: a corpus of an older mix is made
 # again.
 stamp="$CORPUS/.generated-$SIZE-seed$SEED-mix2"
@@ -82,7 +101,7 @@ best() {
 
 printf 'corpus: %s, %d files, %d bytes (%.2f GB)\n' "$CORPUS" "$files" "$bytes" "$(awk -v b="$bytes" 'BEGIN {print b / 1e9}')"
 printf 'machine: %s cores; best of %s runs\n\n' "$(nproc)" "$RUNS"
-printf '%-46s %9s %9s %12s\n' "command" "seconds" "MB/s" "% ceiling"
+printf '%-52s %9s %9s %12s\n' "command" "seconds" "MB/s" "% ceiling"
 
 ceiling=""
 row() {
@@ -96,7 +115,7 @@ show() {
   mbs=$(awk -v b="$bytes" -v s="$s" 'BEGIN {print b / 1e6 / s}')
   if [ -z "$ceiling" ]; then ceiling=$mbs; fi
   pct=$(awk -v m="$mbs" -v c="$ceiling" 'BEGIN {print 100 * m / c}')
-  printf '%-46s %9.3f %9.0f %11.1f%%\n' "$name" "$s" "$mbs" "$pct"
+  printf '%-52s %9.3f %9.0f %11.1f%%\n' "$name" "$s" "$mbs" "$pct"
 }
 
 if command -v rg > /dev/null; then
@@ -116,15 +135,22 @@ fi
 # The full catalogue and the engine issue's seven detectors alone, run
 # alternately so that a busy moment of a shared machine does not fall on
 # one of them only: their ratio is the catalogue's cost.
-full="" core=""
+full="" core="" full_pgo=""
 for _ in $(seq "$RUNS"); do
   full=$(least "$(once target/release/sandsift scan "$CORPUS" --threads 2 --format jsonl -q --fail-on never)" "$full")
   core=$(least "$(once target/release/sandsift scan "$CORPUS" --threads 2 --format jsonl -q --fail-on never \
     --detectors email,phone,us_ssn,credit_card,iban,ipv4,ipv6)" "$core")
+  if [ -n "$pgo" ]; then
+    full_pgo=$(least "$(once "$pgo" scan "$CORPUS" --threads 2 --format jsonl -q --fail-on never)" "$full_pgo")
+  fi
 done
 show "sandsift scan, 2 threads" "$full"
 row "sandsift scan, 1 thread" target/release/sandsift scan "$CORPUS" --threads 1 --format jsonl -q --fail-on never
 show "sandsift scan, 7 core detectors, 2 threads" "$core"
+if [ -n "$pgo" ]; then
+  show "sandsift scan (PGO build), 2 threads" "$full_pgo"
+  row "sandsift scan (PGO build), 1 thread" "$pgo" scan "$CORPUS" --threads 1 --format jsonl -q --fail-on never
+fi
 printf 'full catalogue at %.0f%% of the seven core detectors'"'"' throughput\n' \
   "$(awk -v f="$full" -v c="$core" 'BEGIN {print 100 * c / f}')"
 
@@ -151,10 +177,13 @@ if [ "$HAR_SIZE" != "0" ]; then
   done
   # The three kinds' 2-thread scans run alternately (their ratios are the
   # point), then each is shown next to its read ceiling.
-  declare -A two=()
+  declare -A two=() two_pgo=()
   for _ in $(seq "$RUNS"); do
     for kind in ndjson har csv logs; do
       two[$kind]=$(least "$(once target/release/sandsift scan "$PREFIX-$kind" --threads 2 --format jsonl -q --fail-on never)" "${two[$kind]:-}")
+      if [ -n "$pgo" ]; then
+        two_pgo[$kind]=$(least "$(once "$pgo" scan "$PREFIX-$kind" --threads 2 --format jsonl -q --fail-on never)" "${two_pgo[$kind]:-}")
+      fi
     done
   done
   for kind in ndjson har csv logs; do
@@ -167,11 +196,22 @@ if [ "$HAR_SIZE" != "0" ]; then
     fi
     show "sandsift scan $kind, 2 threads" "${two[$kind]}"
     row "sandsift scan $kind, 1 thread" target/release/sandsift scan "$dir" --threads 1 --format jsonl -q --fail-on never
+    if [ -n "$pgo" ]; then
+      show "sandsift scan $kind (PGO build), 2 threads" "${two_pgo[$kind]}"
+    fi
   done
-  printf '\n2 threads, time against NDJSON: HAR %.2fx, CSV %.2fx, logs %.2fx\n' \
-    "$(awk -v a="${two[har]}" -v b="${two[ndjson]}" 'BEGIN {print a / b}')" \
-    "$(awk -v a="${two[csv]}" -v b="${two[ndjson]}" 'BEGIN {print a / b}')" \
-    "$(awk -v a="${two[logs]}" -v b="${two[ndjson]}" 'BEGIN {print a / b}')"
+  ratios() {
+    local -n t=$1
+    printf '%s, time against NDJSON: HAR %.2fx, CSV %.2fx, logs %.2fx\n' "$2" \
+      "$(awk -v a="${t[har]}" -v b="${t[ndjson]}" 'BEGIN {print a / b}')" \
+      "$(awk -v a="${t[csv]}" -v b="${t[ndjson]}" 'BEGIN {print a / b}')" \
+      "$(awk -v a="${t[logs]}" -v b="${t[ndjson]}" 'BEGIN {print a / b}')"
+  }
+  echo
+  ratios two "2 threads"
+  if [ -n "$pgo" ]; then
+    ratios two_pgo "2 threads, PGO build"
+  fi
 fi
 
 # 10,000 small files: the first NDJSON file cut at line ends into
@@ -221,6 +261,10 @@ if [ "$DENSE_SIZE" != "0" ]; then
   fi
   row "sandsift scan --format json, 2 threads" target/release/sandsift scan "$dir" --threads 2 --format json -q --fail-on never
   row "sandsift scan --format json, 1 thread" target/release/sandsift scan "$dir" --threads 1 --format json -q --fail-on never
+  if [ -n "$pgo" ]; then
+    row "sandsift scan --format json (PGO build), 2 threads" "$pgo" scan "$dir" --threads 2 --format json -q --fail-on never
+    row "sandsift scan --format json (PGO build), 1 thread" "$pgo" scan "$dir" --threads 1 --format json -q --fail-on never
+  fi
 fi
 
 # One large JSON export alone in its folder: the document is cut at its
