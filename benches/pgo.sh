@@ -29,8 +29,9 @@ if [ ! -x "$profdata" ]; then
 fi
 
 # What the binary is built from: unchanged, the last build stands.
-stamp=$( { rustc -vV; echo "$TRAIN_SIZE ${RUSTFLAGS:-}"; git ls-files -z src patterns Cargo.toml Cargo.lock examples benches/pgo.sh \
-  | xargs -0 sha256sum; } | sha256sum | cut -c1-16)
+stamp=$( { rustc -vV; echo "$TRAIN_SIZE ${RUSTFLAGS:-}"
+  find src patterns examples Cargo.toml Cargo.lock benches/pgo.sh -type f -print0 | sort -z | xargs -0 sha256sum
+} | sha256sum | cut -c1-16)
 if [ -x "$OUT/sandsift" ] && [ "$(cat "$OUT/stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "$OUT/sandsift"
   exit 0
