@@ -42,11 +42,18 @@ out=$(cd "$OUT" && pwd)
 cargo build --release --quiet --example gen_corpus
 train="$out/train"
 rm -rf "$train"
+# The generator's own lines (what it wrote) only when it fails.
+generate() {
+  local log
+  log=$(target/release/examples/gen_corpus --size "$TRAIN_SIZE" "$@" 2>&1) || {
+    echo "$log" >&2
+    exit 1
+  }
+}
 for kind in ndjson har csv json logs; do
-  target/release/examples/gen_corpus --size "$TRAIN_SIZE" --seed 101 --formats "$kind" --out "$train/$kind" > /dev/null
+  generate --seed 101 --formats "$kind" --out "$train/$kind"
 done
-target/release/examples/gen_corpus --size "$TRAIN_SIZE" --seed 102 --formats ndjson --pii-per-kb 10 \
-  --out "$train/dense" > /dev/null
+generate --seed 102 --formats ndjson --pii-per-kb 10 --out "$train/dense"
 
 # The instrumented build, and its runs: the streamed findings and the
 # aggregated report, on every kind.
