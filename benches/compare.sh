@@ -51,7 +51,11 @@ cargo build --release --quiet --example gen_corpus
 # The build with profile-guided optimisation, when it can be made.
 pgo=""
 if [ "${PGO:-1}" != "0" ]; then
-  if [ -n "${QUICK:-}" ]; then export TRAIN_SIZE=${TRAIN_SIZE:-2MiB}; fi
+  # Quick runs train on less, and keep their build apart from the full
+  # runs' (each would otherwise build the other's again).
+  if [ -n "${QUICK:-}" ]; then
+    export TRAIN_SIZE=${TRAIN_SIZE:-2MiB} PGO_DIR=${PGO_DIR:-target/bench-quick/pgo}
+  fi
   status=0
   pgo=$(benches/pgo.sh | tail -1) || status=$?
   if [ "$status" = 3 ]; then
