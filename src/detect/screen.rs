@@ -417,6 +417,36 @@ impl Screen {
             .unwrap_or(true)
     }
 
+    /// [`Screen::may_match`] asked only of the parts of `value` a match
+    /// can lie in: the byte ranges `windows` gives, in order (each
+    /// searched with the bytes around it seen for look-around). The
+    /// caller vouches that every match lies inside one.
+    pub fn may_match_within(
+        &self,
+        value: &[u8],
+        windows: impl FnOnce(&mut dyn FnMut(usize, usize) -> bool),
+    ) -> bool {
+        let Some(dfa) = self.dfa() else {
+            return true;
+        };
+        self.place
+            .with_local(dfa, |local| {
+                if local.screen.aside() {
+                    return true;
+                }
+                let mut may = false;
+                windows(&mut |start, end| {
+                    let input = Input::new(value).range(start..end).earliest(true);
+                    may = !matches!(dfa.try_search_fwd(&mut local.cache, &input), Ok(None));
+                    // On to the next window while this one has no match.
+                    !may
+                });
+                local.screen.judge(!may, SCREEN_USEFUL);
+                may
+            })
+            .unwrap_or(true)
+    }
+
     /// Whether the DFA could be built.
     #[cfg(test)]
     fn is_built(&self) -> bool {

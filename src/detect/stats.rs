@@ -602,6 +602,90 @@ fn within(v: std::arch::x86_64::__m128i, lo: u8, hi: u8) -> std::arch::x86_64::_
     )
 }
 
+/// Calls `f` with the start and end of each run of bare digits in `value`
+/// at least `min` long (`min` at least 1), in order, until `f` returns
+/// false. A 64-byte block's digits are one bit plane (SSE2 on x86-64),
+/// and runs are read off it with bit counts, a run reaching a block's
+/// end going on into the next.
+pub fn digit_runs(value: &[u8], min: usize, mut f: impl FnMut(usize, usize) -> bool) {
+    let min = min.max(1);
+    // Where the run reaching the previous block's end began.
+    let mut open: Option<usize> = None;
+    for (n, block) in value.chunks(64).enumerate() {
+        let base = n * 64;
+        let bits = digit_bits(block);
+        let mut rest = bits;
+        // The run going on from the previous block, when bit 0 is set
+        // (a block's padding is no digit, so only a whole block of 64
+        // bytes can leave a run open).
+        let carried = open.take();
+        if let Some(from) = carried
+            && bits & 1 == 0
+            && base - from >= min
+            && !f(from, base)
+        {
+            return;
+        }
+        while rest != 0 {
+            let start = rest.trailing_zeros() as usize;
+            let len = (rest >> start).trailing_ones() as usize;
+            let from = match carried {
+                Some(c) if start == 0 => c,
+                _ => base + start,
+            };
+            if start + len == 64 {
+                open = Some(from);
+                break;
+            }
+            let end = base + start + len;
+            if end - from >= min && !f(from, end) {
+                return;
+            }
+            rest &= !(((1u64 << len) - 1) << start);
+        }
+    }
+    if let Some(from) = open
+        && value.len() - from >= min
+    {
+        f(from, value.len());
+    }
+}
+
+/// The digits of a block of at most 64 bytes, bit `i` for byte `i`.
+#[cfg(target_arch = "x86_64")]
+fn digit_bits(block: &[u8]) -> u64 {
+    // SAFETY: SSE2 is part of the x86-64 baseline (see `classify`).
+    unsafe { digit_bits_sse2(block) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn digit_bits_sse2(block: &[u8]) -> u64 {
+    use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_movemask_epi8};
+    let mut padded = [0u8; 64];
+    let bytes: &[u8] = if block.len() == 64 {
+        block
+    } else {
+        padded[..block.len()].copy_from_slice(block);
+        &padded
+    };
+    let mut bits = 0u64;
+    for (i, chunk) in bytes.chunks_exact(16).enumerate() {
+        // SAFETY: `chunk` is 16 readable bytes; the load is unaligned.
+        let v = unsafe { _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>()) };
+        bits |= u64::from(_mm_movemask_epi8(within(v, b'0', b'9')) as u16) << (16 * i);
+    }
+    bits
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn digit_bits(block: &[u8]) -> u64 {
+    block
+        .iter()
+        .enumerate()
+        .fold(0, |m, (i, b)| m | u64::from(b.is_ascii_digit()) << i)
+}
+
 /// Classifies a block with SSE2, which every x86-64 processor has: 16
 /// bytes per compare, `movemask` for the bit planes, byte-lane sums for the
 /// counts.
@@ -739,6 +823,91 @@ fn max_dotted(value: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every run of bare digits, byte by byte.
+    fn runs_reference(value: &[u8], min: usize) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < value.len() {
+            if value[i].is_ascii_digit() {
+                let start = i;
+                while i < value.len() && value[i].is_ascii_digit() {
+                    i += 1;
+                }
+                if i - start >= min.max(1) {
+                    out.push((start, i));
+                }
+            } else {
+                i += 1;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn digit_runs_are_found_across_blocks() {
+        let mut lcg = crate::test_rng(77);
+        // The generator's high bits: its low ones repeat with short periods.
+        let mut rng = || lcg() >> 33;
+        for _ in 0..3000 {
+            let len = (rng() % 300) as usize;
+            // Long runs of digits, letters and dashes, so that runs cross
+            // and fill blocks.
+            let mut v = Vec::with_capacity(len);
+            while v.len() < len {
+                let run = 1 + (rng() % 70) as usize;
+                let digit = rng() % 2 == 0;
+                for _ in 0..run.min(len - v.len()) {
+                    v.push(if digit {
+                        b'0' + (rng() % 10) as u8
+                    } else {
+                        b"a-Z "[(rng() % 4) as usize]
+                    });
+                }
+            }
+            // Half the values have a run of digits ending or starting
+            // at a block's edge.
+            if rng() % 2 == 0 && v.len() > 64 {
+                let edge = 64 * (1 + (rng() as usize % (v.len() / 64)));
+                let from = edge.saturating_sub((rng() % 80) as usize);
+                let to = (edge + (rng() % 3) as usize).min(v.len());
+                for b in &mut v[from..to.max(from)] {
+                    *b = b'7';
+                }
+                if to < v.len() {
+                    v[to] = b'x';
+                }
+            }
+            for min in [1, 4, 7, 64] {
+                let mut got = Vec::new();
+                digit_runs(&v, min, |s, e| {
+                    got.push((s, e));
+                    true
+                });
+                assert_eq!(
+                    got,
+                    runs_reference(&v, min),
+                    "{min} {:?}",
+                    String::from_utf8_lossy(&v)
+                );
+            }
+        }
+        let mut v = vec![b'a'; 60];
+        v.extend(b"1234xyz");
+        let mut got = Vec::new();
+        digit_runs(&v, 1, |s, e| {
+            got.push((s, e));
+            true
+        });
+        assert_eq!(got, [(60, 64)]);
+        // Stopping early.
+        let mut seen = 0;
+        digit_runs(b"12 34 56", 1, |_, _| {
+            seen += 1;
+            false
+        });
+        assert_eq!(seen, 1);
+    }
 
     /// The plain definition of every statistic, byte by byte.
     fn reference(value: &[u8]) -> ValueStats {
