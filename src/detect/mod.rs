@@ -2241,11 +2241,21 @@ mod tests {
         let alphabet: &[u8] = b"0123456789XYZABCabc -.,:";
         let mut windowed = 0;
         let (mut yes, mut no) = (0, 0);
-        for d in catalogue.detectors() {
+        for (i, d) in catalogue.detectors().iter().enumerate() {
             let (Some(re), Some(window)) = (d.pattern.as_ref(), d.window) else {
                 continue;
             };
             windowed += 1;
+            // The requirement the window rests on holds of every match of
+            // the examples, with the byte on either side.
+            for e in &d.spec.examples {
+                let e = e.as_bytes();
+                for m in re.find_iter(e) {
+                    let around = &e[m.start().saturating_sub(1)..(m.end() + 1).min(e.len())];
+                    let have = stat_array(&ValueStats::of(around));
+                    assert!(catalogue.gates[i].passes(&have), "{}: {:?}", d.id, m);
+                }
+            }
             let written: Vec<&String> = d.spec.examples.iter().chain(&d.spec.negatives).collect();
             for k in 0..300 {
                 let len = 64 + (rng() % 200) as usize;
