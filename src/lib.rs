@@ -23,15 +23,21 @@ pub use finding::Finding;
 pub use report::Report;
 pub mod policy;
 
-/// A deterministic generator for tests (a 64-bit linear congruential
-/// generator): each call gives its next state.
+/// A deterministic generator for tests: a 64-bit linear congruential
+/// generator whose state is mixed before it is given out (the state's
+/// own low bits repeat with short periods: bit 0 alternates, so
+/// `rng() % 2` did too).
 #[cfg(test)]
 pub(crate) fn test_rng(mut seed: u64) -> impl FnMut() -> u64 {
     move || {
         seed = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        seed
+        // The finaliser of SplitMix64.
+        let mut z = seed;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 }
 

@@ -2236,8 +2236,7 @@ mod tests {
     #[test]
     fn a_windowed_screen_says_what_the_regex_says() {
         let catalogue = Catalogue::builtin().expect("builtin");
-        let mut lcg = crate::test_rng(23);
-        let mut rng = move || lcg() >> 33;
+        let mut rng = crate::test_rng(23);
         let alphabet: &[u8] = b"0123456789XYZABCabc -.,:";
         let mut windowed = 0;
         let (mut yes, mut no) = (0, 0);
@@ -2292,7 +2291,7 @@ mod tests {
             }
         }
         assert!(
-            windowed >= 1 && yes > 50 && no > 50,
+            windowed >= 1 && yes > 25 && no > 200,
             "{windowed} {yes} {no}"
         );
     }

@@ -846,9 +846,7 @@ mod tests {
 
     #[test]
     fn digit_runs_are_found_across_blocks() {
-        let mut lcg = crate::test_rng(77);
-        // The generator's high bits: its low ones repeat with short periods.
-        let mut rng = || lcg() >> 33;
+        let mut rng = crate::test_rng(77);
         for _ in 0..3000 {
             let len = (rng() % 300) as usize;
             // Long runs of digits, letters and dashes, so that runs cross
@@ -856,7 +854,7 @@ mod tests {
             let mut v = Vec::with_capacity(len);
             while v.len() < len {
                 let run = 1 + (rng() % 70) as usize;
-                let digit = rng() % 2 == 0;
+                let digit = rng().is_multiple_of(2);
                 for _ in 0..run.min(len - v.len()) {
                     v.push(if digit {
                         b'0' + (rng() % 10) as u8
@@ -867,7 +865,7 @@ mod tests {
             }
             // Half the values have a run of digits ending or starting
             // at a block's edge.
-            if rng() % 2 == 0 && v.len() > 64 {
+            if rng().is_multiple_of(2) && v.len() > 64 {
                 let edge = 64 * (1 + (rng() as usize % (v.len() / 64)));
                 let from = edge.saturating_sub((rng() % 80) as usize);
                 let to = (edge + (rng() % 3) as usize).min(v.len());
