@@ -1871,14 +1871,6 @@ fn uuid_shape() -> Vec<[u64; 4]> {
         .collect()
 }
 
-/// Calls `found` with each match of `re` in `value`, as `find_iter`
-/// gives them, unless its screen says there is none (`screened`: the
-/// multi-screen said there is one).
-///
-/// A value that begins with a match (a field of the detector's own
-/// kind) has it found by one anchored pass of the screen's DFA, and the
-/// rest of the value, if any, searched from its end as `find_iter` goes
-/// on. A long value (a log line) seldom begins with one.
 /// Where a pattern can match in a value, told from the value's runs of
 /// bare digits: a pattern that `requires` a run of `streak` digits (a
 /// necessary condition, so one its own match holds, the byte on either
@@ -1939,6 +1931,17 @@ impl Window {
     }
 }
 
+/// Calls `found` with each match of `re` in `value`, as `find_iter`
+/// gives them, unless its screen says there is none (`screened`: the
+/// multi-screen said there is one).
+///
+/// A value that begins with a match (a field of the detector's own
+/// kind) has it found by one anchored pass of the screen's DFA, and the
+/// rest of the value, if any, searched from its end as `find_iter` goes
+/// on. A long value (a log line) seldom begins with one.
+///
+/// A long value is screened only in the windows of `Window` where the
+/// detector has one.
 fn each_match(
     re: &Regex,
     screen: Option<(&screen::Screen, Option<Window>)>,
@@ -2224,10 +2227,6 @@ mod tests {
         got
     }
 
-    /// Each built-in pattern's matches, where the anchored pass finds
-    /// the first, are the matches `find_iter` gives: on its examples and
-    /// negatives as written, followed by noise, by a separator and an
-    /// example again, run together with another example, and in noise.
     /// A pattern with a window is screened in the windows round its runs
     /// of digits only: the windowed screen says "may match" exactly when
     /// the regex matches, on long values with examples and negatives cut
@@ -2296,6 +2295,10 @@ mod tests {
         );
     }
 
+    /// Each built-in pattern's matches, where the anchored pass finds
+    /// the first, are the matches `find_iter` gives: on its examples and
+    /// negatives as written, followed by noise, by a separator and an
+    /// example again, run together with another example, and in noise.
     #[test]
     fn the_anchored_pass_and_the_search_find_the_same_matches() {
         let catalogue = Catalogue::builtin().expect("builtin");
