@@ -294,7 +294,10 @@ impl Shape {
         }
         let tail = &self.long[self.tail..];
         let failed = Err(self.steps.len());
-        if !data[t.pos..].starts_with(tail) {
+        if !data
+            .get(t.pos..t.pos + tail.len())
+            .is_some_and(|d| crate::format::same_bytes(d, tail))
+        {
             return failed;
         }
         let end = t.pos + tail.len();
@@ -335,7 +338,10 @@ impl Shape {
     #[inline]
     fn gap_at(&self, data: &[u8], pos: usize, step: &Step) -> bool {
         if step.len > 16 {
-            return data[pos..].starts_with(&self.long[step.long..step.long + step.len]);
+            let gap = &self.long[step.long..step.long + step.len];
+            return data
+                .get(pos..pos + step.len)
+                .is_some_and(|d| crate::format::same_bytes(d, gap));
         }
         #[cfg(target_arch = "x86_64")]
         if let Some(block) = data.get(pos..pos + 16) {
