@@ -760,10 +760,27 @@ const SEPARATOR: u32 = 1 << 31;
 /// [`Gates`] from [`Catalogue::gates_of`] as from [`Catalogue::gates`]
 /// without a class key; hex ids and tokens, whose class keys hardly
 /// repeat, take a few keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GateKey {
     stats: ValueStats,
     marks: u32,
+}
+
+/// Hashed as one word mixed from the fields in pairs, each pair by its
+/// own multiplier: a hasher fed the nine fields one by one (the derived
+/// `Hash`) chains nine multiplications, each waiting for the one before,
+/// and the memo of gate keys looks one up for most ids and words.
+impl std::hash::Hash for GateKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let s = &self.stats;
+        let pair = |a: u32, b: u32| u64::from(a) | u64::from(b) << 32;
+        let mixed = pair(s.digit_run, s.at).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ pair(s.dotted, s.colon).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
+            ^ pair(s.upper, s.letters_digits).wrapping_mul(0x1656_67B1_9E37_79F9)
+            ^ pair(s.streak, s.mask).wrapping_mul(0x85EB_CA77_C2B2_AE63)
+            ^ u64::from(self.marks).wrapping_mul(0x27D4_EB2F_1656_67C5);
+        state.write_u64(mixed ^ mixed >> 29);
+    }
 }
 
 impl Words {
