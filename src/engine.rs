@@ -102,7 +102,7 @@ use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
 use crate::archive;
-use crate::detect::mask::mask;
+use crate::detect::mask::mask_with;
 use crate::detect::{
     Catalogue, Confidence, FieldContext, GateKey, Gates, Match, MatchRule, Plan, Status, stats,
 };
@@ -121,6 +121,7 @@ use crate::report::baseline::Baseline;
 use crate::report::tally::{Counted, Place, Tally};
 use crate::report::{FileProblem, Report, RowKey};
 use crate::vendor::VendorMap;
+use compact_str::CompactString;
 
 /// Bytes sniffed and checked for NUL to tell binary files.
 const SNIFF_LEN: usize = 8 * 1024;
@@ -2981,6 +2982,7 @@ impl UnitScanner<'_, '_> {
             print,
         };
         use std::collections::hash_map::Entry;
+        let scratch = &mut self.text;
         let row = self.tallies.entry(key);
         let kept = match &row {
             Entry::Occupied(t) => t.get().findings(),
@@ -2997,14 +2999,14 @@ impl UnitScanner<'_, '_> {
         match row {
             Entry::Occupied(t) => {
                 t.into_mut()
-                    .add(counted, || masked(m, d, matched), shared.examples)
+                    .add(counted, || masked(m, d, matched, scratch), shared.examples)
             }
             Entry::Vacant(t) => {
                 t.insert(Tally::new(
                     &self.info.display,
                     d.category,
                     counted,
-                    masked(m, d, matched),
+                    masked(m, d, matched, scratch),
                     shared.examples,
                 ));
             }
@@ -3042,7 +3044,7 @@ impl UnitScanner<'_, '_> {
             length: place.length,
             line: place.line,
             column: place.column,
-            masked: masked(m, d, matched),
+            masked: masked(m, d, matched, &mut self.text),
             fingerprint: shared
                 .fingerprinter
                 .fingerprint(&d.id, d.mask, matched, &mut self.text),
@@ -3084,15 +3086,20 @@ fn evidence_of<'a>(
     list
 }
 
-fn masked(m: &Match, d: &crate::detect::Detector, matched: &[u8]) -> String {
+fn masked(
+    m: &Match,
+    d: &crate::detect::Detector,
+    matched: &[u8],
+    scratch: &mut Vec<u8>,
+) -> CompactString {
     match (m.status, m.evidence.rule) {
-        (_, MatchRule::Hashed) => format!(
+        (_, MatchRule::Hashed) => compact_str::format_compact!(
             "{}… ({} hex digits)",
             String::from_utf8_lossy(&matched[..matched.len().min(8)]),
             matched.len()
         ),
-        (Status::Masked, _) => String::from_utf8_lossy(matched).into_owned(),
-        _ => mask(d.mask, matched),
+        (Status::Masked, _) => CompactString::from_utf8_lossy(matched),
+        _ => mask_with(d.mask, matched, scratch),
     }
 }
 

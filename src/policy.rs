@@ -707,7 +707,7 @@ mod tests {
                     line: 1,
                     column: 1,
                     masked: "****".into(),
-                    fingerprint: "0000000000000001".into(),
+                    fingerprint: crate::finding::Fingerprint([1; 16]),
                     value: None,
                 });
             };

@@ -165,7 +165,7 @@ impl Baseline {
         };
         match (&row.prints, &self.key_id, key_id) {
             (Some(prints), Some(old), Some(new)) if old == new => {
-                prints.contains(f.fingerprint.get(..16).unwrap_or(""))
+                prints.contains(&format!("{:016x}", f.fingerprint.prefix()))
             }
             _ => true,
         }

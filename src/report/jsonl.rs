@@ -243,7 +243,9 @@ fn tail(out: &mut Vec<u8>, f: &Finding) {
         out.push(b']');
     }
     out.extend_from_slice(b",\"fingerprint\":");
-    string(out, &f.fingerprint);
+    out.push(b'"');
+    out.extend_from_slice(&f.fingerprint.hex());
+    out.push(b'"');
     if let Some(value) = &f.value {
         out.extend_from_slice(b",\"value\":");
         string(out, value);
@@ -363,9 +365,9 @@ mod tests {
             length: i as u64,
             line: u64::MAX - i as u64,
             column: 1,
-            masked: format!("j***{text}"),
+            masked: format!("j***{text}").into(),
             decoded: ENCODINGS[..i % (ENCODINGS.len() + 1)].to_vec(),
-            fingerprint: "00ff".repeat(8),
+            fingerprint: crate::finding::Fingerprint([0, 255].repeat(8).try_into().unwrap()),
             value: (i.is_multiple_of(5)).then(|| text.to_string()),
         }
     }
@@ -463,9 +465,9 @@ mod tests {
                 length: i % 40,
                 line: i,
                 column: i % 200 + 1,
-                masked: format!("j***{}", r() % 100),
+                masked: format!("j***{}", r() % 100).into(),
                 decoded: Vec::new(),
-                fingerprint: format!("{:032x}", r()),
+                fingerprint: crate::finding::Fingerprint((r() as u128).to_be_bytes()),
                 value: None,
             };
             writes_as_serde(&mut w, &f, i);

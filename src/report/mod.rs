@@ -326,7 +326,7 @@ pub struct Location {
     /// Length in bytes.
     pub length: u64,
     /// The masked sample.
-    pub masked: String,
+    pub masked: compact_str::CompactString,
     /// Clear, masked or test value.
     pub status: Status,
     /// The finding's confidence.
@@ -822,9 +822,7 @@ impl Report {
             distinct_capped: false,
             stopped: false,
         });
-        row.add_prints([
-            u64::from_str_radix(f.fingerprint.get(..16).unwrap_or("0"), 16).unwrap_or(0),
-        ]);
+        row.add_prints([f.fingerprint.prefix()]);
         if !row
             .last_file
             .as_ref()
@@ -1079,7 +1077,12 @@ impl Report {
                             max_confidence: r.max_confidence,
                             evidence: r.evidence.into_iter().collect(),
                             // The sample shows a leak when there is one.
-                            sample: r.first_clear.as_ref().unwrap_or(&r.first).masked.clone(),
+                            sample: r
+                                .first_clear
+                                .as_ref()
+                                .unwrap_or(&r.first)
+                                .masked
+                                .to_string(),
                             first: r.first,
                             examples: r.examples,
                             first_clear: r.first_clear.filter(|_| sharded),
@@ -1115,6 +1118,7 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Fingerprint;
     use crate::format::Format;
 
     fn finding(fingerprint: &str, line: u64) -> Finding {
@@ -1136,7 +1140,7 @@ mod tests {
             line,
             column: 1,
             masked: "a***@example.com".into(),
-            fingerprint: fingerprint.into(),
+            fingerprint: Fingerprint::from_hex(&format!("{fingerprint:0<32}")).unwrap(),
             value: None,
         }
     }

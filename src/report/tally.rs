@@ -70,7 +70,7 @@ impl Tally {
         file: &Arc<str>,
         category: Category,
         f: Counted<'_>,
-        masked: String,
+        masked: compact_str::CompactString,
         keep: usize,
     ) -> Self {
         let first = location(file, &f, masked);
@@ -110,7 +110,12 @@ impl Tally {
 
     /// Adds a later finding of the row; `masked` is called only when its
     /// location could be kept.
-    pub fn add(&mut self, f: Counted<'_>, masked: impl FnOnce() -> String, keep: usize) {
+    pub fn add(
+        &mut self,
+        f: Counted<'_>,
+        masked: impl FnOnce() -> compact_str::CompactString,
+        keep: usize,
+    ) {
         self.count_one(&f);
         if self.could_keep(&f, keep) {
             let l = location(&self.row.first.file, &f, masked());
@@ -164,7 +169,7 @@ impl Tally {
     }
 }
 
-fn location(file: &Arc<str>, f: &Counted<'_>, masked: String) -> Location {
+fn location(file: &Arc<str>, f: &Counted<'_>, masked: compact_str::CompactString) -> Location {
     Location {
         file: Arc::clone(file),
         line: f.place.line,
