@@ -17,7 +17,7 @@ use sandsift::load::LoadOptions;
 use sandsift::policy::Policy;
 use sandsift::report::baseline::Baseline;
 use sandsift::report::table::{self, Colour, human_bytes};
-use sandsift::report::{csv, html, json, jsonl, markdown, sarif};
+use sandsift::report::{csv, html, json, markdown, sarif};
 use sandsift::vendor::VendorMap;
 use sandsift::{Catalogue, Progress, Report, ScanConfig};
 
@@ -92,12 +92,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let bar = (!args.quiet && io::stderr().is_terminal())
         .then(|| ProgressBar::start(Arc::clone(&progress)));
-    let mut lines = jsonl::LineWriter::default();
-    let mut on_finding = |f: &sandsift::Finding| match format {
-        OutputFormat::Jsonl => lines.write(&mut out, f),
-        _ => Ok(()),
+    let stream = match format {
+        OutputFormat::Jsonl => sandsift::FindingStream::Jsonl(&mut out),
+        _ => sandsift::FindingStream::Findings(&mut |_| Ok(())),
     };
-    let result = sandsift::scan(&config, &catalogue, &progress, &mut on_finding);
+    let result = sandsift::scan_into(&config, &catalogue, &progress, stream);
     if let Some(bar) = bar {
         bar.stop();
     }

@@ -118,6 +118,7 @@ use crate::format::{
 };
 use crate::load::{self, Bytes, LoadOptions};
 use crate::report::baseline::Baseline;
+use crate::report::jsonl;
 use crate::report::tally::{Counted, Place, Tally};
 use crate::report::{FileProblem, Report, RowKey};
 use crate::vendor::VendorMap;
@@ -267,6 +268,76 @@ pub fn scan(
     progress: &Progress,
     on_finding: &mut dyn FnMut(&Finding) -> io::Result<()>,
 ) -> Result<Report, ScanError> {
+    scan_into(
+        config,
+        catalogue,
+        progress,
+        FindingStream::Findings(on_finding),
+    )
+}
+
+/// Where a scan's findings go as they are found, in path order.
+pub enum FindingStream<'a> {
+    /// Each finding to a callback.
+    Findings(&'a mut dyn FnMut(&Finding) -> io::Result<()>),
+    /// Each finding as a line of JSON (the `jsonl` output), the bytes
+    /// [`crate::report::jsonl::LineWriter`] writes.
+    ///
+    /// The workers write the lines as they find the values, and tally
+    /// the report as for [`ScanConfig::report_only`]: no [`Finding`] is
+    /// made, and the calling thread only puts in each line's number
+    /// (which needs the lines of the units before) and writes. Findings
+    /// had cost that thread about 2,000 instructions each (the report's
+    /// row, the line, freeing the finding's strings) and the worker
+    /// another 1,900; 8 MB of dense records into jsonl: see the module
+    /// doc. With a baseline or `--enough`, which judge findings one by
+    /// one on that thread, findings are made and written there.
+    Jsonl(&'a mut dyn io::Write),
+}
+
+/// Runs a scan like [`scan`], sending findings to `stream`.
+pub fn scan_into(
+    config: &ScanConfig,
+    catalogue: &Catalogue,
+    progress: &Progress,
+    stream: FindingStream<'_>,
+) -> Result<Report, ScanError> {
+    match stream {
+        FindingStream::Findings(each) => run(config, catalogue, progress, Sink::Findings(each)),
+        FindingStream::Jsonl(out) if config.baseline.is_some() || config.enough.is_some() => {
+            let mut lines = crate::report::jsonl::LineWriter::default();
+            let mut each = |f: &Finding| lines.write(out, f);
+            run(config, catalogue, progress, Sink::Findings(&mut each))
+        }
+        FindingStream::Jsonl(out) => run(
+            config,
+            catalogue,
+            progress,
+            Sink::Lines {
+                out,
+                line: Vec::new(),
+            },
+        ),
+    }
+}
+
+/// Where [`emit`] sends findings.
+enum Sink<'a, 'f> {
+    Findings(&'a mut (dyn FnMut(&Finding) -> io::Result<()> + 'f)),
+    /// Lines written by the workers, their numbers put in here.
+    Lines {
+        out: &'a mut dyn io::Write,
+        /// A unit's lines, numbered.
+        line: Vec<u8>,
+    },
+}
+
+fn run(
+    config: &ScanConfig,
+    catalogue: &Catalogue,
+    progress: &Progress,
+    mut sink: Sink<'_, '_>,
+) -> Result<Report, ScanError> {
     let started = Instant::now();
     let discovery = discover::discover(&config.paths, &config.discover, &config.vendors)?;
     let fingerprinter = match &config.fingerprint_key {
@@ -335,7 +406,12 @@ pub fn scan(
         }
         report.file_failed(f);
     }
-    let shared = Shared::new(config, catalogue, fingerprinter);
+    let mut shared = Shared::new(config, catalogue, fingerprinter);
+    if matches!(sink, Sink::Lines { .. }) {
+        shared.tally = true;
+        shared.lines = true;
+    }
+    let shared = shared;
     let files: Vec<FileInfo> = discovery
         .candidates
         .iter()
@@ -443,7 +519,7 @@ pub fn scan(
                                 report: &mut report,
                                 progress,
                                 baseline: config.baseline.as_deref(),
-                                on_finding: &mut *on_finding,
+                                sink: &mut sink,
                                 verbose: config.verbose,
                             },
                         )
@@ -494,6 +570,8 @@ struct Shared<'c> {
     enough: Option<u64>,
     /// Findings are tallied into report rows (see [`ScanConfig::report_only`]).
     tally: bool,
+    /// Kept findings are also written as jsonl lines (see [`FindingStream::Jsonl`]).
+    lines: bool,
     /// Example locations kept per row.
     examples: usize,
 }
@@ -525,6 +603,7 @@ impl<'c> Shared<'c> {
             sample: config.sample,
             enough: config.enough,
             tally: config.report_only && config.baseline.is_none() && config.enough.is_none(),
+            lines: false,
             examples: config.examples,
         }
     }
@@ -1273,6 +1352,11 @@ type FieldValues = (Option<Arc<str>>, Option<Arc<str>>, Option<Arc<str>>, u64);
 struct UnitResult {
     outcome: Outcome,
     findings: Vec<Finding>,
+    /// The kept findings as jsonl lines (see [`FindingStream::Jsonl`]), each
+    /// without its line number, and where each number goes with the
+    /// line it counts from the unit's start.
+    lines: Vec<u8>,
+    line_numbers: Vec<(usize, u64)>,
     /// The findings, tallied by report row (instead of `findings`, when
     /// only the report is wanted).
     tallies: Vec<Tallied>,
@@ -1302,6 +1386,8 @@ impl UnitResult {
         UnitResult {
             outcome,
             findings: Vec::new(),
+            lines: Vec::new(),
+            line_numbers: Vec::new(),
             tallies: Vec::new(),
             field_values: Vec::new(),
             skipped_parts: BTreeMap::new(),
@@ -1483,6 +1569,8 @@ fn scan_slice(
         origin_counts: Default::default(),
         kept: Default::default(),
         tallies: Default::default(),
+        line_keys: Default::default(),
+        line_keys_bytes: Vec::new(),
         overflow: Default::default(),
         stopped: Default::default(),
         nested: Vec::new(),
@@ -1709,6 +1797,11 @@ const SKIPPED_MEMBER: &str = "archive member (see problems)";
 /// Adds a member's result to its archive's.
 fn merge(total: &mut UnitResult, r: UnitResult) {
     total.findings.extend(r.findings);
+    let at = total.lines.len();
+    total.lines.extend_from_slice(&r.lines);
+    total
+        .line_numbers
+        .extend(r.line_numbers.iter().map(|&(pos, line)| (at + pos, line)));
     total.tallies.extend(r.tallies);
     total.field_values.extend(r.field_values);
     for (reason, n) in r.skipped_parts {
@@ -1922,6 +2015,10 @@ struct UnitScanner<'a, 'c> {
     kept: rustc_hash::FxHashMap<KeptKey, u64>,
     /// The kept findings, tallied (when only the report is wanted).
     tallies: rustc_hash::FxHashMap<KeptKey, Tally>,
+    /// The encoded keys of jsonl lines (see [`FindingStream::Jsonl`]), by row,
+    /// confidence, status and evidence: where in `line_keys_bytes`.
+    line_keys: rustc_hash::FxHashMap<LineKey, (usize, usize)>,
+    line_keys_bytes: Vec<u8>,
     /// Findings past the cap, counted by (origin, field slot, detector,
     /// status, confidence).
     overflow: rustc_hash::FxHashMap<OverflowKey, u64>,
@@ -2174,6 +2271,9 @@ const INT_PROBE: i64 = 4096;
 
 /// (capture origin and direction, field slot, detector).
 type KeptKey = (Option<(u32, Direction)>, Option<usize>, usize);
+
+/// What a jsonl line's keys up to its place depend on in a unit.
+type LineKey = (KeptKey, Confidence, Status, crate::detect::Evidence);
 
 /// A [`KeptKey`] with status and confidence.
 type OverflowKey = (
@@ -2945,6 +3045,79 @@ impl UnitScanner<'_, '_> {
         ))
     }
 
+    /// Writes a kept finding's jsonl line, but for its number, into the
+    /// unit's result (see [`FindingStream::Jsonl`]). The keys before its place
+    /// are encoded once per row, confidence, status and evidence.
+    fn line(
+        &mut self,
+        m: &Match,
+        value: &Value<'_>,
+        key: KeptKey,
+        place: &Place,
+        fingerprint: crate::finding::Fingerprint,
+    ) {
+        let shared = self.shared;
+        let d = &shared.catalogue.detectors()[m.detector];
+        let line_key = (key, m.confidence, m.status, m.evidence);
+        let (start, len) = match self.line_keys.get(&line_key) {
+            Some(&at) => at,
+            None => {
+                let evidence = evidence_of(
+                    &mut self.evidence,
+                    &mut self.last_evidence,
+                    shared.catalogue,
+                    m,
+                );
+                let (vendor, endpoint, direction) = match &self.origin {
+                    Some(o) => (&*o.vendor, Some(&*o.endpoint), Some(o.direction)),
+                    None => (&*self.info.vendor, None, None),
+                };
+                let start = self.line_keys_bytes.len();
+                jsonl::keys(
+                    &mut self.line_keys_bytes,
+                    &jsonl::Keys {
+                        vendor,
+                        endpoint,
+                        direction,
+                        file: &self.info.display,
+                        format: self.format,
+                        field: key.1.and_then(|i| self.contexts[i].as_ref().map(|c| &*c.1)),
+                        detector: &d.id,
+                        category: d.category,
+                        confidence: m.confidence,
+                        evidence,
+                        status: m.status,
+                    },
+                );
+                let at = (start, self.line_keys_bytes.len() - start);
+                self.line_keys.insert(line_key, at);
+                at
+            }
+        };
+        let out = &mut self.result.lines;
+        out.extend_from_slice(&self.line_keys_bytes[start..start + len]);
+        jsonl::to_line(out, place.offset, place.length);
+        self.result.line_numbers.push((out.len(), place.line));
+        let matched = &value.bytes[m.start..m.end];
+        let mut decoded = [Encoding::Json; 8];
+        let mut layers = 0;
+        for (slot, e) in decoded.iter_mut().zip(value.layers.iter()) {
+            *slot = e;
+            layers += 1;
+        }
+        let revealed = shared.reveal.then(|| String::from_utf8_lossy(matched));
+        jsonl::after_line(
+            out,
+            &jsonl::After {
+                column: place.column,
+                masked: &masked(m, d, matched, &mut self.text),
+                decoded: &decoded[..layers],
+                fingerprint,
+                value: revealed.as_deref(),
+            },
+        );
+    }
+
     /// Adds a match to the tally of its report row, or counts it past
     /// the row's cap (see [`UnitScanner::record_matches_with`]); `known`
     /// is its print when known. Returns its print (0 when not made).
@@ -2962,11 +3135,22 @@ impl UnitScanner<'_, '_> {
         let d = &shared.catalogue.detectors()[m.detector];
         let matched = &value.bytes[m.start..m.end];
         let place = self.place(m, value);
-        let print = known.unwrap_or_else(|| {
+        // A streamed finding's line shows its fingerprint, whose start is
+        // then its print (the same under a pinned key; a run's own print
+        // otherwise, as the other is).
+        let fingerprint = shared.lines.then(|| {
             shared
                 .fingerprinter
-                .print(&d.id, d.mask, matched, &mut self.text)
+                .fingerprint(&d.id, d.mask, matched, &mut self.text)
         });
+        let print = match fingerprint {
+            Some(f) => f.prefix(),
+            None => known.unwrap_or_else(|| {
+                shared
+                    .fingerprinter
+                    .print(&d.id, d.mask, matched, &mut self.text)
+            }),
+        };
         // Borrowed, not cloned: a finding costs no count on the list.
         let evidence = evidence_of(
             &mut self.evidence,
@@ -3010,6 +3194,9 @@ impl UnitScanner<'_, '_> {
                     shared.examples,
                 ));
             }
+        }
+        if let Some(fingerprint) = fingerprint {
+            self.line(m, value, key, &place, fingerprint);
         }
         print
     }
@@ -3123,11 +3310,11 @@ struct FileState {
 }
 
 /// Where emitted results go, on the calling thread.
-struct Destination<'a, 'f> {
+struct Destination<'a, 's, 'f> {
     report: &'a mut Report,
     progress: &'a Progress,
     baseline: Option<&'a Baseline>,
-    on_finding: &'a mut (dyn FnMut(&Finding) -> io::Result<()> + 'f),
+    sink: &'a mut Sink<'s, 'f>,
     verbose: bool,
 }
 
@@ -3136,13 +3323,13 @@ fn emit(
     mut result: UnitResult,
     candidates: &[Candidate],
     states: &mut [FileState],
-    dest: &mut Destination<'_, '_>,
+    dest: &mut Destination<'_, '_, '_>,
 ) -> io::Result<()> {
     let Destination {
         report,
         progress,
         baseline,
-        on_finding,
+        sink,
         verbose,
     } = dest;
     let state = &mut states[unit.file];
@@ -3168,9 +3355,27 @@ fn emit(
         // Past `--enough` for its row (counted over the whole scan, not
         // per unit) a finding is neither counted nor streamed.
         if report.add_finding(f) {
-            on_finding(f)?;
+            if let Sink::Findings(each) = sink {
+                each(f)?;
+            }
             state.findings += 1;
         }
+    }
+    if let Sink::Lines { out, line } = sink
+        && !result.lines.is_empty()
+    {
+        // The workers left each line's number out: it counts from the
+        // unit's first line, known only here.
+        line.clear();
+        let mut n = itoa::Buffer::new();
+        let mut at = 0;
+        for &(pos, l) in &result.line_numbers {
+            line.extend_from_slice(&result.lines[at..pos]);
+            line.extend_from_slice(n.format(l + base).as_bytes());
+            at = pos;
+        }
+        line.extend_from_slice(&result.lines[at..]);
+        out.write_all(line)?;
     }
     for t in result.tallies.drain(..) {
         state.findings += t.tally.findings();

@@ -18,7 +18,9 @@ pub mod report;
 pub mod vendor;
 
 pub use detect::Catalogue;
-pub use engine::{BytesScan, Progress, ScanConfig, ScanError, scan, scan_bytes};
+pub use engine::{
+    BytesScan, FindingStream, Progress, ScanConfig, ScanError, scan, scan_bytes, scan_into,
+};
 pub use finding::Finding;
 pub use report::Report;
 pub mod policy;

@@ -159,6 +159,37 @@ fn library_report(config: &sandsift::ScanConfig) -> (serde_json::Value, u64) {
     (v, passed)
 }
 
+/// The report of a library scan streamed into jsonl lines (written by
+/// the workers), without its timings, and the lines.
+fn library_lines(config: &sandsift::ScanConfig) -> (serde_json::Value, Vec<u8>) {
+    let catalogue = sandsift::Catalogue::builtin().unwrap();
+    let mut lines = Vec::new();
+    let report = sandsift::scan_into(
+        config,
+        &catalogue,
+        &Default::default(),
+        sandsift::FindingStream::Jsonl(&mut lines),
+    )
+    .unwrap();
+    let mut v = serde_json::to_value(&report).unwrap();
+    for k in ["duration_ms", "throughput_mb_s"] {
+        v["summary"][k] = serde_json::Value::Null;
+    }
+    (v, lines)
+}
+
+/// The findings of a library scan written one by one as jsonl lines.
+fn finding_lines(config: &sandsift::ScanConfig) -> Vec<u8> {
+    let catalogue = sandsift::Catalogue::builtin().unwrap();
+    let mut writer = sandsift::report::jsonl::LineWriter::default();
+    let mut lines = Vec::new();
+    sandsift::scan(config, &catalogue, &Default::default(), &mut |f| {
+        writer.write(&mut lines, f)
+    })
+    .unwrap();
+    lines
+}
+
 #[test]
 fn a_report_tallied_where_findings_are_found_equals_the_report_of_every_finding() {
     let dir = corpus();
@@ -196,14 +227,15 @@ fn a_report_tallied_where_findings_are_found_equals_the_report_of_every_finding(
     std::fs::create_dir_all(dir.path().join("many")).unwrap();
     std::fs::write(dir.path().join("many/contacts.ndjson"), many).unwrap();
 
-    let variants: [(usize, usize, u64, sandsift::detect::Confidence); 4] = [
-        (1, 5, 1_000_000, sandsift::detect::Confidence::Medium),
-        (2, 0, 1_000_000, sandsift::detect::Confidence::Low),
-        (2, 1, 2, sandsift::detect::Confidence::Medium),
-        (1, 50, 1_000_000, sandsift::detect::Confidence::High),
+    let variants: [(usize, usize, u64, sandsift::detect::Confidence, bool); 4] = [
+        (1, 5, 1_000_000, sandsift::detect::Confidence::Medium, false),
+        (2, 0, 1_000_000, sandsift::detect::Confidence::Low, true),
+        (2, 1, 2, sandsift::detect::Confidence::Medium, false),
+        (1, 50, 1_000_000, sandsift::detect::Confidence::High, false),
     ];
-    for (threads, examples, cap, min_confidence) in variants {
+    for (threads, examples, cap, min_confidence, reveal) in variants {
         let config = sandsift::ScanConfig {
+            reveal,
             paths: vec![dir.path().to_path_buf()],
             threads,
             chunk_size: 64 * 1024,
@@ -216,7 +248,7 @@ fn a_report_tallied_where_findings_are_found_equals_the_report_of_every_finding(
         let (every, passed) = library_report(&config);
         let (tallied, none) = library_report(&sandsift::ScanConfig {
             report_only: true,
-            ..config
+            ..config.clone()
         });
         let summary = &every["summary"];
         assert_eq!(
@@ -238,6 +270,27 @@ fn a_report_tallied_where_findings_are_found_equals_the_report_of_every_finding(
             every, tallied,
             "threads {threads}, examples {examples}, cap {cap}, {min_confidence:?}"
         );
+        // Streamed as lines by the workers: the same report, and the
+        // lines the findings make.
+        let (streamed, lines) = library_lines(&config);
+        assert_eq!(every, streamed, "the report of a jsonl stream");
+        let expected = finding_lines(&config);
+        assert_eq!(lines.iter().filter(|&&b| b == b'\n').count() as u64, passed);
+        assert!(
+            lines == expected,
+            "jsonl lines written by the workers differ from the findings' (threads {threads}, cap {cap}, reveal {reveal})"
+        );
+        // Under a random key only the report can be compared.
+        let random = sandsift::ScanConfig {
+            fingerprint_key: None,
+            ..config
+        };
+        let (mut a, _) = library_lines(&random);
+        let (mut b, _) = library_report(&random);
+        for v in [&mut a, &mut b] {
+            v["fingerprint_key_id"] = serde_json::Value::Null;
+        }
+        assert_eq!(a, b, "the report of a jsonl stream under a random key");
     }
 }
 

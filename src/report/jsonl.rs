@@ -13,8 +13,8 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use crate::detect::{Category, Confidence, Status};
-use crate::finding::Finding;
-use crate::format::{Direction, Format};
+use crate::finding::{Finding, Fingerprint};
+use crate::format::{Direction, Encoding, Format};
 
 /// Rows of encoded pieces kept before the cache starts over (a scan
 /// has far fewer (field, detector) rows than this).
@@ -51,7 +51,7 @@ struct Head {
 impl Head {
     fn of(f: &Finding) -> Head {
         let mut bytes = Vec::with_capacity(64 + f.file.len());
-        head(&mut bytes, f);
+        head(&mut bytes, &Keys::of(f));
         Head {
             vendor: Arc::clone(&f.vendor),
             endpoint: f.endpoint.clone(),
@@ -142,7 +142,7 @@ impl Row {
                         self.variants.clear();
                     }
                     let mut bytes = Vec::with_capacity(128);
-                    row(&mut bytes, f);
+                    row(&mut bytes, &Keys::of(f));
                     self.variants.push((Arc::clone(&f.evidence), bytes));
                     self.variants.len() - 1
                 }
@@ -168,7 +168,6 @@ impl LineWriter {
         let row = self.rows.entry(RowKey::of(f)).or_insert_with(|| Row::of(f));
         line.extend_from_slice(row.bytes(f));
         tail(line, f);
-        line.push(b'\n');
         out.write_all(line)
     }
 }
@@ -176,65 +175,123 @@ impl LineWriter {
 // A line is `head`, `row` and `tail`: the keys in the order of the
 // struct (as serde derives it), optional keys left out when empty.
 
-/// Appends the keys of `f` a file's findings share, up to `"field":`.
-fn head(out: &mut Vec<u8>, f: &Finding) {
+/// The keys of a finding before its place, borrowed: what a line's
+/// `head` and `row` show. The scan's workers encode lines from these
+/// without making a [`Finding`] (see [`crate::engine`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Keys<'a> {
+    pub vendor: &'a str,
+    pub endpoint: Option<&'a str>,
+    pub direction: Option<Direction>,
+    pub file: &'a str,
+    pub format: Format,
+    pub field: Option<&'a str>,
+    pub detector: &'a str,
+    pub category: Category,
+    pub confidence: Confidence,
+    pub evidence: &'a [String],
+    pub status: Status,
+}
+
+impl<'a> Keys<'a> {
+    fn of(f: &'a Finding) -> Keys<'a> {
+        Keys {
+            vendor: &f.vendor,
+            endpoint: f.endpoint.as_deref(),
+            direction: f.direction,
+            file: &f.file,
+            format: f.format,
+            field: f.field.as_deref(),
+            detector: &f.detector,
+            category: f.category,
+            confidence: f.confidence,
+            evidence: &f.evidence,
+            status: f.status,
+        }
+    }
+}
+
+/// The keys of a finding from its column on, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct After<'a> {
+    pub column: u64,
+    pub masked: &'a str,
+    pub decoded: &'a [Encoding],
+    pub fingerprint: Fingerprint,
+    pub value: Option<&'a str>,
+}
+
+/// Appends the keys a file's findings share, up to `"field":`.
+fn head(out: &mut Vec<u8>, k: &Keys<'_>) {
     out.extend_from_slice(b"{\"vendor\":");
-    string(out, &f.vendor);
-    if let Some(endpoint) = &f.endpoint {
+    string(out, k.vendor);
+    if let Some(endpoint) = k.endpoint {
         out.extend_from_slice(b",\"endpoint\":");
         string(out, endpoint);
     }
-    if let Some(direction) = f.direction {
+    if let Some(direction) = k.direction {
         out.extend_from_slice(b",\"direction\":");
         plain(out, direction.as_str());
     }
     out.extend_from_slice(b",\"file\":");
-    string(out, &f.file);
+    string(out, k.file);
     out.extend_from_slice(b",\"format\":");
-    plain(out, f.format.as_str());
+    plain(out, k.format.as_str());
     out.extend_from_slice(b",\"field\":");
 }
 
-/// Appends the keys of `f` a row's findings share, from the field's
-/// value to the status's.
-fn row(out: &mut Vec<u8>, f: &Finding) {
-    match &f.field {
+/// Appends the keys a row's findings share, from the field's value to
+/// the status's.
+fn row(out: &mut Vec<u8>, k: &Keys<'_>) {
+    match k.field {
         Some(field) => string(out, field),
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"detector\":");
-    string(out, &f.detector);
+    string(out, k.detector);
     out.extend_from_slice(b",\"category\":");
-    plain(out, f.category.as_str());
+    plain(out, k.category.as_str());
     out.extend_from_slice(b",\"confidence\":");
-    plain(out, f.confidence.as_str());
+    plain(out, k.confidence.as_str());
     out.extend_from_slice(b",\"evidence\":[");
-    for (i, e) in f.evidence.iter().enumerate() {
+    for (i, e) in k.evidence.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         string(out, e);
     }
     out.extend_from_slice(b"],\"status\":");
-    plain(out, f.status.as_str());
+    plain(out, k.status.as_str());
 }
 
-/// Appends the keys of `f` from `"offset"` on, and the closing brace.
-fn tail(out: &mut Vec<u8>, f: &Finding) {
+/// Appends a line's start: its keys up to the status's value.
+pub(crate) fn keys(out: &mut Vec<u8>, k: &Keys<'_>) {
+    head(out, k);
+    row(out, k);
+}
+
+/// Appends the offset and length keys and the line key's name: the
+/// line's number follows.
+pub(crate) fn to_line(out: &mut Vec<u8>, offset: u64, length: u64) {
     let mut n = itoa::Buffer::new();
     out.extend_from_slice(b",\"offset\":");
-    out.extend_from_slice(n.format(f.offset).as_bytes());
+    out.extend_from_slice(n.format(offset).as_bytes());
     out.extend_from_slice(b",\"length\":");
-    out.extend_from_slice(n.format(f.length).as_bytes());
+    out.extend_from_slice(n.format(length).as_bytes());
     out.extend_from_slice(b",\"line\":");
-    out.extend_from_slice(n.format(f.line).as_bytes());
+}
+
+/// Appends the keys after the line's number, the closing brace and the
+/// newline.
+pub(crate) fn after_line(out: &mut Vec<u8>, a: &After<'_>) {
+    let mut n = itoa::Buffer::new();
     out.extend_from_slice(b",\"column\":");
-    out.extend_from_slice(n.format(f.column).as_bytes());
+    out.extend_from_slice(n.format(a.column).as_bytes());
     out.extend_from_slice(b",\"masked\":");
-    string(out, &f.masked);
-    if !f.decoded.is_empty() {
+    string(out, a.masked);
+    if !a.decoded.is_empty() {
         out.extend_from_slice(b",\"decoded\":[");
-        for (i, e) in f.decoded.iter().enumerate() {
+        for (i, e) in a.decoded.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
@@ -242,15 +299,31 @@ fn tail(out: &mut Vec<u8>, f: &Finding) {
         }
         out.push(b']');
     }
-    out.extend_from_slice(b",\"fingerprint\":");
+    out.extend_from_slice(b",\"fingerprint\":\"");
+    out.extend_from_slice(&a.fingerprint.hex());
     out.push(b'"');
-    out.extend_from_slice(&f.fingerprint.hex());
-    out.push(b'"');
-    if let Some(value) = &f.value {
+    if let Some(value) = a.value {
         out.extend_from_slice(b",\"value\":");
         string(out, value);
     }
-    out.push(b'}');
+    out.extend_from_slice(b"}\n");
+}
+
+/// Appends the keys of `f` from `"offset"` on, the closing brace and
+/// the newline.
+fn tail(out: &mut Vec<u8>, f: &Finding) {
+    to_line(out, f.offset, f.length);
+    out.extend_from_slice(itoa::Buffer::new().format(f.line).as_bytes());
+    after_line(
+        out,
+        &After {
+            column: f.column,
+            masked: &f.masked,
+            decoded: &f.decoded,
+            fingerprint: f.fingerprint,
+            value: f.value.as_deref(),
+        },
+    );
 }
 
 /// Appends `s`, one of the crate's own names (a format, category,
