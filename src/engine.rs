@@ -1352,11 +1352,8 @@ type FieldValues = (Option<Arc<str>>, Option<Arc<str>>, Option<Arc<str>>, u64);
 struct UnitResult {
     outcome: Outcome,
     findings: Vec<Finding>,
-    /// The kept findings as jsonl lines (see [`FindingStream::Jsonl`]), each
-    /// without its line number, and where each number goes with the
-    /// line it counts from the unit's start.
-    lines: Vec<u8>,
-    line_numbers: Vec<(usize, u64)>,
+    /// The kept findings as jsonl lines (see [`FindingStream::Jsonl`]).
+    lines: Lines,
     /// The findings, tallied by report row (instead of `findings`, when
     /// only the report is wanted).
     tallies: Vec<Tallied>,
@@ -1381,13 +1378,73 @@ struct UnitResult {
     ends_document: bool,
 }
 
+/// A unit's kept findings as jsonl lines (see [`FindingStream::Jsonl`]),
+/// held compactly until the calling thread writes them: each line's keys
+/// up to its place once per row (about 250 of a line's 400 bytes), the
+/// rest of each line (its tail) but for the line's number, which counts
+/// from the file's first line and is put in by [`Lines::write`].
+#[derive(Debug, Default)]
+struct Lines {
+    keys: Vec<u8>,
+    tails: Vec<u8>,
+    index: Vec<LineRef>,
+}
+
+/// One line of [`Lines`]: its keys' span in `keys`, where its tail
+/// starts in `tails` (it ends where the next starts), where its number
+/// goes, and the number counted from the unit's first line.
+#[derive(Debug, Clone, Copy)]
+struct LineRef {
+    keys: (usize, usize),
+    tail: usize,
+    number_at: usize,
+    line: u64,
+}
+
+impl Lines {
+    /// Adds `other`'s lines after these (an archive member's).
+    fn append(&mut self, other: Lines) {
+        let (keys, tails) = (self.keys.len(), self.tails.len());
+        self.keys.extend_from_slice(&other.keys);
+        self.tails.extend_from_slice(&other.tails);
+        self.index.extend(other.index.iter().map(|r| LineRef {
+            keys: (r.keys.0 + keys, r.keys.1),
+            tail: r.tail + tails,
+            number_at: r.number_at + tails,
+            line: r.line,
+        }));
+    }
+
+    /// Gives back the room the buffers grew into but do not use: the
+    /// lines of units scanned wait for their turn to be written.
+    fn shrink(&mut self) {
+        self.keys.shrink_to_fit();
+        self.tails.shrink_to_fit();
+        self.index.shrink_to_fit();
+    }
+
+    /// Appends the lines to `out`, numbered from `base`.
+    fn write(&self, base: u64, out: &mut Vec<u8>) {
+        let mut n = itoa::Buffer::new();
+        for (i, r) in self.index.iter().enumerate() {
+            let end = self
+                .index
+                .get(i + 1)
+                .map_or(self.tails.len(), |next| next.tail);
+            out.extend_from_slice(&self.keys[r.keys.0..r.keys.0 + r.keys.1]);
+            out.extend_from_slice(&self.tails[r.tail..r.number_at]);
+            out.extend_from_slice(n.format(r.line + base).as_bytes());
+            out.extend_from_slice(&self.tails[r.number_at..end]);
+        }
+    }
+}
+
 impl UnitResult {
     fn empty(outcome: Outcome) -> Self {
         UnitResult {
             outcome,
             findings: Vec::new(),
-            lines: Vec::new(),
-            line_numbers: Vec::new(),
+            lines: Lines::default(),
             tallies: Vec::new(),
             field_values: Vec::new(),
             skipped_parts: BTreeMap::new(),
@@ -1570,7 +1627,6 @@ fn scan_slice(
         kept: Default::default(),
         tallies: Default::default(),
         line_keys: Default::default(),
-        line_keys_bytes: Vec::new(),
         overflow: Default::default(),
         stopped: Default::default(),
         nested: Vec::new(),
@@ -1797,11 +1853,7 @@ const SKIPPED_MEMBER: &str = "archive member (see problems)";
 /// Adds a member's result to its archive's.
 fn merge(total: &mut UnitResult, r: UnitResult) {
     total.findings.extend(r.findings);
-    let at = total.lines.len();
-    total.lines.extend_from_slice(&r.lines);
-    total
-        .line_numbers
-        .extend(r.line_numbers.iter().map(|&(pos, line)| (at + pos, line)));
+    total.lines.append(r.lines);
     total.tallies.extend(r.tallies);
     total.field_values.extend(r.field_values);
     for (reason, n) in r.skipped_parts {
@@ -1835,6 +1887,7 @@ fn finish_unit(
         &mut scanner.result,
         UnitResult::empty(Outcome::Scanned(scanner.format)),
     );
+    result.lines.shrink();
     scanner.touched.sort_unstable();
     result.field_values = scanner
         .touched
@@ -2016,9 +2069,9 @@ struct UnitScanner<'a, 'c> {
     /// The kept findings, tallied (when only the report is wanted).
     tallies: rustc_hash::FxHashMap<KeptKey, Tally>,
     /// The encoded keys of jsonl lines (see [`FindingStream::Jsonl`]), by row,
-    /// confidence, status and evidence: where in `line_keys_bytes`.
+    /// confidence, status and evidence: where in the result's
+    /// [`Lines::keys`].
     line_keys: rustc_hash::FxHashMap<LineKey, (usize, usize)>,
-    line_keys_bytes: Vec<u8>,
     /// Findings past the cap, counted by (origin, field slot, detector,
     /// status, confidence).
     overflow: rustc_hash::FxHashMap<OverflowKey, u64>,
@@ -3072,9 +3125,10 @@ impl UnitScanner<'_, '_> {
                     Some(o) => (&*o.vendor, Some(&*o.endpoint), Some(o.direction)),
                     None => (&*self.info.vendor, None, None),
                 };
-                let start = self.line_keys_bytes.len();
+                let keys = &mut self.result.lines.keys;
+                let start = keys.len();
                 jsonl::keys(
-                    &mut self.line_keys_bytes,
+                    keys,
                     &jsonl::Keys {
                         vendor,
                         endpoint,
@@ -3089,15 +3143,21 @@ impl UnitScanner<'_, '_> {
                         status: m.status,
                     },
                 );
-                let at = (start, self.line_keys_bytes.len() - start);
+                let at = (start, keys.len() - start);
                 self.line_keys.insert(line_key, at);
                 at
             }
         };
-        let out = &mut self.result.lines;
-        out.extend_from_slice(&self.line_keys_bytes[start..start + len]);
-        jsonl::to_line(out, place.offset, place.length);
-        self.result.line_numbers.push((out.len(), place.line));
+        let lines = &mut self.result.lines;
+        let tail = lines.tails.len();
+        jsonl::to_line(&mut lines.tails, place.offset, place.length);
+        lines.index.push(LineRef {
+            keys: (start, len),
+            tail,
+            number_at: lines.tails.len(),
+            line: place.line,
+        });
+        let out = &mut lines.tails;
         let matched = &value.bytes[m.start..m.end];
         let mut decoded = [Encoding::Json; 8];
         let mut layers = 0;
@@ -3362,19 +3422,10 @@ fn emit(
         }
     }
     if let Sink::Lines { out, line } = sink
-        && !result.lines.is_empty()
+        && !result.lines.index.is_empty()
     {
-        // The workers left each line's number out: it counts from the
-        // unit's first line, known only here.
         line.clear();
-        let mut n = itoa::Buffer::new();
-        let mut at = 0;
-        for &(pos, l) in &result.line_numbers {
-            line.extend_from_slice(&result.lines[at..pos]);
-            line.extend_from_slice(n.format(l + base).as_bytes());
-            at = pos;
-        }
-        line.extend_from_slice(&result.lines[at..]);
+        result.lines.write(base, line);
         out.write_all(line)?;
     }
     for t in result.tallies.drain(..) {
