@@ -76,13 +76,21 @@ pub struct Finding {
 pub struct Fingerprint(pub [u8; 16]);
 
 impl Fingerprint {
-    /// The fingerprint's 32 hex digits.
+    /// The fingerprint's 32 hex digits, two looked up per byte.
     pub fn hex(&self) -> [u8; 32] {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
+        const PAIRS: [[u8; 2]; 256] = {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            let mut t = [[0u8; 2]; 256];
+            let mut i = 0;
+            while i < 256 {
+                t[i] = [HEX[i >> 4], HEX[i & 15]];
+                i += 1;
+            }
+            t
+        };
         let mut hex = [0u8; 32];
-        for (i, b) in self.0.iter().enumerate() {
-            hex[2 * i] = HEX[usize::from(b >> 4)];
-            hex[2 * i + 1] = HEX[usize::from(b & 15)];
+        for (pair, &b) in hex.chunks_exact_mut(2).zip(&self.0) {
+            pair.copy_from_slice(&PAIRS[usize::from(b)]);
         }
         hex
     }

@@ -70,8 +70,9 @@ fn ascii(style: MaskStyle, b: &[u8], out: &mut Vec<u8>) -> Option<String> {
         MaskStyle::Iban => {
             let alnum = b.iter().filter(|c| c.is_ascii_alphanumeric()).count();
             let mut seen = 0;
-            for &c in b {
-                out.push(if !c.is_ascii_alphanumeric() {
+            // One reservation, no capacity check per byte.
+            out.extend(b.iter().map(|&c| {
+                if !c.is_ascii_alphanumeric() {
                     c
                 } else {
                     seen += 1;
@@ -80,8 +81,8 @@ fn ascii(style: MaskStyle, b: &[u8], out: &mut Vec<u8>) -> Option<String> {
                     } else {
                         b'*'
                     }
-                });
-            }
+                }
+            }));
         }
         MaskStyle::Ip => match memchr::memchr(b':', b) {
             Some(colon) => {
@@ -109,16 +110,17 @@ fn ascii_last_digits(b: &[u8], keep: usize, out: &mut Vec<u8>) {
     let total = b.iter().filter(|c| c.is_ascii_digit()).count();
     let shown_from = if total > keep { total - keep } else { total };
     let mut seen = 0;
-    for &c in b {
-        out.push(if c.is_ascii_digit() {
+    // One reservation, no capacity check per byte.
+    out.extend(b.iter().map(|&c| {
+        if c.is_ascii_digit() {
             seen += 1;
             if seen > shown_from { c } else { b'*' }
         } else if c.is_ascii_alphanumeric() {
             b'*'
         } else {
             c
-        });
-    }
+        }
+    }));
 }
 
 fn email(text: &str) -> String {
