@@ -226,6 +226,21 @@ fn a_report_tallied_where_findings_are_found_equals_the_report_of_every_finding(
     }
     std::fs::create_dir_all(dir.path().join("many")).unwrap();
     std::fs::write(dir.path().join("many/contacts.ndjson"), many).unwrap();
+    // Values that repeat in their fields: their findings are replayed
+    // from the field's memo (into jsonl, with the fingerprint it kept).
+    let mut repeats = String::new();
+    for i in 0..600 {
+        writeln!(
+            repeats,
+            r#"{{"email":"r{}@example.com","ssn":"512-44-{:04}","note":"call {} or mail r{}@example.org"}}"#,
+            i % 7,
+            130 + i % 5,
+            ["(212) 555-0142", "(212) 555-0143"][i % 2],
+            i % 3
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.path().join("many/repeats.ndjson"), repeats).unwrap();
 
     let variants: [(usize, usize, u64, sandsift::detect::Confidence, bool); 4] = [
         (1, 5, 1_000_000, sandsift::detect::Confidence::Medium, false),
