@@ -165,7 +165,12 @@ impl Baseline {
         };
         match (&row.prints, &self.key_id, key_id) {
             (Some(prints), Some(old), Some(new)) if old == new => {
-                prints.contains(&format!("{:016x}", f.fingerprint.prefix()))
+                {
+                    // The listed prints are the fingerprints' first 16 hex
+                    // digits: compared without formatting one per finding.
+                    let hex = f.fingerprint.hex();
+                    prints.contains(std::str::from_utf8(&hex[..16]).unwrap_or_default())
+                }
             }
             _ => true,
         }
