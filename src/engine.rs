@@ -2151,6 +2151,10 @@ struct FieldMemo {
     gates: GateMemo,
     /// What they decided by [`GateKey`], once class keys gave up.
     keyed: GateMemo<GateKey>,
+    /// No lowercase UUID can match in this field (see
+    /// [`crate::detect::Catalogue::uuids_clear`]): such values are
+    /// counted and not scanned.
+    uuids_clear: bool,
 }
 
 /// Values and their matches, each kept in one buffer (the table holds
@@ -2429,6 +2433,7 @@ impl UnitScanner<'_, '_> {
             .shared
             .catalogue
             .field_context(Some(&field.key), &mut self.text);
+        self.memos[i].uuids_clear = self.shared.catalogue.uuids_clear(&ctx);
         self.contexts[i] = Some((ctx, Arc::from(field.path.as_str())));
     }
 }
@@ -2449,6 +2454,16 @@ impl ValueSink for UnitScanner<'_, '_> {
                 self.field_counts[i] += 1;
             }
             (None, _) => self.text_values += 1,
+        }
+        // UUIDs, the commonest ids, are let by where none can match:
+        // the value memo would not hold them, and their statistics, gates
+        // and plan cost 600 instructions each (callgrind).
+        if let Some(i) = slot
+            && value.bytes.len() == 36
+            && self.memos[i].uuids_clear
+            && stats::is_lower_uuid(value.bytes)
+        {
+            return;
         }
         if let Some(i) = slot
             && value.layers.len() < self.shared.max_decode_depth
@@ -2504,6 +2519,7 @@ impl ValueSink for UnitScanner<'_, '_> {
                         off: true,
                         gates: std::mem::take(&mut memo.gates),
                         keyed: std::mem::take(&mut memo.keyed),
+                        uuids_clear: memo.uuids_clear,
                         ..FieldMemo::default()
                     };
                 }

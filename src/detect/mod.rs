@@ -1812,6 +1812,37 @@ impl Catalogue {
         self.detectors.len() <= 128 && !(ctx.hashed && ctx.hinted_set != 0)
     }
 
+    /// Whether no UUID written in lowercase hex (see
+    /// [`stats::is_lower_uuid`]) can give a match in a field of context
+    /// `ctx`, so such values need not be scanned there. Every such UUID
+    /// has statistics at most those of `00000000-0000-…` (32 digits in
+    /// one run of digits and dashes, runs of at most 12 digits, nothing
+    /// else counted) and the same marks (a `-`), and the gates only open
+    /// as statistics grow: the detectors that value's plan leaves are a
+    /// superset of those of any UUID. It is true when none of them has a
+    /// hint, a context word or a mask to try, and each pattern left can
+    /// match in no UUID ([`Catalogue::run`] sets those aside on UUIDs).
+    pub fn uuids_clear(&self, ctx: &FieldContext) -> bool {
+        if !self.gates_by_shape(ctx) || ctx.hinted_set != 0 {
+            return false;
+        }
+        let Some(table) = self.words.marks.as_deref() else {
+            return false;
+        };
+        let key = GateKey {
+            stats: ValueStats::of(b"00000000-0000-0000-0000-000000000000"),
+            marks: table[usize::from(b'-')],
+        };
+        let Some(plan) = self.settled(ctx, self.gates_of(ctx, &key)) else {
+            return false;
+        };
+        if plan.context != 0 || plan.masks || plan.todo & ctx.hinted_set != 0 {
+            return false;
+        }
+        let gated = plan.todo & plan.gate;
+        gated & !self.uuid_free(gated) == 0
+    }
+
     /// Runs a plan on `value` (of a field that is not one of digests).
     pub fn run(&self, ctx: &FieldContext, plan: Plan, value: &[u8], out: &mut Vec<Match>) {
         let base = out.len();
@@ -2400,6 +2431,77 @@ mod tests {
             }
         }
         assert!(set_aside >= 3);
+    }
+
+    /// Where a field lets lowercase UUIDs by unscanned, no UUID gives a
+    /// match there: random ones, ones of digits only, and ones whose
+    /// groups hold the digit runs the detectors look for. A field with a
+    /// hint, and a catalogue with a pattern that can match in a UUID, do
+    /// not let them by.
+    #[test]
+    fn a_field_lets_uuids_by_only_where_none_can_match() {
+        let catalogue = Catalogue::builtin().expect("builtin");
+        let mut rng = crate::test_rng(12);
+        let mut uuids: Vec<Vec<u8>> = vec![
+            b"12345678-1234-5678-9012-345678901234".to_vec(),
+            b"41111111-1111-1111-4111-111111111111".to_vec(),
+            b"55501234-0000-0000-0000-005550123456".to_vec(),
+        ];
+        for k in 0..3000 {
+            let digits: &[u8] = if k % 2 == 0 {
+                b"0123456789abcdef"
+            } else {
+                b"0123456789"
+            };
+            uuids.push(
+                (0..36)
+                    .map(|i| {
+                        if UUID_DASHES.contains(&i) {
+                            b'-'
+                        } else {
+                            digits[(rng() % digits.len() as u64) as usize]
+                        }
+                    })
+                    .collect(),
+            );
+        }
+        let mut clear = 0;
+        for name in [
+            "request_id",
+            "session",
+            "event_id",
+            "trace",
+            "id",
+            "ref",
+            "phone",
+            "ssn",
+        ] {
+            let ctx = catalogue.field_context(Some(name.as_bytes()), &mut Vec::new());
+            if !catalogue.uuids_clear(&ctx) {
+                continue;
+            }
+            clear += 1;
+            for u in &uuids {
+                assert!(stats::is_lower_uuid(u));
+                let mut out = Vec::new();
+                catalogue.scan_value(&ctx, u, &mut out);
+                assert!(
+                    out.is_empty(),
+                    "{name}: {} matched",
+                    String::from_utf8_lossy(u)
+                );
+            }
+        }
+        assert!(clear >= 5, "plain id fields let UUIDs by");
+        for name in ["phone", "ssn"] {
+            let ctx = catalogue.field_context(Some(name.as_bytes()), &mut Vec::new());
+            assert!(!catalogue.uuids_clear(&ctx), "{name} has a hint");
+        }
+        let src = "[[detector]]\nid='x'\nname='x'\ncategory='contact'\nconfidence='low'\npattern='[0-9a-f]{4}-[0-9a-f]{4}'\n";
+        let mine = Catalogue::from_sources([("mine.toml".to_string(), src.to_string())])
+            .expect("catalogue");
+        let ctx = mine.field_context(Some(b"request_id"), &mut Vec::new());
+        assert!(!mine.uuids_clear(&ctx));
     }
 
     /// A shape's answer on patterns that can and cannot match in it.

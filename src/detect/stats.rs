@@ -460,6 +460,25 @@ impl ValueStats {
     }
 }
 
+/// Whether `value` is a UUID in its canonical text form written in
+/// lowercase (8-4-4-4-12 digits and `a`-`f`), read off the same bit
+/// planes as [`ValueStats::of_hex_id`]: the commonest id in records, which
+/// a field may let by unscanned (see
+/// [`crate::detect::Catalogue::uuids_clear`]).
+#[inline]
+pub fn is_lower_uuid(value: &[u8]) -> bool {
+    const DASHES: u64 = 1 << 8 | 1 << 13 | 1 << 18 | 1 << 23;
+    if value.len() != 36 {
+        return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE2 is part of the x86-64 baseline (see `classify`).
+    let planes = unsafe { hex_planes_sse2(value) };
+    #[cfg(not(target_arch = "x86_64"))]
+    let planes = hex_planes_bytes(value);
+    planes.is_some_and(|(_, dash)| dash == DASHES)
+}
+
 /// The digit and dash planes of a value of at most 64 bytes of digits,
 /// `a`-`f` and `-`; `None` when any other byte occurs.
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
@@ -841,6 +860,24 @@ fn max_dotted(value: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_lowercase_uuids_in_their_canonical_form_are_uuids() {
+        assert!(is_lower_uuid(b"cd613e30-d8f1-6adf-91b7-584a2265b1f5"));
+        assert!(is_lower_uuid(b"00000000-0000-0000-0000-000000000000"));
+        for not in [
+            &b"CD613E30-D8F1-6ADF-91B7-584A2265B1F5"[..],
+            b"cd613e30-d8f1-6adf-91b7-584a2265b1f",
+            b"cd613e30-d8f1-6adf-91b7-584a2265b1f5a",
+            b"cd613e30d-8f1-6adf-91b7-584a2265b1f5",
+            b"cd613e30-d8f1-6adf-91b7-584a2265b1g5",
+            b"cd613e30-d8f1-6adf-91b7-584a2265b1-5",
+            b"cd613e30 d8f1 6adf 91b7 584a2265b1f5",
+            b"cd613e30d8f16adf91b7584a2265b1f5",
+        ] {
+            assert!(!is_lower_uuid(not), "{}", String::from_utf8_lossy(not));
+        }
+    }
 
     /// Every run of bare digits, byte by byte.
     fn runs_reference(value: &[u8], min: usize) -> Vec<(usize, usize)> {
