@@ -2826,11 +2826,15 @@ impl UnitScanner<'_, '_> {
         let ctx = slot_context(&self.contexts, &self.shared.free, i);
         let b = value.bytes;
         let plan = settled.unwrap_or_else(|| catalogue.plan(ctx, gates, b));
+        // Most values have nothing to run, and so no match to record (the
+        // matches are left empty: the value memo reads them).
+        if plan.is_empty() {
+            self.matches.clear();
+            return;
+        }
         let mut matches = std::mem::take(&mut self.matches);
         matches.clear();
-        if !plan.is_empty() {
-            catalogue.run(ctx, plan, b, &mut matches);
-        }
+        catalogue.run(ctx, plan, b, &mut matches);
         self.record_matches(&matches, value, Some(i));
         self.matches = matches;
     }
