@@ -1641,6 +1641,7 @@ fn scan_slice(
         hosts: Default::default(),
         origins: Vec::new(),
         origin_index: Default::default(),
+        last_origin: (String::new(), String::new(), None),
         origin_counts: Default::default(),
         kept: Default::default(),
         tallies: Default::default(),
@@ -2078,6 +2079,10 @@ struct UnitScanner<'a, 'c> {
     result: UnitResult,
     /// The exchange of an API capture the values belong to.
     origin: Option<OriginState>,
+    /// The host and endpoint of the last exchange side and their index in
+    /// `origins`: a response follows its request, so most sides are
+    /// known by two comparisons, without hashing.
+    last_origin: (String, String, Option<u32>),
     /// Vendors of request hosts already resolved.
     hosts: rustc_hash::FxHashMap<String, Arc<str>>,
     /// Distinct (vendor, endpoint) pairs of capture exchanges, and their
@@ -2405,12 +2410,10 @@ pub struct Unlisted {
     pub stopped: bool,
 }
 
-/// The vendor, endpoint and direction of the values being scanned.
+/// The exchange of the values being scanned: its vendor and endpoint (by
+/// index into `UnitScanner::origins`) and its direction.
 struct OriginState {
-    /// Index into `UnitScanner::origins`.
     index: u32,
-    vendor: Arc<str>,
-    endpoint: Arc<str>,
     direction: Direction,
 }
 
@@ -2636,6 +2639,16 @@ impl ValueSink for UnitScanner<'_, '_> {
 
     fn origin(&mut self, origin: Option<&Origin<'_>>) {
         self.origin = origin.map(|o| {
+            let last = &mut self.last_origin;
+            if let Some(index) = last.2
+                && last.0 == o.host
+                && last.1 == o.endpoint
+            {
+                return OriginState {
+                    index,
+                    direction: o.direction,
+                };
+            }
             let vendor = match self.hosts.get(o.host) {
                 Some(v) => Arc::clone(v),
                 None => {
@@ -2660,11 +2673,14 @@ impl ValueSink for UnitScanner<'_, '_> {
                     i
                 }
             };
-            let (vendor, endpoint) = &self.origins[index as usize];
+            let last = &mut self.last_origin;
+            last.0.clear();
+            last.0.push_str(o.host);
+            last.1.clear();
+            last.1.push_str(o.endpoint);
+            last.2 = Some(index);
             OriginState {
                 index,
-                vendor: Arc::clone(vendor),
-                endpoint: Arc::clone(endpoint),
                 direction: o.direction,
             }
         });
@@ -3179,7 +3195,10 @@ impl UnitScanner<'_, '_> {
                     m,
                 );
                 let (vendor, endpoint, direction) = match &self.origin {
-                    Some(o) => (&*o.vendor, Some(&*o.endpoint), Some(o.direction)),
+                    Some(o) => {
+                        let (vendor, endpoint) = &self.origins[o.index as usize];
+                        (&**vendor, Some(&**endpoint), Some(o.direction))
+                    }
                     None => (&*self.info.vendor, None, None),
                 };
                 let keys = &mut self.result.lines.keys;
@@ -3334,11 +3353,14 @@ impl UnitScanner<'_, '_> {
         let place = self.place(m, value);
         let matched = &value.bytes[m.start..m.end];
         let (vendor, endpoint, direction) = match &self.origin {
-            Some(o) => (
-                Arc::clone(&o.vendor),
-                Some(Arc::clone(&o.endpoint)),
-                Some(o.direction),
-            ),
+            Some(o) => {
+                let (vendor, endpoint) = &self.origins[o.index as usize];
+                (
+                    Arc::clone(vendor),
+                    Some(Arc::clone(endpoint)),
+                    Some(o.direction),
+                )
+            }
             None => (Arc::clone(&self.info.vendor), None, None),
         };
         Finding {
