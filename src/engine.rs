@@ -2284,6 +2284,9 @@ struct LastShape {
     /// is not inert; or it is long enough to hold a JWT in running text,
     /// with capitals: such a value is checked again.
     spelled: bool,
+    /// The plan is settled and runs nothing: a value of the key has no
+    /// match (most timestamps, prices, counts, words).
+    idle: bool,
 }
 
 impl<K> Default for GateMemo<K> {
@@ -2757,11 +2760,16 @@ impl UnitScanner<'_, '_> {
         // A value of the last value's class key has its shape (a class
         // key decides the shape), so it is inert too unless it is spelled
         // like a JWT or bearer token.
-        if let Some(last) = memo.last
+        if let Some(last) = &memo.last
             && stats::same_class_key(b, &memo.last_key)
             && (!last.spelled || decode::Shape::of(b).inert(b))
         {
             memo.hits += 1;
+            if last.idle {
+                // Left empty for the value memo, as `run_plan` leaves it.
+                self.matches.clear();
+                return true;
+            }
             let (gates, settled) = last.found;
             self.run_plan(value, i, gates, settled);
             return true;
@@ -2790,6 +2798,7 @@ impl UnitScanner<'_, '_> {
             memo.last_key.extend_from_slice(&key);
             memo.last = Some(LastShape {
                 found: (gates, settled),
+                idle: settled.is_some_and(|p| p.is_empty()),
                 spelled: checked_again(&key, shape),
             });
         }
