@@ -1041,50 +1041,31 @@ mod tests {
             b"(212) 555-0142",
             b"zz",
         ];
+        // Values of `pick`ed pieces, of every length up to 400, each
+        // against the definition.
         let mut next = crate::test_numbers(7);
-        for len in 0..400 {
-            let mut v = Vec::new();
-            while v.len() < len {
-                v.extend_from_slice(pieces[next() % pieces.len()]);
+        let mut agree = |pick: &dyn Fn(usize) -> &'static [u8]| {
+            for len in 0..400 {
+                let mut v = Vec::new();
+                while v.len() < len {
+                    v.extend_from_slice(pick(next()));
+                }
+                assert_eq!(
+                    ValueStats::of(&v),
+                    reference(&v),
+                    "{:?}",
+                    String::from_utf8_lossy(&v)
+                );
             }
-            assert_eq!(
-                ValueStats::of(&v),
-                reference(&v),
-                "{:?}",
-                String::from_utf8_lossy(&v)
-            );
-        }
+        };
+        agree(&|n| pieces[n % pieces.len()]);
         // Runs of digits as long as blocks and longer, at every offset.
         let long: [&[u8]; 5] = [b"1", b"0123456789", b"x", b" ", b"-"];
-        for len in 0..400 {
-            let mut v = Vec::new();
-            while v.len() < len {
-                let piece = next() % 12;
-                v.extend_from_slice(long.get(piece).copied().unwrap_or(b"1234567"));
-            }
-            assert_eq!(
-                ValueStats::of(&v),
-                reference(&v),
-                "{:?}",
-                String::from_utf8_lossy(&v)
-            );
-        }
+        agree(&|n| long.get(n % 12).copied().unwrap_or(b"1234567"));
         // Runs longer than a block: separators and dots with few digits,
         // and whole blocks without one.
         let sparse: [&[u8]; 6] = [b" ", b"-", b"  ", b".", b"(", b"1"];
-        for len in 0..400 {
-            let mut v = Vec::new();
-            while v.len() < len {
-                let piece = next() % (sparse.len() + 6);
-                v.extend_from_slice(sparse.get(piece).copied().unwrap_or(b" "));
-            }
-            assert_eq!(
-                ValueStats::of(&v),
-                reference(&v),
-                "{:?}",
-                String::from_utf8_lossy(&v)
-            );
-        }
+        agree(&|n| sparse.get(n % (sparse.len() + 6)).copied().unwrap_or(b" "));
     }
 
     #[test]
