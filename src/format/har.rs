@@ -796,6 +796,11 @@ fn is_binary_mime(mime: &str) -> bool {
         .any(|p| mime.starts_with(p))
 }
 
+/// The end of a URL's scheme, searched for with a searcher built once
+/// (`memmem::find` builds one per call).
+static SCHEME_END: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"://"));
+
 /// Byte ranges of the parts of a URL.
 #[derive(Debug, PartialEq, Eq)]
 struct Url {
@@ -808,7 +813,7 @@ impl Url {
     fn parse(u: &[u8]) -> Url {
         // The fragment ends the URL; a `://` inside it is no scheme.
         let end = memchr::memchr(b'#', u).unwrap_or(u.len());
-        let after_scheme = memchr::memmem::find(&u[..end], b"://").map_or(0, |i| i + 3);
+        let after_scheme = SCHEME_END.find(&u[..end]).map_or(0, |i| i + 3);
         let auth_end = u[after_scheme..end]
             .iter()
             .position(|&b| b == b'/' || b == b'?')

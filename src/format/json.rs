@@ -1315,6 +1315,15 @@ fn advance_to(raw: &[u8], at: (usize, usize), decoded: usize) -> (usize, usize) 
             d += k;
         }
         if raw[r] == b'\\' {
+            // A one-byte escape (a quote, mostly) without a call.
+            if raw
+                .get(r + 1)
+                .is_some_and(|&b| SIMPLE_ESCAPES[usize::from(b)] != 0)
+            {
+                r += 2;
+                d += 1;
+                continue;
+            }
             let (used, _, n) = escape_at(raw, r);
             if d + n > decoded {
                 break;
