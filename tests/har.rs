@@ -544,3 +544,55 @@ fn tokens_inside_log_lines_have_their_claims_scanned() {
         );
     }
 }
+
+/// A body's media type is matched whatever its case: JSON, form and
+/// multipart bodies are split into their fields either way (a form body
+/// of another type is scanned as one value, a multipart one as text).
+#[test]
+fn body_types_are_matched_whatever_their_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let entries = [
+        har_entry(
+            "https://api.example.com/v1/a",
+            r#", "postData": {"mimeType": "Application/JSON; charset=UTF-8", "text": "{\"contact\": \"json.case@example.org\"}"}"#,
+            r#"{"mimeType": "TEXT/PLAIN"}"#,
+        ),
+        har_entry(
+            "https://api.example.com/v1/b",
+            r#", "postData": {"mimeType": "APPLICATION/X-WWW-FORM-URLENCODED", "text": "contact=form.case%40example.org"}"#,
+            r#"{"mimeType": "text/plain"}"#,
+        ),
+        har_entry(
+            "https://api.example.com/v1/c",
+            r#", "postData": {"mimeType": "Multipart/Form-Data; boundary=XyZ", "text": "--XyZ\r\nContent-Disposition: form-data; name=\"contact\"\r\n\r\nparts.case@example.org\r\n--XyZ--\r\n"}"#,
+            r#"{"mimeType": "text/plain"}"#,
+        ),
+    ];
+    std::fs::write(
+        dir.path().join("cases.har"),
+        format!(r#"{{"log": {{"entries": [{}]}}}}"#, entries.join(",\n")),
+    )
+    .unwrap();
+    let (findings, _) = scan_jsonl(dir.path(), &["cases.har"]);
+    let mut got: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["field"].as_str().unwrap(),
+                f["detector"].as_str().unwrap(),
+                f["decoded"]
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "$.log.entries[*].request.postData.text$.contact email [\"json\"]",
+            "$.log.entries[*].request.postData.text[contact] email [\"form\",\"percent\"]",
+            "$.log.entries[*].request.postData.text[contact] email [\"multipart\"]",
+        ],
+        "{got:?}"
+    );
+}
