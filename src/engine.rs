@@ -3548,14 +3548,30 @@ fn emit(
     }
     report.add_below_min_confidence(result.below_min_confidence);
     report.add_records_sampled(result.records_sampled);
-    for (vendor, endpoint, field, n) in result.field_values.drain(..) {
+    // The counts come by origin, so a vendor's are together: one vendor
+    // lookup a run (one a count was 2.4% of an 8 MB HAR scan's
+    // instructions, with its origins' 8,000 counts).
+    let mut values = std::mem::take(&mut result.field_values);
+    let mut rest = &mut values[..];
+    while let Some(((vendor, ..), _)) = rest.split_first() {
+        let vendor = vendor.clone();
+        let run = rest
+            .iter()
+            .position(|(v, ..)| *v != vendor)
+            .unwrap_or(rest.len());
+        let (this, after) = std::mem::take(&mut rest).split_at_mut(run);
         if let Some(v) = vendor.as_deref()
             && *v != *candidate.vendor
         {
             report.add_capture(v, &candidate.display);
         }
         let vendor = vendor.as_deref().unwrap_or(&candidate.vendor);
-        report.add_field_values(vendor, endpoint, field, n);
+        report.add_field_values(
+            vendor,
+            this.iter_mut()
+                .map(|(_, endpoint, field, n)| (endpoint.take(), field.take(), *n)),
+        );
+        rest = after;
     }
     for (reason, n) in std::mem::take(&mut result.skipped_parts) {
         report.add_parts_skipped(reason, n);

@@ -139,7 +139,7 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, MergeError> {
         out.problems.extend(r.problems);
         let Some(shard) = r.shard else { continue };
         for v in shard.field_values {
-            out.add_field_values(&v.vendor, v.endpoint, v.field, v.values);
+            out.add_field_values(&v.vendor, [(v.endpoint, v.field, v.values)]);
         }
         for vendor in r.vendors {
             let acc = out

@@ -840,17 +840,17 @@ impl Report {
         true
     }
 
-    /// Adds `n` values seen in `field` (`None`: free text) of a vendor's
-    /// files, or of one endpoint of a capture.
+    /// Adds `counts`, each `n` values seen in `field` (`None`: free text)
+    /// of a vendor's files, or of one endpoint of a capture.
     pub fn add_field_values(
         &mut self,
         vendor: &str,
-        endpoint: Option<Arc<str>>,
-        field: Option<Arc<str>>,
-        n: u64,
+        counts: impl IntoIterator<Item = (Option<Arc<str>>, Option<Arc<str>>, u64)>,
     ) {
         let v = self.building.vendor(vendor);
-        *v.values.entry((endpoint, field)).or_default() += n;
+        for (endpoint, field, n) in counts {
+            *v.values.entry((endpoint, field)).or_default() += n;
+        }
     }
 
     /// Records that a capture file holds traffic to `vendor`.
@@ -1151,7 +1151,7 @@ mod tests {
         r.add_finding(&finding("00000000000000aa", 1));
         r.add_finding(&finding("00000000000000aa", 2));
         r.add_finding(&finding("00000000000000bb", 3));
-        r.add_field_values("v", None, Some(Arc::from("$.email")), 12);
+        r.add_field_values("v", [(None, Some(Arc::from("$.email")), 12)]);
         r.file_scanned("v", Format::Ndjson, 100, 12, 12);
         r.finish(Duration::from_millis(5), 1);
         let row = &r.vendors[0].fields[0];
