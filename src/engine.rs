@@ -1969,21 +1969,22 @@ fn finish_unit(
             stopped,
         });
     }
-    let mut counts: Vec<((u32, usize), u64)> = std::mem::take(&mut scanner.origin_counts)
+    // By origin, as the tables are: the report sums the counts (sorting
+    // them first was 1% of an 8 MB HAR scan's instructions).
+    for (origin, slots) in std::mem::take(&mut scanner.origin_counts)
         .into_iter()
         .enumerate()
-        .flat_map(|(origin, slots)| slots.into_iter().map(move |(s, n)| ((origin as u32, s), n)))
-        .collect();
-    counts.sort_unstable();
-    for ((origin, slot), n) in counts {
-        let (vendor, endpoint) = &scanner.origins[origin as usize];
-        let field = scanner.contexts[slot].as_ref().map(|c| Arc::clone(&c.1));
-        result.field_values.push((
-            Some(Arc::clone(vendor)),
-            Some(Arc::clone(endpoint)),
-            field,
-            n,
-        ));
+    {
+        let (vendor, endpoint) = &scanner.origins[origin];
+        for (slot, n) in slots {
+            let field = scanner.contexts[slot].as_ref().map(|c| Arc::clone(&c.1));
+            result.field_values.push((
+                Some(Arc::clone(vendor)),
+                Some(Arc::clone(endpoint)),
+                field,
+                n,
+            ));
+        }
     }
     *cache = FieldCache {
         fields,
