@@ -315,8 +315,15 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
         let mut endpoint = std::mem::take(&mut self.endpoint);
         host.clear();
         endpoint.clear();
-        match &entry.request {
-            Some(r) => {
+        // The request's URL, decoded and split once (for the endpoint and
+        // the request's values).
+        let url = entry
+            .request
+            .as_ref()
+            .map(|r| r.url.map(|s| s.decode()).unwrap_or_default());
+        let parsed = url.as_deref().map(|u| (u, Url::parse(u)));
+        match (&entry.request, &parsed) {
+            (Some(r), Some((url, parts))) => {
                 match r.method {
                     Some(m) => {
                         endpoint.push_str(&String::from_utf8_lossy(&m.decode()));
@@ -325,8 +332,6 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
                     None => endpoint.push_str("GET"),
                 }
                 endpoint.push(' ');
-                let url = r.url.map(|s| s.decode()).unwrap_or_default();
-                let parts = Url::parse(&url);
                 host.push_str(&String::from_utf8_lossy(&url[parts.host.0..parts.host.1]));
                 host.make_ascii_lowercase();
                 endpoint.push_str(&host);
@@ -336,7 +341,7 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
                     &mut self.segment,
                 );
             }
-            None => endpoint.push_str("unknown"),
+            _ => endpoint.push_str("unknown"),
         }
         if let Some(r) = &entry.request {
             self.sink.origin(Some(&Origin {
@@ -344,7 +349,7 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
                 endpoint: &endpoint,
                 direction: Direction::Request,
             }));
-            self.request(index, r, pairs);
+            self.request(index, r, pairs, parsed.as_ref().map(|(u, p)| (*u, p)));
         }
         if let Some(r) = &entry.response {
             self.sink.origin(Some(&Origin {
@@ -400,12 +405,17 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
         self.emit_bytes(field, &bytes[start..end], &raw, layers);
     }
 
-    fn request(&mut self, index: usize, r: &Request<'_>, pairs: &[Pair<'_>]) {
+    /// Emits a request's values; `parsed` is its URL decoded and split.
+    fn request(
+        &mut self,
+        index: usize,
+        r: &Request<'_>,
+        pairs: &[Pair<'_>],
+        parsed: Option<(&[u8], &Url)>,
+    ) {
         let base = self.ids.request;
-        if let Some(url) = r.url {
-            let decoded = url.decode();
+        if let (Some(url), Some((decoded, parts))) = (r.url, parsed) {
             let span = url.span();
-            let parts = Url::parse(&decoded);
             let url_field = self.child(base, b"url");
             let path_field = self.child(url_field, b"path");
             let (ps, pe) = parts.path;
@@ -414,7 +424,7 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
                 if !seg.is_empty() {
                     self.emit_part(
                         path_field,
-                        &decoded,
+                        decoded,
                         (at, at + seg.len()),
                         &span,
                         Layers::NONE,
@@ -430,7 +440,7 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
                     let f = self.fields.child(qs, Segment::Param(&name));
                     self.emit_part(
                         f,
-                        &decoded,
+                        decoded,
                         (qs0 + p.value.0, qs0 + p.value.1),
                         &span,
                         Layers::NONE,
