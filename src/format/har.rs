@@ -178,6 +178,8 @@ pub fn extract_entries<S: ValueSink>(
 struct Str<'a> {
     start: usize,
     raw: &'a [u8],
+    /// The body holds a backslash (the reader knows it from its scan).
+    escaped: bool,
 }
 
 impl<'a> Str<'a> {
@@ -194,7 +196,7 @@ impl<'a> Str<'a> {
     where
         'a: 's,
     {
-        if memchr::memchr(b'\\', self.raw).is_none() {
+        if !self.escaped {
             return self.raw;
         }
         json::unescape(self.raw, buf);
@@ -203,7 +205,7 @@ impl<'a> Str<'a> {
 
     /// The decoded string (borrowed when it has no escapes).
     fn decode(&self) -> Cow<'a, [u8]> {
-        if memchr::memchr(b'\\', self.raw).is_none() {
+        if !self.escaped {
             return Cow::Borrowed(self.raw);
         }
         let mut out = Vec::new();

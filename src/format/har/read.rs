@@ -347,10 +347,11 @@ impl<'a> Reader<'a> {
             return Ok(None);
         }
         let data = self.t.data;
-        let (start, end, _) = self.t.string()?;
+        let (start, end, escaped) = self.t.string()?;
         Ok(Some(Str {
             start,
             raw: &data[start..end],
+            escaped,
         }))
     }
 
@@ -564,9 +565,11 @@ mod tests {
         let string = |v: ORaw<'a>| {
             let text = v?.get();
             let body = text.strip_prefix('"')?;
+            let raw = &body.as_bytes()[..body.len() - 1];
             Some(Str {
                 start: text.as_ptr() as usize - data.as_ptr() as usize + 1,
-                raw: &body.as_bytes()[..body.len() - 1],
+                raw,
+                escaped: raw.contains(&b'\\'),
             })
         };
         let mut pairs = |ps: &[OPair<'a>]| {
