@@ -118,6 +118,14 @@ fn once(seen: &mut u32, bit: u32, at: usize) -> Result<(), Fail> {
     Ok(())
 }
 
+/// Whether `key` is the known key `lit`: compared as an array of its
+/// length, which compiles to a few integer compares (a match on byte
+/// strings called `memcmp` for each candidate key).
+#[inline(always)]
+fn is<const N: usize>(key: &[u8], lit: &[u8; N]) -> bool {
+    <&[u8; N]>::try_from(key).is_ok_and(|k| k == lit)
+}
+
 pub(super) struct Reader<'a> {
     t: Tokenizer<'a>,
 }
@@ -151,7 +159,7 @@ impl<'a> Reader<'a> {
         each: &mut dyn FnMut(&mut Reader<'a>) -> Result<(), Fail>,
     ) -> Result<(), Fail> {
         self.object(|r, key| {
-            if key == b"log" {
+            if is(key, b"log") {
                 r.log(found, each)
             } else {
                 r.skip()
@@ -166,7 +174,7 @@ impl<'a> Reader<'a> {
         each: &mut dyn FnMut(&mut Reader<'a>) -> Result<(), Fail>,
     ) -> Result<(), Fail> {
         self.object(|r, key| {
-            if key == b"entries" {
+            if is(key, b"entries") {
                 *found = true;
                 r.array(|r| each(r))
             } else {
@@ -182,11 +190,11 @@ impl<'a> Reader<'a> {
         self.object(|r, key| {
             let at = r.pos();
             match key {
-                b"request" => {
+                k if is(k, b"request") => {
                     once(&mut seen, 1, at)?;
                     entry.request = r.nullable(|r| r.request(pairs))?;
                 }
-                b"response" => {
+                k if is(k, b"response") => {
                     once(&mut seen, 2, at)?;
                     entry.response = r.nullable(|r| r.response(pairs))?;
                 }
@@ -203,27 +211,27 @@ impl<'a> Reader<'a> {
         self.object(|r, key| {
             let at = r.pos();
             match key {
-                b"method" => {
+                k if is(k, b"method") => {
                     once(&mut seen, 1, at)?;
                     q.method = r.string()?;
                 }
-                b"url" => {
+                k if is(k, b"url") => {
                     once(&mut seen, 2, at)?;
                     q.url = r.string()?;
                 }
-                b"headers" => {
+                k if is(k, b"headers") => {
                     once(&mut seen, 4, at)?;
                     q.headers = r.pairs(pairs)?;
                 }
-                b"queryString" => {
+                k if is(k, b"queryString") => {
                     once(&mut seen, 8, at)?;
                     q.query_string = r.pairs(pairs)?;
                 }
-                b"cookies" => {
+                k if is(k, b"cookies") => {
                     once(&mut seen, 16, at)?;
                     q.cookies = r.pairs(pairs)?;
                 }
-                b"postData" => {
+                k if is(k, b"postData") => {
                     once(&mut seen, 32, at)?;
                     q.post_data = r.nullable(|r| r.post_data(pairs))?;
                 }
@@ -240,15 +248,15 @@ impl<'a> Reader<'a> {
         self.object(|r, key| {
             let at = r.pos();
             match key {
-                b"headers" => {
+                k if is(k, b"headers") => {
                     once(&mut seen, 1, at)?;
                     s.headers = r.pairs(pairs)?;
                 }
-                b"cookies" => {
+                k if is(k, b"cookies") => {
                     once(&mut seen, 2, at)?;
                     s.cookies = r.pairs(pairs)?;
                 }
-                b"content" => {
+                k if is(k, b"content") => {
                     once(&mut seen, 4, at)?;
                     s.content = r.nullable(Reader::content)?;
                 }
@@ -265,15 +273,15 @@ impl<'a> Reader<'a> {
         self.object(|r, key| {
             let at = r.pos();
             match key {
-                b"mimeType" => {
+                k if is(k, b"mimeType") => {
                     once(&mut seen, 1, at)?;
                     p.mime_type = r.string()?;
                 }
-                b"text" => {
+                k if is(k, b"text") => {
                     once(&mut seen, 2, at)?;
                     p.text = r.string()?;
                 }
-                b"params" => {
+                k if is(k, b"params") => {
                     once(&mut seen, 4, at)?;
                     p.params = r.pairs(pairs)?;
                 }
@@ -290,15 +298,15 @@ impl<'a> Reader<'a> {
         self.object(|r, key| {
             let at = r.pos();
             match key {
-                b"mimeType" => {
+                k if is(k, b"mimeType") => {
                     once(&mut seen, 1, at)?;
                     c.mime_type = r.string()?;
                 }
-                b"text" => {
+                k if is(k, b"text") => {
                     once(&mut seen, 2, at)?;
                     c.text = r.string()?;
                 }
-                b"encoding" => {
+                k if is(k, b"encoding") => {
                     once(&mut seen, 4, at)?;
                     c.encoding = r.string()?;
                 }
@@ -318,15 +326,15 @@ impl<'a> Reader<'a> {
             r.object(|r, key| {
                 let at = r.pos();
                 match key {
-                    b"name" => {
+                    k if is(k, b"name") => {
                         once(&mut seen, 1, at)?;
                         p.name = r.string()?;
                     }
-                    b"value" => {
+                    k if is(k, b"value") => {
                         once(&mut seen, 2, at)?;
                         p.value = r.string()?;
                     }
-                    b"fileName" => {
+                    k if is(k, b"fileName") => {
                         once(&mut seen, 4, at)?;
                         p.file_name = r.string()?;
                     }
