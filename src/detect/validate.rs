@@ -406,14 +406,34 @@ const SAMPLE_JWT_HEADER_PAYLOAD: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.ey
 /// JWT: three dot-separated base64url segments whose header is a JSON
 /// object naming its algorithm.
 fn jwt(value: &[u8]) -> Verdict {
-    use base64::Engine as _;
     let mut parts = value.split(|&b| b == b'.');
     let (Some(header), Some(payload)) = (parts.next(), parts.next()) else {
         return Verdict::Invalid;
     };
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let decodes = |seg: &[u8]| engine.decode(seg).ok().filter(|d| d.first() == Some(&b'{'));
-    match (decodes(header), decodes(payload)) {
+    // Decoded on the stack when short (a header always is, most payloads
+    // are): the validator allocated twice per token.
+    let (mut header_buf, mut payload_buf) = ([0u8; 256], [0u8; 1024]);
+    fn decodes<'b>(
+        engine: &base64::engine::GeneralPurpose,
+        seg: &[u8],
+        buf: &'b mut [u8],
+    ) -> Option<std::borrow::Cow<'b, [u8]>> {
+        use base64::Engine as _;
+        use std::borrow::Cow;
+        let decoded = match engine.decode_slice(seg, buf) {
+            Ok(n) => Cow::Borrowed(&buf[..n]),
+            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
+                Cow::Owned(engine.decode(seg).ok()?)
+            }
+            Err(base64::DecodeSliceError::DecodeError(_)) => return None,
+        };
+        (decoded.first() == Some(&b'{')).then_some(decoded)
+    }
+    match (
+        decodes(&engine, header, &mut header_buf),
+        decodes(&engine, payload, &mut payload_buf),
+    ) {
         (Some(h), Some(_)) if h.windows(5).any(|w| w == b"\"alg\"") => Verdict::Valid {
             test: value.starts_with(SAMPLE_JWT_HEADER_PAYLOAD.as_bytes()),
             weak: false,

@@ -247,6 +247,8 @@ struct Walker<'d, 'x, S: ValueSink> {
     segment: Vec<u8>,
     body_buf: Vec<u8>,
     name_buf: Vec<u8>,
+    /// The pairs of a request URL's query.
+    form_buf: Vec<decode::Pair>,
 }
 
 /// Lower-case ASCII (borrowed when it already is).
@@ -277,6 +279,7 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
             segment: Vec::new(),
             body_buf: Vec::new(),
             name_buf: Vec::new(),
+            form_buf: Vec::new(),
         }
     }
 
@@ -437,7 +440,11 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
             if r.query_string.is_empty() && parts.query.0 < parts.query.1 {
                 let qs = self.child(base, b"queryString");
                 let (qs0, qe) = parts.query;
-                for p in decode::form_pairs(&decoded[qs0..qe], true).unwrap_or_default() {
+                let mut found = std::mem::take(&mut self.form_buf);
+                if !decode::form_pairs_into(&decoded[qs0..qe], true, &mut found) {
+                    found.clear();
+                }
+                for p in found.drain(..) {
                     let name = percent(&decoded[qs0 + p.name.0..qs0 + p.name.1]);
                     let f = self.fields.child(qs, Segment::Param(&name));
                     self.emit_part(
@@ -448,6 +455,7 @@ impl<'d, 'x, S: ValueSink> Walker<'d, 'x, S> {
                         Layers::NONE,
                     );
                 }
+                self.form_buf = found;
             }
         }
         let cookie_header = self.headers(base, &pairs[r.headers.clone()], b"cookie");
@@ -788,10 +796,13 @@ impl<S: ValueSink> ValueSink for Reached<S> {
 }
 
 /// Percent-decodes a parameter name (`+` as a space).
-fn percent(v: &[u8]) -> Vec<u8> {
+fn percent(v: &[u8]) -> Cow<'_, [u8]> {
+    if memchr::memchr2(b'%', b'+', v).is_none() {
+        return Cow::Borrowed(v);
+    }
     let mut out = Vec::new();
     decode::percent_decode(v, true, &mut out);
-    out
+    Cow::Owned(out)
 }
 
 /// Types whose bodies hold no text worth scanning.
