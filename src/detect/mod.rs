@@ -2311,9 +2311,12 @@ impl Catalogue {
         };
         let tail = &mut out[base..];
         tail.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
-        let mut kept: Vec<Match> = Vec::with_capacity(tail.len());
-        for m in tail.iter() {
-            match kept.last_mut() {
+        // Kept in place: the first `kept` matches of the tail are those
+        // kept so far (no list allocated per value).
+        let mut kept: usize = 0;
+        for at in 0..tail.len() {
+            let m = &{ tail[at] };
+            match kept.checked_sub(1).map(|i| &mut tail[i]) {
                 Some(last) if m.start < last.end => {
                     let validated = m.evidence.validator.is_some_and(is_checksum)
                         && last.evidence.validator.is_some_and(is_checksum)
@@ -2332,11 +2335,13 @@ impl Catalogue {
                         *last = *m;
                     }
                 }
-                _ => kept.push(*m),
+                _ => {
+                    tail[kept] = *m;
+                    kept += 1;
+                }
             }
         }
-        out.truncate(base);
-        out.extend(kept);
+        out.truncate(base + kept);
     }
 }
 
