@@ -2156,7 +2156,6 @@ struct UnitScanner<'a, 'c> {
 /// (before) missed the cache on about every value: its lookups were 3%
 /// of a HAR scan's cycles (perf, one thread, 32 MB capture); following
 /// each slot's place in order instead missed the guess on 14% of values.
-#[derive(Default)]
 struct SlotCounts {
     /// Slots and their counts, in the order first seen.
     counts: Vec<SlotCount>,
@@ -2180,6 +2179,19 @@ struct SlotCount {
     /// one before that.
     next: u32,
     alt: u32,
+}
+
+impl Default for SlotCounts {
+    fn default() -> Self {
+        SlotCounts {
+            counts: Vec::new(),
+            cursor: 0,
+            last: Self::NONE,
+            starts: [0; 2],
+            side: 0,
+            index: Default::default(),
+        }
+    }
 }
 
 impl SlotCounts {

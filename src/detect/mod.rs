@@ -2315,7 +2315,7 @@ impl Catalogue {
         // kept so far (no list allocated per value).
         let mut kept: usize = 0;
         for at in 0..tail.len() {
-            let m = &{ tail[at] };
+            let m = tail[at];
             match kept.checked_sub(1).map(|i| &mut tail[i]) {
                 Some(last) if m.start < last.end => {
                     let validated = m.evidence.validator.is_some_and(is_checksum)
@@ -2324,19 +2324,19 @@ impl Catalogue {
                     let holds = |a: &Match, b: &Match| {
                         a.start <= b.start && b.end <= a.end && a.end - a.start > b.end - b.start
                     };
-                    let better = if validated && holds(m, last) {
+                    let better = if validated && holds(&m, last) {
                         true
-                    } else if validated && holds(last, m) {
+                    } else if validated && holds(last, &m) {
                         false
                     } else {
-                        rank(m) > rank(last)
+                        rank(&m) > rank(last)
                     };
                     if better {
-                        *last = *m;
+                        *last = m;
                     }
                 }
                 _ => {
-                    tail[kept] = *m;
+                    tail[kept] = m;
                     kept += 1;
                 }
             }
