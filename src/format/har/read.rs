@@ -321,6 +321,10 @@ impl<'a> Reader<'a> {
     fn pairs(&mut self, pairs: &mut Vec<Pair<'a>>) -> Result<Pairs, Fail> {
         let start = pairs.len();
         self.array(|r| {
+            if let Some(p) = r.plain_pair() {
+                pairs.push(p);
+                return Ok(());
+            }
             let mut p = Pair::default();
             let mut seen = 0;
             r.object(|r, key| {
@@ -346,6 +350,67 @@ impl<'a> Reader<'a> {
             Ok(())
         })?;
         Ok(start..pairs.len())
+    }
+
+    /// A pair written `{"name": "…", "value": "…"}` (any whitespace
+    /// between), as nearly every header, parameter and cookie is, read
+    /// without the general object loop and its key matching: two keys'
+    /// worth of a pair's 300 instructions (callgrind, 8 MB capture).
+    /// `None`, with the reader where it was, for anything else, which
+    /// the general loop then reads (and reports, if it is wrong).
+    #[inline]
+    fn plain_pair(&mut self) -> Option<Pair<'a>> {
+        let at = self.t.pos;
+        let pair = self.read_plain_pair();
+        if pair.is_none() {
+            self.t.pos = at;
+        }
+        pair
+    }
+
+    fn read_plain_pair(&mut self) -> Option<Pair<'a>> {
+        let data = self.t.data;
+        let token = |t: &mut Tokenizer<'a>, lit: &[u8]| {
+            t.skip_ws();
+            let ok = data.get(t.pos..t.pos + lit.len()) == Some(lit);
+            t.pos += lit.len();
+            ok
+        };
+        if !token(&mut self.t, b"{")
+            || !token(&mut self.t, b"\"name\"")
+            || !token(&mut self.t, b":")
+        {
+            return None;
+        }
+        let name = self.plain_string()?;
+        if !token(&mut self.t, b",")
+            || !token(&mut self.t, b"\"value\"")
+            || !token(&mut self.t, b":")
+        {
+            return None;
+        }
+        let value = self.plain_string()?;
+        token(&mut self.t, b"}").then_some(Pair {
+            name: Some(name),
+            value: Some(value),
+            file_name: None,
+        })
+    }
+
+    /// A string (after any whitespace), or `None`.
+    #[inline]
+    fn plain_string(&mut self) -> Option<Str<'a>> {
+        self.t.skip_ws();
+        if self.t.data.get(self.t.pos) != Some(&b'"') {
+            return None;
+        }
+        let data = self.t.data;
+        let (start, end, escaped) = self.t.string().ok()?;
+        Some(Str {
+            start,
+            raw: &data[start..end],
+            escaped,
+        })
     }
 
     /// Any value: a string gives its body, anything else `None`.
@@ -762,6 +827,23 @@ mod tests {
         fn pair(g: &mut Gen) -> String {
             if g.chance(100) {
                 return g.wrong_for_object();
+            }
+            if g.chance(3) {
+                // The form read without the object loop (see
+                // `Reader::plain_pair`), now and then with a value that
+                // is not a string or a third member, which it leaves to
+                // the loop.
+                let (a, b, c, d) = (g.ws(), g.ws(), g.ws(), g.ws());
+                let (name, value) = (Gen::string_field(g), Gen::string_field(g));
+                let name_key = g.key("name");
+                let more = if g.chance(10) {
+                    format!(",{a}\"fileName\":{b}{}", Gen::string_field(g))
+                } else {
+                    String::new()
+                };
+                return format!(
+                    "{{{a}{name_key}{b}:{c}{name}{d},{a}\"value\"{b}:{c}{value}{more}{d}}}"
+                );
             }
             g.object(&[
                 ("name", Gen::string_field),
