@@ -967,7 +967,7 @@ fn find_quote_or_backslash(rest: &[u8]) -> Option<usize> {
 /// (bit `i` for `block[i]`), with one SSE2 compare each.
 #[cfg(target_arch = "x86_64")]
 #[inline]
-fn quote_and_backslash_masks(block: &[u8]) -> (u32, u32) {
+pub(crate) fn quote_and_backslash_masks(block: &[u8]) -> (u32, u32) {
     use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
     assert!(block.len() >= 16);
     // SAFETY: SSE2 is part of the x86-64 baseline; the load reads the
