@@ -606,12 +606,14 @@ struct Shared<'c> {
     /// Line buffers of units already written, for the next units: see
     /// [`Shared::spare_lines`].
     spare_lines: std::sync::Mutex<Vec<Lines>>,
-    /// Spare line buffers kept at most (two a thread).
+    /// Spare line buffers kept at most (one a thread, and one).
     spare_limit: usize,
 }
 
-/// A spare [`Lines`] larger than this is dropped rather than kept.
-const SPARE_LINES_BYTES: usize = 64 << 20;
+/// A spare [`Lines`] larger than this is dropped rather than kept (the
+/// spares add to the peak memory: 2 GiB of every kind with `--no-mmap`,
+/// 2 threads, peaked 20-30 MB higher with four spares of up to 64 MB).
+const SPARE_LINES_BYTES: usize = 16 << 20;
 
 impl<'c> Shared<'c> {
     fn new(config: &'c ScanConfig, catalogue: &'c Catalogue, fingerprinter: Fingerprinter) -> Self {
@@ -643,7 +645,7 @@ impl<'c> Shared<'c> {
             lines: false,
             examples: config.examples,
             spare_lines: std::sync::Mutex::new(Vec::new()),
-            spare_limit: 2 * config.threads.max(1),
+            spare_limit: config.threads.max(1) + 1,
         }
     }
 
@@ -1402,7 +1404,7 @@ struct FieldCache {
     memo_bytes: usize,
     /// A unit's tallies and line keys (see [`UnitScanner`]), empty
     /// between units: kept for their room, which grew by rehashing into
-    /// fresh memory in every unit.
+    /// fresh memory in every unit (see [`reusable`]).
     tallies: rustc_hash::FxHashMap<KeptKey, Tally>,
     line_keys: rustc_hash::FxHashMap<LineKey, (usize, usize)>,
 }
@@ -2083,10 +2085,10 @@ fn finish_unit(
     result
 }
 
-/// An empty map kept for the next unit, unless it grew past 1 << 16
+/// An empty map kept for the next unit, unless it grew past 8,192
 /// entries (a unit of ever new rows): then it is dropped.
 fn reusable<K, V>(map: rustc_hash::FxHashMap<K, V>) -> rustc_hash::FxHashMap<K, V> {
-    if map.capacity() > 1 << 16 {
+    if map.capacity() > 1 << 13 {
         Default::default()
     } else {
         map
